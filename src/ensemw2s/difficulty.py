@@ -1,0 +1,88 @@
+"""Difficulty ratings by k-fold cross-validation (paper Appendix E).
+
+Each item is scored by a rater trained on the other k - 1 folds only:
+classification: difficulty = 1 - p(gold label); generation: mean per-token error of the gold
+answer (teacher-forced argmax != gold token).
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Sequence
+
+
+def fold_assignment(ids: Sequence[str], n_folds: int, seed: int) -> dict[str, int]:
+    """Seeded, balanced assignment of every id to one of ``n_folds`` folds."""
+    if n_folds < 2:
+        raise ValueError(f"need at least 2 folds, got {n_folds}")
+    if len(ids) < n_folds:
+        raise ValueError(f"{len(ids)} items cannot fill {n_folds} folds")
+    order = sorted(ids)
+    random.Random(seed).shuffle(order)
+    return {item: position % n_folds for position, item in enumerate(order)}
+
+
+def fold_partition(records: Sequence[dict], n_folds: int, fold: int, seed: int) -> tuple[list[dict], list[dict]]:
+    """(rater training records, held-out records) for ``fold``: disjoint, together all records."""
+    if not 0 <= fold < n_folds:
+        raise ValueError(f"fold {fold} is outside 0..{n_folds - 1}")
+    folds = fold_assignment([r["id"] for r in records], n_folds, seed)
+    train = [r for r in records if folds[r["id"]] != fold]
+    held_out = [r for r in records if folds[r["id"]] == fold]
+    return train, held_out
+
+
+def classification_difficulty(p_label1: Sequence[float], labels: Sequence[int]) -> list[float]:
+    return [1.0 - (p if y == 1 else 1.0 - p) for p, y in zip(p_label1, labels, strict=True)]
+
+
+def generation_difficulty(token_correct: Sequence[Sequence[bool]]) -> list[float]:
+    return [1.0 - sum(c) / len(c) for c in token_correct]
+
+
+def merge_folds(fold_tables: Sequence, ids: Sequence[str]):
+    """Concatenate per-fold ratings; every id must be rated exactly once."""
+    import pandas as pd
+
+    table = pd.concat(fold_tables, ignore_index=True)
+    duplicated = table["id"][table["id"].duplicated()].tolist()
+    if duplicated:
+        raise ValueError(f"items rated by more than one fold: {duplicated[:5]}")
+    missing = sorted(set(ids) - set(table["id"]))
+    if missing:
+        raise ValueError(f"{len(missing)} items have no rating, e.g. {missing[:5]}")
+    order = {item: position for position, item in enumerate(ids)}
+    return table.sort_values("id", key=lambda column: column.map(order)).reset_index(drop=True)
+
+
+def rate_fold(task: str, model_source: str, records: Sequence[dict], fold: int, n_folds: int, seed: int, settings, max_length: int, eval_batch_size: int, trust_remote_code: bool = False):
+    """Train a fresh rater on every fold but ``fold`` and rate the items of ``fold``.
+
+    Returns a table (id, fold, difficulty).
+    """
+    import pandas as pd
+
+    from . import evaluate, models, text, train
+
+    train_records, held_out = fold_partition(records, n_folds, fold, seed)
+    tokenizer = models.load_tokenizer(model_source, trust_remote_code)
+    if task == "classification":
+        model = models.load_classifier(model_source, tokenizer, trust_remote_code)
+        labels = [r["binary_label"] for r in train_records]
+        train.train_classifier(
+            model, tokenizer, [text.classification_text(r) for r in train_records],
+            [[1.0 - y, float(y)] for y in labels], settings, max_length, desc=f"rater fold {fold}",
+        )
+        p_label1 = evaluate.classifier_probabilities(model, tokenizer, [text.classification_text(r) for r in held_out], max_length, eval_batch_size)
+        difficulty = classification_difficulty(p_label1, [r["binary_label"] for r in held_out])
+    elif task == "generation":
+        model = models.load_causal_lm(model_source, trust_remote_code)
+        train.train_sft(
+            model, tokenizer, [text.sft_prompt(r) for r in train_records],
+            [text.sft_answer(r["choices"][r["gold"]]) for r in train_records], settings, max_length, desc=f"rater fold {fold}",
+        )
+        scores = evaluate.answer_token_correctness(evaluate.model_logprobs(model), tokenizer, held_out, max_length, eval_batch_size)
+        difficulty = generation_difficulty([s.token_correct for s in scores])
+    else:
+        raise ValueError(f"unknown task {task!r}")
+    return pd.DataFrame({"id": [r["id"] for r in held_out], "fold": fold, "difficulty": difficulty})

@@ -1,0 +1,135 @@
+"""Model registry: hub checkpoints and tiny architectures built from a config, plus their tokenizers.
+
+Every model a job uses is a *source* that ``from_pretrained`` understands: a hub id
+(``EleutherAI/pythia-160m``) or a local directory written by :func:`build_tiny_model` (config,
+safetensors weights and tokenizer together).  The same loading code serves both.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+from transformers import (
+    AutoModelForCausalLM,
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    GPT2Config,
+    GPT2LMHeadModel,
+    GPT2TokenizerFast,
+    GPTNeoXConfig,
+    GPTNeoXForCausalLM,
+    PreTrainedTokenizerFast,
+)
+
+EOS = "<|endoftext|>"
+PAD = "<|padding|>"
+TINY_FAMILIES = ("gpt_neox", "gpt2")
+
+
+# ---------------------------------------------------------------------------------------- tokenizers
+def train_bpe_tokenizer(texts: list[str], vocab_size: int) -> PreTrainedTokenizerFast:
+    """A byte-level BPE tokenizer trained on ``texts`` (GPT-2 style, EOS and PAD as special tokens)."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    core = Tokenizer(models.BPE())
+    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    core.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=[EOS, PAD],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    core.train_from_iterator(texts, trainer=trainer)
+    return _finish(PreTrainedTokenizerFast(tokenizer_object=core, eos_token=EOS, bos_token=EOS, pad_token=PAD))
+
+
+def load_shipped_tokenizer(path: str | os.PathLike) -> PreTrainedTokenizerFast:
+    """The Pythia (``tokenizer.json``) or GPT-2 (``vocab.json`` + ``merges.txt``) tokenizer files."""
+    path = Path(path)
+    if (path / "tokenizer_config.json").is_file():
+        return _finish(AutoTokenizer.from_pretrained(path))
+    if (path / "tokenizer.json").is_file():
+        return _finish(PreTrainedTokenizerFast(tokenizer_file=str(path / "tokenizer.json"), eos_token=EOS, bos_token=EOS, pad_token=PAD))
+    if (path / "vocab.json").is_file() and (path / "merges.txt").is_file():
+        return _finish(GPT2TokenizerFast.from_pretrained(path))
+    raise FileNotFoundError(f"{path}: no tokenizer.json, tokenizer_config.json or vocab.json+merges.txt")
+
+
+def load_tokenizer(source: str, trust_remote_code: bool = False):
+    return _finish(AutoTokenizer.from_pretrained(source, trust_remote_code=trust_remote_code))
+
+
+def _finish(tokenizer):
+    """Right padding, and a pad token for models that ship none (GPT-2, Pythia's hub config)."""
+    if tokenizer.eos_token is None:
+        raise ValueError(f"tokenizer {tokenizer.name_or_path!r} has no EOS token")
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    tokenizer.padding_side = "right"
+    return tokenizer
+
+
+# -------------------------------------------------------------------------------------- tiny models
+def tiny_model_config(arch: dict, tokenizer):
+    """A GPT-NeoX or GPT-2 config from the registry's ``arch`` block."""
+    family = arch.get("family")
+    common = dict(
+        vocab_size=len(tokenizer),
+        bos_token_id=tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    if family == "gpt_neox":
+        return GPTNeoXConfig(
+            hidden_size=arch["hidden_size"],
+            num_hidden_layers=arch["num_layers"],
+            num_attention_heads=arch["num_heads"],
+            intermediate_size=arch.get("intermediate_size") or 4 * arch["hidden_size"],
+            max_position_embeddings=arch.get("max_position_embeddings", 512),
+            rotary_pct=0.25,
+            use_parallel_residual=True,
+            tie_word_embeddings=False,
+            **common,
+        )
+    if family == "gpt2":
+        return GPT2Config(
+            n_embd=arch["hidden_size"],
+            n_layer=arch["num_layers"],
+            n_head=arch["num_heads"],
+            n_inner=arch.get("intermediate_size") or 4 * arch["hidden_size"],
+            n_positions=arch.get("max_position_embeddings", 512),
+            **common,
+        )
+    raise ValueError(f"unknown tiny model family {family!r}; expected one of {TINY_FAMILIES}")
+
+
+def build_tiny_model(arch: dict, tokenizer, seed: int):
+    """A randomly initialised causal LM; the same seed gives the same weights."""
+    torch.manual_seed(seed)
+    config = tiny_model_config(arch, tokenizer)
+    model_class = GPTNeoXForCausalLM if arch["family"] == "gpt_neox" else GPT2LMHeadModel
+    return model_class(config)
+
+
+def save_model(model, tokenizer, directory: str | os.PathLike) -> None:
+    model.save_pretrained(directory, safe_serialization=True)
+    tokenizer.save_pretrained(directory)
+
+
+# ------------------------------------------------------------------------------------------ loading
+def load_causal_lm(source: str, trust_remote_code: bool = False, dtype: torch.dtype | None = None):
+    return AutoModelForCausalLM.from_pretrained(
+        source, use_safetensors=True, trust_remote_code=trust_remote_code, dtype=dtype
+    )
+
+
+def load_classifier(source: str, tokenizer, trust_remote_code: bool = False, dtype: torch.dtype | None = None):
+    """Causal LM backbone with a linear head on the last non-pad token (Burns et al. 2023)."""
+    model = AutoModelForSequenceClassification.from_pretrained(
+        source, num_labels=2, use_safetensors=True, trust_remote_code=trust_remote_code, dtype=dtype
+    )
+    model.config.pad_token_id = tokenizer.pad_token_id
+    return model

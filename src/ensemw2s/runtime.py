@@ -1,0 +1,42 @@
+"""What every workflow script does first: log to the rule's log file, pin threads, seed."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from typing import Iterator
+
+import torch
+
+
+@contextlib.contextmanager
+def job(log_path: str | None, threads: int = 1) -> Iterator[logging.Logger]:
+    """Send stdout, stderr (tqdm progress included) and logging to ``log_path``; use ``threads``
+    CPU threads, so the same inputs give byte-identical outputs on a CPU."""
+    saved_fds = []
+    if log_path:
+        # Redirect the file descriptors, not just sys.stdout/stderr: libraries that grabbed a
+        # handle to stderr at import (transformers' logger) and C extensions land in the log too.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        for fd in (1, 2):
+            saved_fds.append((fd, os.dup(fd)))
+            os.dup2(log_fd, fd)
+        os.close(log_fd)
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    torch.set_num_threads(max(1, threads))
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        yield logging.getLogger("ensemw2s")
+    except BaseException:
+        logging.getLogger("ensemw2s").exception("job failed")
+        raise
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for fd, saved in saved_fds:
+            os.dup2(saved, fd)
+            os.close(saved)

@@ -1,0 +1,81 @@
+"""Prompts, answers and their token layout, shared by training, evaluation and decoding.
+
+Generation tasks (QuaRTz, ARC) are prompt -> answer pairs: the prompt is the background (if any) and
+the question, the answer is " " + choice text followed by EOS.  Answer tokens (EOS included) are
+the units that are trained, weighted, scored and boosted.  Prompt and answer are tokenised
+separately and concatenated, so an answer's tokens never depend on its prompt.
+
+The classification task (binary SciQ) is one text, "Q: {question} A: {answer}", with a 0/1 label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+
+def sft_prompt(record: dict) -> str:
+    question = f"Q: {record['question']}\nA:"
+    return f"{record['context']}\n{question}" if record.get("context") else question
+
+
+def sft_answer(choice: str) -> str:
+    return " " + choice
+
+
+def classification_text(record: dict) -> str:
+    return f"Q: {record['question']} A: {record['binary_answer']}"
+
+
+@dataclass
+class EncodedPair:
+    input_ids: list[int]
+    answer_start: int  # index of the first answer token in input_ids
+
+    @property
+    def answer_length(self) -> int:
+        return len(self.input_ids) - self.answer_start
+
+
+def encode_pair(tokenizer, prompt: str, answer: str, max_length: int) -> EncodedPair:
+    """Token ids of prompt + answer + EOS, the prompt cut from the left to fit ``max_length``."""
+    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    answer_ids = tokenizer(answer, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+    answer_ids = answer_ids[: max_length - 1]  # keep at least one prompt token to condition on
+    room = max_length - len(answer_ids)
+    prompt_ids = prompt_ids[-room:] if prompt_ids else [tokenizer.eos_token_id]
+    return EncodedPair(prompt_ids + answer_ids, len(prompt_ids))
+
+
+@dataclass
+class LMBatch:
+    input_ids: torch.Tensor  # [B, L] right-padded
+    attention_mask: torch.Tensor  # [B, L]
+    target_mask: torch.Tensor  # [B, L-1] bool: position j predicts an answer token input_ids[:, j+1]
+    target_weights: torch.Tensor  # [B, L-1] float loss weight per predicted answer token (0 elsewhere)
+
+
+def collate_pairs(pairs: list[EncodedPair], pad_id: int, token_weights: list[list[float]] | None = None) -> LMBatch:
+    """Right-pad a list of encoded pairs; optional per-answer-token weights (one list per pair)."""
+    length = max(len(p.input_ids) for p in pairs)
+    batch = len(pairs)
+    input_ids = torch.full((batch, length), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((batch, length), dtype=torch.long)
+    target_mask = torch.zeros((batch, length - 1), dtype=torch.bool)
+    weights = torch.zeros((batch, length - 1), dtype=torch.float32)
+    for row, pair in enumerate(pairs):
+        n = len(pair.input_ids)
+        input_ids[row, :n] = torch.tensor(pair.input_ids)
+        attention_mask[row, :n] = 1
+        target_mask[row, pair.answer_start - 1 : n - 1] = True
+        if token_weights is None:
+            weights[row, pair.answer_start - 1 : n - 1] = 1.0
+        else:
+            if len(token_weights[row]) != pair.answer_length:
+                raise ValueError(
+                    f"token weights of pair {row} have {len(token_weights[row])} entries, "
+                    f"the answer has {pair.answer_length} tokens"
+                )
+            weights[row, pair.answer_start - 1 : n - 1] = torch.tensor(token_weights[row], dtype=torch.float32)
+    return LMBatch(input_ids, attention_mask, target_mask, weights)

@@ -1,0 +1,364 @@
+"""Fine-tuning with per-token and per-example loss weights, on CPU or GPU(s) through accelerate.
+
+One loop (:func:`fit`) serves causal-LM fine-tuning, classifier training and tiny-model pretraining.
+It checkpoints into a folder that is not a workflow output, so a killed job resumes where it stopped
+(the step counter continues and the result is the same as an uninterrupted run), and it saves a
+checkpoint before exiting on SIGTERM, which SLURM sends at a job's time limit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import math
+import shutil
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import torch
+import torch.nn.functional as F
+from accelerate import Accelerator
+from accelerate.utils import set_seed
+from tqdm.auto import tqdm
+from transformers import get_scheduler
+
+from .text import EncodedPair, LMBatch, collate_pairs, encode_pair
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainSettings:
+    epochs: int
+    lr: float
+    batch_size: int
+    seed: int
+    micro_batch_size: int = 0  # >0 and < batch_size: gradient accumulation in chunks of this size
+    max_steps: int = 0  # >0: stop after this many optimiser steps (pretraining)
+    weight_decay: float = 0.0
+    warmup_ratio: float = 0.0
+    lr_schedule: str = "linear"
+    max_grad_norm: float = 1.0
+    mixed_precision: str = "auto"  # auto = bf16 on a CUDA GPU that supports it, else fp32
+    checkpoint_dir: str = ""  # empty: no checkpoints
+    checkpoint_every: int = 0  # optimiser steps between checkpoints; 0 = only on SIGTERM
+
+    def __post_init__(self):
+        for name in ("epochs", "batch_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"training setting {name} must be >= 1, got {getattr(self, name)}")
+        if not self.lr > 0:
+            raise ValueError(f"training setting lr must be > 0, got {self.lr}")
+
+
+def make_accelerator(mixed_precision: str = "auto") -> Accelerator:
+    if mixed_precision == "auto":
+        use_bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+        mixed_precision = "bf16" if use_bf16 else "no"
+    return Accelerator(mixed_precision=mixed_precision, cpu=not torch.cuda.is_available())
+
+
+class _SigtermFlag:
+    """Turns SIGTERM into a flag the loop checks after each step."""
+
+    def __init__(self):
+        self.raised = False
+        self._previous = None
+
+    def __enter__(self):
+        try:
+            self._previous = signal.signal(signal.SIGTERM, self._handle)
+        except ValueError:  # not the main thread: leave signals alone
+            self._previous = None
+        return self
+
+    def _handle(self, signum, frame):
+        self.raised = True
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)
+
+
+def fit(
+    model: torch.nn.Module,
+    n_items: int,
+    make_batch: Callable[[Sequence[int]], object],
+    loss_sum: Callable[[torch.nn.Module, object], torch.Tensor],
+    loss_count: Callable[[object], float],
+    settings: TrainSettings,
+    fingerprint: str = "",
+    desc: str = "train",
+) -> dict:
+    """Minimise ``sum(loss_sum) / sum(loss_count)`` over each batch of items, ``settings.epochs`` times.
+
+    ``make_batch(indices)`` builds a batch of items; ``loss_sum`` returns its summed (weighted) loss
+    and ``loss_count`` the normaliser (e.g. its number of answer tokens), so gradient accumulation
+    over micro-batches gives exactly the full-batch gradient.  ``fingerprint`` identifies the data
+    and settings: a checkpoint written under another fingerprint is discarded, never resumed.
+    Returns a summary (steps, final loss, whether it resumed).  Removes its checkpoints on success.
+    """
+    if n_items < 1:
+        raise ValueError("cannot train on an empty set")
+    accelerator = make_accelerator(settings.mixed_precision)
+    set_seed(settings.seed)
+    steps_per_epoch = math.ceil(n_items / settings.batch_size)
+    total_steps = settings.epochs * steps_per_epoch
+    if settings.max_steps:
+        total_steps = settings.max_steps
+    optimizer = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+    scheduler = get_scheduler(
+        settings.lr_schedule, optimizer, num_warmup_steps=int(settings.warmup_ratio * total_steps), num_training_steps=total_steps
+    )
+    model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
+
+    checkpoint = _Checkpoint(settings, n_items, fingerprint)
+    start_step = checkpoint.restore(accelerator)
+    micro = settings.micro_batch_size if 0 < settings.micro_batch_size < settings.batch_size else settings.batch_size
+    model.train()
+    last_loss = float("nan")
+    progress = tqdm(total=total_steps, initial=start_step, desc=desc, file=sys.stderr, mininterval=5, dynamic_ncols=False, ascii=True)
+    with _SigtermFlag() as sigterm:
+        for step in range(start_step, total_steps):
+            indices = _batch_indices(step, steps_per_epoch, n_items, settings)
+            # Each process takes its share of the micro-batches (one process on CPU / one GPU).
+            chunks = [indices[i : i + micro] for i in range(0, len(indices), micro)]
+            batches = [make_batch(chunk) for chunk in chunks]
+            denominator = sum(float(loss_count(batch)) for batch in batches)
+            step_loss = 0.0
+            for batch in batches[accelerator.process_index :: accelerator.num_processes]:
+                with accelerator.autocast():
+                    loss = loss_sum(model, batch) / max(denominator, 1e-12)
+                accelerator.backward(loss)
+                step_loss += loss.item()
+            if settings.max_grad_norm:
+                accelerator.clip_grad_norm_(model.parameters(), settings.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            last_loss = step_loss
+            progress.update(1)
+            progress.set_postfix(loss=f"{step_loss:.4f}", refresh=False)
+            done = step + 1
+            if sigterm.raised:
+                checkpoint.save(accelerator, done)
+                progress.close()
+                log.warning("SIGTERM: checkpoint saved at step %d/%d, exiting", done, total_steps)
+                raise SystemExit(143)
+            if settings.checkpoint_every and done % settings.checkpoint_every == 0 and done < total_steps:
+                checkpoint.save(accelerator, done)
+    progress.close()
+    checkpoint.clear()
+    model.eval()
+    return {"steps": total_steps, "resumed_from_step": start_step, "final_loss": last_loss}
+
+
+def _batch_indices(step: int, steps_per_epoch: int, n_items: int, settings: TrainSettings) -> list[int]:
+    """The items of optimiser step ``step``: a fresh seeded permutation each epoch, so resuming
+    at any step replays exactly the batches an uninterrupted run would see."""
+    epoch, offset = divmod(step, steps_per_epoch)
+    generator = torch.Generator().manual_seed(settings.seed * 100_003 + epoch)
+    order = torch.randperm(n_items, generator=generator)
+    return order[offset * settings.batch_size : (offset + 1) * settings.batch_size].tolist()
+
+
+class _Checkpoint:
+    def __init__(self, settings: TrainSettings, n_items: int, fingerprint: str):
+        self.root = Path(settings.checkpoint_dir) if settings.checkpoint_dir else None
+        identity = {k: v for k, v in dataclasses.asdict(settings).items() if k not in ("checkpoint_dir", "checkpoint_every")}
+        identity.update(n_items=n_items, fingerprint=fingerprint)
+        self.key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+
+    @property
+    def latest(self) -> Path:
+        return self.root / "latest"
+
+    def restore(self, accelerator: Accelerator) -> int:
+        if self.root is None or not (self.latest / "progress.json").is_file():
+            return 0
+        progress = json.loads((self.latest / "progress.json").read_text())
+        if progress.get("key") != self.key:
+            log.warning("checkpoint in %s belongs to other data or settings: starting afresh", self.root)
+            self.clear()
+            return 0
+        accelerator.load_state(str(self.latest))
+        log.info("resumed from checkpoint at step %d", progress["step"])
+        return int(progress["step"])
+
+    def save(self, accelerator: Accelerator, step: int) -> None:
+        if self.root is None:
+            return
+        staging = self.root / "staging"
+        shutil.rmtree(staging, ignore_errors=True)
+        accelerator.save_state(str(staging))
+        (staging / "progress.json").write_text(json.dumps({"key": self.key, "step": step}))
+        shutil.rmtree(self.latest, ignore_errors=True)
+        staging.rename(self.latest)  # the previous checkpoint is replaced only by a complete one
+
+    def clear(self) -> None:
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------------------ losses
+def lm_loss_sum(model, batch: LMBatch) -> torch.Tensor:
+    """Sum over answer tokens of weight x next-token cross-entropy."""
+    device = next(model.parameters()).device
+    logits = model(input_ids=batch.input_ids.to(device), attention_mask=batch.attention_mask.to(device)).logits
+    targets = batch.input_ids[:, 1:].to(device)
+    mask = batch.target_mask.to(device)
+    token_ce = F.cross_entropy(logits[:, :-1][mask].float(), targets[mask], reduction="none")
+    return (token_ce * batch.target_weights.to(device)[mask]).sum()
+
+
+def lm_loss_count(batch: LMBatch) -> float:
+    return float(batch.target_mask.sum())
+
+
+@dataclass
+class ClassifierBatch:
+    input_ids: torch.Tensor
+    attention_mask: torch.Tensor
+    soft_labels: torch.Tensor  # [B, 2], rows sum to 1
+    weights: torch.Tensor  # [B]
+
+
+def classifier_loss_sum(model, batch: ClassifierBatch) -> torch.Tensor:
+    """Sum over examples of weight x soft-label cross-entropy."""
+    device = next(model.parameters()).device
+    logits = model(input_ids=batch.input_ids.to(device), attention_mask=batch.attention_mask.to(device)).logits
+    ce = -(batch.soft_labels.to(device) * F.log_softmax(logits.float(), dim=-1)).sum(-1)
+    return (ce * batch.weights.to(device)).sum()
+
+
+def classifier_loss_count(batch: ClassifierBatch) -> float:
+    return float(batch.input_ids.shape[0])
+
+
+def normalised_weights(weights: Sequence[float], what: str) -> list[float]:
+    """Rescale non-negative weights to mean 1, so uniform weights give the plain mean loss."""
+    tensor = torch.as_tensor(weights, dtype=torch.float64)
+    if tensor.numel() == 0 or (tensor < 0).any() or not torch.isfinite(tensor).all() or tensor.sum() <= 0:
+        raise ValueError(f"{what} must be finite, non-negative and not all zero")
+    return (tensor * tensor.numel() / tensor.sum()).tolist()
+
+
+# ---------------------------------------------------------------------------------- entry points
+def _fingerprint(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def train_sft(
+    model,
+    tokenizer,
+    prompts: Sequence[str],
+    answers: Sequence[str],
+    settings: TrainSettings,
+    max_length: int,
+    token_weights: Sequence[Sequence[float]] | None = None,
+    desc: str = "sft",
+) -> dict:
+    """Fine-tune a causal LM on prompt -> answer pairs.
+
+    ``token_weights`` (optional) gives one weight per answer token of each pair (EOS included,
+    see :mod:`ensemw2s.text`); they are rescaled to mean 1 over all answer tokens.  An
+    example weight is a token weight repeated over that example's answer.
+    """
+    pairs = [encode_pair(tokenizer, p, a, max_length) for p, a in zip(prompts, answers, strict=True)]
+    if token_weights is not None:
+        lengths = [pair.answer_length for pair in pairs]
+        if [len(w) for w in token_weights] != lengths:
+            raise ValueError("token_weights must give one weight per answer token of every pair")
+        flat = normalised_weights([w for row in token_weights for w in row], "token weights")
+        token_weights, start = [], 0
+        for length in lengths:
+            token_weights.append(flat[start : start + length])
+            start += length
+
+    def make_batch(indices):
+        chosen = [pairs[i] for i in indices]
+        weights = None if token_weights is None else [token_weights[i] for i in indices]
+        return collate_pairs(chosen, tokenizer.pad_token_id, weights)
+
+    fingerprint = _fingerprint([p.input_ids for p in pairs], token_weights)
+    return fit(model, len(pairs), make_batch, lm_loss_sum, lm_loss_count, settings, fingerprint, desc)
+
+
+def encode_texts(tokenizer, texts: Sequence[str], max_length: int) -> list[list[int]]:
+    """Token ids of each text, cut from the left to ``max_length`` (the answer sits at the end)."""
+    return [tokenizer(t, add_special_tokens=False)["input_ids"][-max_length:] for t in texts]
+
+
+def pad_ids(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    length = max(len(s) for s in sequences)
+    input_ids = torch.full((len(sequences), length), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(sequences), length), dtype=torch.long)
+    for row, seq in enumerate(sequences):
+        input_ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+        mask[row, : len(seq)] = 1
+    return input_ids, mask
+
+
+def train_classifier(
+    model,
+    tokenizer,
+    texts: Sequence[str],
+    soft_labels: Sequence[Sequence[float]],
+    settings: TrainSettings,
+    max_length: int,
+    example_weights: Sequence[float] | None = None,
+    desc: str = "classifier",
+) -> dict:
+    """Train a sequence classifier on soft labels (rows of two probabilities), optionally weighted."""
+    ids = encode_texts(tokenizer, texts, max_length)
+    labels = torch.as_tensor(soft_labels, dtype=torch.float32)
+    if labels.shape != (len(ids), 2) or not torch.allclose(labels.sum(-1), torch.ones(len(ids)), atol=1e-4):
+        raise ValueError("soft_labels must be one [p0, p1] row per text, each summing to 1")
+    weights = torch.as_tensor(
+        normalised_weights(example_weights, "example weights") if example_weights is not None else [1.0] * len(ids)
+    )
+
+    def make_batch(indices):
+        input_ids, mask = pad_ids([ids[i] for i in indices], tokenizer.pad_token_id)
+        return ClassifierBatch(input_ids, mask, labels[indices], weights[indices].float())
+
+    fingerprint = _fingerprint(ids, labels.tolist(), weights.tolist())
+    return fit(model, len(ids), make_batch, classifier_loss_sum, classifier_loss_count, settings, fingerprint, desc)
+
+
+def pretrain_lm(model, tokenizer, texts: Sequence[str], settings: TrainSettings, seq_len: int, desc: str = "pretrain") -> dict:
+    """Plain next-token pretraining on a corpus cut into ``seq_len`` blocks (tiny models)."""
+    stream: list[int] = []
+    for text in texts:
+        stream.extend(tokenizer(text, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id])
+    blocks = [stream[i : i + seq_len] for i in range(0, len(stream) - seq_len + 1, seq_len)]
+    if not blocks:
+        raise ValueError(f"corpus too small for one block of {seq_len} tokens")
+    pairs = [EncodedPair(block, 1) for block in blocks]  # every token after the first is a target
+
+    def make_batch(indices):
+        return collate_pairs([pairs[i] for i in indices], tokenizer.pad_token_id)
+
+    return fit(model, len(pairs), make_batch, lm_loss_sum, lm_loss_count, settings, _fingerprint(blocks), desc)
+
+
+def settings_from_params(params, *, seed: int, epochs: int) -> TrainSettings:
+    """TrainSettings from a workflow job's ``params`` (see ``training_params`` in rules/common.smk)."""
+    return TrainSettings(
+        epochs=int(epochs),
+        lr=float(params.lr),
+        batch_size=int(params.batch_size),
+        seed=int(seed),
+        micro_batch_size=int(params.micro_batch_size),
+        weight_decay=float(params.weight_decay),
+        warmup_ratio=float(params.warmup_ratio),
+        lr_schedule=str(params.lr_schedule),
+        mixed_precision=str(params.mixed_precision),
+        checkpoint_dir=str(params.checkpoint_dir),
+        checkpoint_every=int(params.checkpoint_every),
+    )
