@@ -1,0 +1,26 @@
+# EnsemW2S: weak-to-strong generalization with AdaBoost-style ensembles of small LLMs.
+#   snakemake -c2                              embedded default (tiny models, shipped data)
+#   snakemake --configfile config/paper.yaml   the paper's grid (Hugging Face hub models)
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "config/schema.yaml")
+
+
+include: "rules/common.smk"
+include: "rules/data.smk"
+include: "rules/models.smk"
+include: "rules/difficulty.smk"
+include: "rules/splits.smk"
+include: "rules/report.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

@@ -1,0 +1,102 @@
+# Helpers shared by every stage: config look-ups (each returning one leaf value), model sources,
+# resources, and the target lists.  No rule lives here.
+
+SPLIT_KINDS = ["random", "easyhard"]
+SPLIT_PARTS = ["weak_train", "strong_train", "val", "test"]
+CHECKPOINT_ROOT = ".checkpoints"  # resumable training state: not a declared output
+ENV = "../envs/ensemw2s.yaml"
+
+DATASETS = list(config["datasets"])
+MODELS = config["models"]
+TINY_MODELS = [name for name, entry in MODELS.items() if "hub" not in entry]
+TRAINED_TOKENIZERS = [name for name, entry in config["tokenizers"].items() if "vocab_size" in entry]
+
+
+def _check_references():
+    """Cross-references the schema cannot express, reported with the config key at fault."""
+    for dataset, entry in config["datasets"].items():
+        if entry["difficulty_rater"] not in MODELS:
+            raise ValueError(
+                f"config key datasets.{dataset}.difficulty_rater: {entry['difficulty_rater']!r} "
+                f"is not a key of models ({', '.join(MODELS)})"
+            )
+    for name in TINY_MODELS:
+        tokenizer = MODELS[name]["tokenizer"]
+        if tokenizer not in config["tokenizers"]:
+            raise ValueError(
+                f"config key models.{name}.tokenizer: {tokenizer!r} is not a key of tokenizers "
+                f"({', '.join(config['tokenizers'])})"
+            )
+
+
+_check_references()
+
+
+wildcard_constraints:
+    dataset="|".join(DATASETS),
+    split="|".join(SPLIT_KINDS),
+    seed=r"\d+",
+    fold=r"\d+",
+
+
+def dataset_setting(key):
+    return lambda wc: config["datasets"][wc.dataset][key]
+
+
+def model_setting(model_of, key):
+    """A leaf of the model registry; ``model_of(wc)`` names the model."""
+    return lambda wc: MODELS[model_of(wc)][key]
+
+
+def model_source(name):
+    """What from_pretrained loads: the hub id, or the directory the tiny_model rule writes."""
+    return MODELS[name]["hub"] if "hub" in MODELS[name] else f"results/models/{name}"
+
+
+def model_inputs(name):
+    return [] if "hub" in MODELS[name] else [f"results/models/{name}"]
+
+
+def is_gpu_model(name):
+    return 1 if "hub" in MODELS[name] else 0
+
+
+def model_wildcard(wc):
+    return wc.model
+
+
+def rater(wc):
+    return config["datasets"][wc.dataset]["difficulty_rater"]
+
+
+def training_params(model_of):
+    """The training settings of the model ``model_of(wc)``, each a leaf ``params:`` value."""
+    settings = {key: model_setting(model_of, key) for key in ("lr", "batch_size", "micro_batch_size", "trust_remote_code")}
+    for key in ("max_length", "eval_batch_size", "checkpoint_every", "weight_decay", "warmup_ratio", "lr_schedule", "mixed_precision"):
+        settings[key] = config["training"][key]
+    settings["model_source"] = lambda wc: model_source(model_of(wc))
+    return settings
+
+
+def dataset_file(wc):
+    return f"results/data/{wc.dataset}.jsonl"
+
+
+def local_dataset_files(wc):
+    entry = config["datasets"][wc.dataset]
+    return entry["local_files"] if entry["source"] == "local" else []
+
+
+def split_files(dataset, split, seed):
+    return [f"results/splits/{dataset}/{split}/seed{seed}/{part}.jsonl" for part in SPLIT_PARTS]
+
+
+def all_targets():
+    targets = []
+    for dataset in DATASETS:
+        targets.append(f"results/difficulty/{dataset}.csv")
+        targets.append(f"figures/{dataset}_difficulty.pdf")
+        for split in SPLIT_KINDS:
+            for seed in config["seeds"]:
+                targets.extend(split_files(dataset, split, seed))
+    return targets

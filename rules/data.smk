@@ -1,0 +1,36 @@
+# Datasets -> one normalised JSONL each; the label-free corpus for tokenizer and tiny-model pretraining.
+
+
+rule dataset:
+    input:
+        local_dataset_files,
+    output:
+        "results/data/{dataset}.jsonl",
+    params:
+        dataset=lambda wc: wc.dataset,
+        source=dataset_setting("source"),
+        local_files=dataset_setting("local_files"),
+        hub_path=dataset_setting("hub_path"),
+        hub_configs=dataset_setting("hub_configs"),
+        hub_splits=dataset_setting("hub_splits"),
+        max_items=dataset_setting("max_items"),
+        seed=dataset_setting("seed"),
+    log:
+        "results/logs/data/{dataset}.log",
+    conda:
+        ENV
+    script:
+        "../scripts/prepare_dataset.py"
+
+
+rule corpus:
+    input:
+        expand("results/data/{dataset}.jsonl", dataset=DATASETS),
+    output:
+        "results/corpus/pretrain.txt",
+    log:
+        "results/logs/corpus.log",
+    conda:
+        ENV
+    script:
+        "../scripts/build_corpus.py"

@@ -1,0 +1,42 @@
+# Difficulty ratings (paper Appendix E): one job per cross-validation fold, then a merge.
+
+
+rule difficulty_fold:
+    input:
+        data=dataset_file,
+        model=lambda wc: model_inputs(rater(wc)),
+    output:
+        "results/difficulty/{dataset}/fold{fold}.csv",
+    params:
+        task=dataset_setting("task"),
+        fold=lambda wc: int(wc.fold),
+        n_folds=config["difficulty"]["n_folds"],
+        seed=config["difficulty"]["seed"],
+        epochs=dataset_setting("epochs"),
+        checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/difficulty/{wc.dataset}/fold{wc.fold}",
+        **training_params(rater),
+    log:
+        "results/logs/difficulty/{dataset}/fold{fold}.log",
+    threads: 1
+    resources:
+        gpu=lambda wc: is_gpu_model(rater(wc)),
+        mem_mb=lambda wc: MODELS[rater(wc)]["mem_mb"],
+        runtime=lambda wc: MODELS[rater(wc)]["runtime"],
+    conda:
+        ENV
+    script:
+        "../scripts/rate_difficulty_fold.py"
+
+
+rule difficulty:
+    input:
+        data=dataset_file,
+        folds=expand("results/difficulty/{{dataset}}/fold{fold}.csv", fold=range(config["difficulty"]["n_folds"])),
+    output:
+        "results/difficulty/{dataset}.csv",
+    log:
+        "results/logs/difficulty/{dataset}.log",
+    conda:
+        ENV
+    script:
+        "../scripts/merge_difficulty.py"

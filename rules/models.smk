@@ -1,0 +1,48 @@
+# Tokenizers (trained BPE or shipped files) and tiny models built from the registry.
+
+
+rule tokenizer:
+    input:
+        lambda wc: ["results/corpus/pretrain.txt"] if "vocab_size" in config["tokenizers"][wc.tokenizer] else [],
+    output:
+        directory("results/tokenizers/{tokenizer}"),
+    params:
+        vocab_size=lambda wc: config["tokenizers"][wc.tokenizer].get("vocab_size", 0),
+        path=lambda wc: config["tokenizers"][wc.tokenizer].get("path", ""),
+    log:
+        "results/logs/tokenizers/{tokenizer}.log",
+    conda:
+        ENV
+    script:
+        "../scripts/prepare_tokenizer.py"
+
+
+rule tiny_model:
+    input:
+        tokenizer=lambda wc: f"results/tokenizers/{MODELS[wc.model]['tokenizer']}",
+        corpus="results/corpus/pretrain.txt",
+    output:
+        directory("results/models/{model}"),
+    wildcard_constraints:
+        model="|".join(TINY_MODELS) if TINY_MODELS else "(?!)",
+    params:
+        family=model_setting(model_wildcard, "family"),
+        hidden_size=model_setting(model_wildcard, "hidden_size"),
+        num_layers=model_setting(model_wildcard, "num_layers"),
+        num_heads=model_setting(model_wildcard, "num_heads"),
+        intermediate_size=model_setting(model_wildcard, "intermediate_size"),
+        init_seed=model_setting(model_wildcard, "init_seed"),
+        pretrain_steps=model_setting(model_wildcard, "pretrain_steps"),
+        pretrain_lr=model_setting(model_wildcard, "pretrain_lr"),
+        pretrain_batch_size=model_setting(model_wildcard, "pretrain_batch_size"),
+        pretrain_seq_len=model_setting(model_wildcard, "pretrain_seq_len"),
+        max_length=config["training"]["max_length"],
+        checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/models/{wc.model}",
+        checkpoint_every=config["training"]["checkpoint_every"],
+    log:
+        "results/logs/models/{model}.log",
+    threads: 2
+    conda:
+        ENV
+    script:
+        "../scripts/build_tiny_model.py"

@@ -1,0 +1,20 @@
+# Random (Burns et al.) and easy-hard splits per dataset and seed.
+
+
+rule split:
+    input:
+        data=dataset_file,
+        difficulty=lambda wc: [f"results/difficulty/{wc.dataset}.csv"] if wc.split == "easyhard" else [],
+    output:
+        **{part: f"results/splits/{{dataset}}/{{split}}/seed{{seed}}/{part}.jsonl" for part in SPLIT_PARTS},
+    params:
+        kind=lambda wc: wc.split,
+        seed=lambda wc: int(wc.seed),
+        n_test=dataset_setting("n_test"),
+        n_val=dataset_setting("n_val"),
+    log:
+        "results/logs/splits/{dataset}/{split}/seed{seed}.log",
+    conda:
+        ENV
+    script:
+        "../scripts/make_split.py"

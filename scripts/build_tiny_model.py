@@ -1,0 +1,36 @@
+"""Build a tiny causal LM from its registry entry and pretrain it on the label-free corpus."""
+
+from pathlib import Path
+
+from ensemw2s import models
+from ensemw2s.runtime import job
+from ensemw2s.train import TrainSettings, pretrain_lm
+
+p = snakemake.params  # noqa: F821
+with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
+    tokenizer = models.load_tokenizer(snakemake.input.tokenizer)  # noqa: F821
+    arch = dict(
+        family=p.family,
+        hidden_size=p.hidden_size,
+        num_layers=p.num_layers,
+        num_heads=p.num_heads,
+        intermediate_size=p.intermediate_size,
+        max_position_embeddings=max(p.max_length, p.pretrain_seq_len),
+    )
+    model = models.build_tiny_model(arch, tokenizer, p.init_seed)
+    log.info("%s: %d parameters", arch, sum(t.numel() for t in model.parameters()))
+    if p.pretrain_steps:
+        texts = Path(snakemake.input.corpus).read_text(encoding="utf-8").splitlines()  # noqa: F821
+        settings = TrainSettings(
+            epochs=1,
+            max_steps=p.pretrain_steps,
+            lr=p.pretrain_lr,
+            batch_size=p.pretrain_batch_size,
+            seed=p.init_seed,
+            warmup_ratio=0.05,
+            checkpoint_dir=p.checkpoint_dir,
+            checkpoint_every=p.checkpoint_every,
+        )
+        summary = pretrain_lm(model, tokenizer, texts, settings, p.pretrain_seq_len)
+        log.info("pretraining: %s", summary)
+    models.save_model(model, tokenizer, snakemake.output[0])  # noqa: F821

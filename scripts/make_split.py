@@ -1,0 +1,20 @@
+"""Write one split (random or easy-hard) of a dataset for one seed: four disjoint JSONL parts."""
+
+import pandas as pd
+
+from ensemw2s import splits
+from ensemw2s.files import read_jsonl, write_jsonl
+from ensemw2s.runtime import job
+
+p = snakemake.params  # noqa: F821
+with job(snakemake.log[0]) as log:  # noqa: F821
+    records = read_jsonl(snakemake.input.data)  # noqa: F821
+    if p.kind == "random":
+        parts = splits.random_split([r["id"] for r in records], p.n_test, p.n_val, p.seed)
+    else:
+        table = pd.read_csv(snakemake.input.difficulty[0], dtype={"id": str})  # noqa: F821
+        parts = splits.easyhard_split(dict(zip(table["id"], table["difficulty"])), p.n_test, p.n_val, p.seed)
+    by_id = {r["id"]: r for r in records}
+    for part, ids in parts.items():
+        write_jsonl(snakemake.output[part], [by_id[i] for i in ids])  # noqa: F821
+        log.info("%s: %d items", part, len(ids))

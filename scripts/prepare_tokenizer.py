@@ -1,0 +1,16 @@
+"""Train a byte-level BPE on the corpus, or package shipped tokenizer files, as a HF tokenizer dir."""
+
+from pathlib import Path
+
+from ensemw2s import models
+from ensemw2s.runtime import job
+
+p = snakemake.params  # noqa: F821
+with job(snakemake.log[0]) as log:  # noqa: F821
+    if p.vocab_size:
+        texts = Path(snakemake.input[0]).read_text(encoding="utf-8").splitlines()  # noqa: F821
+        tokenizer = models.train_bpe_tokenizer(texts, p.vocab_size)
+    else:
+        tokenizer = models.load_shipped_tokenizer(p.path)
+    tokenizer.save_pretrained(snakemake.output[0])  # noqa: F821
+    log.info("tokenizer with %d tokens; 'Hello world' -> %s", len(tokenizer), tokenizer("Hello world")["input_ids"])
