@@ -1,0 +1,79 @@
+import pandas as pd
+import pytest
+
+from ensemw2s import difficulty, splits
+
+
+def _records(n):
+    return [{"id": f"item{i:03d}"} for i in range(n)]
+
+
+def test_folds_never_score_an_item_the_rater_trained_on():
+    records = _records(53)
+    seen_held_out = []
+    for fold in range(5):
+        train, held_out = difficulty.fold_partition(records, 5, fold, seed=1)
+        assert not {r["id"] for r in train} & {r["id"] for r in held_out}
+        assert len(train) + len(held_out) == 53
+        seen_held_out.extend(r["id"] for r in held_out)
+    assert sorted(seen_held_out) == sorted(r["id"] for r in records)  # every item rated exactly once
+    sizes = [len(difficulty.fold_partition(records, 5, f, 1)[1]) for f in range(5)]
+    assert max(sizes) - min(sizes) <= 1
+
+
+def test_fold_errors():
+    with pytest.raises(ValueError, match="at least 2 folds"):
+        difficulty.fold_assignment(["a", "b"], 1, 0)
+    with pytest.raises(ValueError, match="outside 0..2"):
+        difficulty.fold_partition(_records(9), 3, 3, 0)
+
+
+def test_difficulty_formulas():
+    assert difficulty.classification_difficulty([0.9, 0.9], [1, 0]) == pytest.approx([0.1, 0.9])
+    assert difficulty.generation_difficulty([[True, False, False, True], [True]]) == [0.5, 0.0]
+
+
+def test_merge_folds_requires_each_item_exactly_once():
+    ids = ["a", "b", "c"]
+    fold0 = pd.DataFrame({"id": ["b"], "fold": 0, "difficulty": [0.2]})
+    fold1 = pd.DataFrame({"id": ["a", "c"], "fold": 1, "difficulty": [0.1, 0.3]})
+    merged = difficulty.merge_folds([fold0, fold1], ids)
+    assert merged["id"].tolist() == ids
+    with pytest.raises(ValueError, match="more than one fold"):
+        difficulty.merge_folds([fold0, fold0, fold1], ids)
+    with pytest.raises(ValueError, match="1 items have no rating"):
+        difficulty.merge_folds([fold1], ids)
+
+
+def _check_partition(parts, ids, n_test, n_val):
+    assert set(parts) == set(splits.PARTS)
+    every = [i for part in parts.values() for i in part]
+    assert sorted(every) == sorted(ids)  # disjoint and covering the pool
+    assert len(parts["test"]) == n_test and len(parts["val"]) == n_val
+    assert abs(len(parts["weak_train"]) - len(parts["strong_train"])) <= 1
+
+
+def test_random_split_is_disjoint_covering_and_seeded():
+    ids = [f"i{k}" for k in range(101)]
+    parts = splits.random_split(ids, n_test=20, n_val=7, seed=3)
+    _check_partition(parts, ids, 20, 7)
+    assert parts == splits.random_split(ids, 20, 7, 3)
+    assert parts != splits.random_split(ids, 20, 7, 4)
+
+
+def test_easyhard_split_gives_weak_model_the_easiest_items():
+    ids = [f"i{k}" for k in range(100)]
+    rating = {i: (k * 37 % 100) / 100 for k, i in enumerate(ids)}
+    parts = splits.easyhard_split(rating, n_test=20, n_val=10, seed=0)
+    _check_partition(parts, ids, 20, 10)
+    easiest = sorted(ids, key=rating.get)[:35]  # (100 - 20 - 10) / 2
+    assert sorted(parts["weak_train"]) == sorted(easiest)
+    hardest_easy = max(rating[i] for i in parts["weak_train"])
+    assert all(rating[i] > hardest_easy for p in ("strong_train", "val", "test") for i in parts[p])
+
+
+def test_split_sizes_are_checked():
+    with pytest.raises(ValueError, match="leaves 1 for training"):
+        splits.random_split([str(k) for k in range(10)], n_test=8, n_val=1, seed=0)
+    with pytest.raises(ValueError, match="n_test >= 1"):
+        splits.random_split([str(k) for k in range(10)], n_test=0, n_val=0, seed=0)

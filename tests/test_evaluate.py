@@ -1,0 +1,76 @@
+import pytest
+import torch
+
+from ensemw2s import evaluate, text
+
+
+class CountingLookupModel:
+    """A hand-built 'model': the next-token distribution depends only on the current token, via a
+    fixed table, so every option's NLL can be computed by hand.  Counts forward passes."""
+
+    def __init__(self, vocab_size, table):
+        self.table = table  # {current token: {next token: probability}}
+        self.vocab_size = vocab_size
+        self.calls = 0
+
+    def __call__(self, input_ids, attention_mask):
+        self.calls += 1
+        probs = torch.full((*input_ids.shape, self.vocab_size), 1e-3)
+        for b in range(input_ids.shape[0]):
+            for j in range(input_ids.shape[1]):
+                for token, p in self.table.get(int(input_ids[b, j]), {}).items():
+                    probs[b, j, token] = p
+        return torch.log(probs / probs.sum(-1, keepdim=True))
+
+
+def _ids(tokenizer, s):
+    return tokenizer(s, add_special_tokens=False)["input_ids"]
+
+
+def test_option_wise_accuracy_on_hand_built_model(gpt2_tokenizer):
+    tokenizer = gpt2_tokenizer
+    eos = tokenizer.eos_token_id
+    red, blue = _ids(tokenizer, " red"), _ids(tokenizer, " blue")
+    assert len(red) == 1 and len(blue) == 1
+    colon = _ids(tokenizer, "Q: Sky?\nA:")[-1]
+    # After the prompt's last token: ' blue' is likely; both answers are followed by EOS.
+    table = {colon: {blue[0]: 0.6, red[0]: 0.3}, red[0]: {eos: 0.9}, blue[0]: {eos: 0.9}}
+    model = CountingLookupModel(len(tokenizer), table)
+    records = [
+        {"id": "right", "question": "Sky?", "context": "", "choices": ["red", "blue"], "gold": 1},
+        {"id": "wrong", "question": "Sky?", "context": "", "choices": ["blue", "red"], "gold": 1},
+        {"id": "three", "question": "Sky?", "context": "", "choices": ["red", "green", "blue"], "gold": 2},
+    ]
+    result = evaluate.evaluate_multiple_choice(model, tokenizer, records, max_length=64, batch_size=16)
+    assert [p["predicted"] for p in result.predictions] == [1, 0, 2]
+    assert result.option_accuracy == pytest.approx(2 / 3)
+    lp = model(torch.tensor([[colon, blue[0]]]), None)[0]
+    expected_blue_nll = -(lp[0, blue[0]] + lp[1, eos]).item()
+    assert result.predictions[0]["choice_nll"][1] == pytest.approx(expected_blue_nll, rel=1e-5)
+    # 7 option sequences fit one batch of 16: all choices scored in one padded forward pass.
+    assert model.calls == 2  # one for the evaluation, one for the hand computation above
+
+
+def test_choices_of_one_question_are_never_split_across_batches(tokenizer):
+    model = CountingLookupModel(len(tokenizer), {})
+    records = [{"id": str(i), "question": "Q?", "context": "", "choices": ["a", "b", "c"], "gold": 0} for i in range(4)]
+    evaluate.evaluate_multiple_choice(model, tokenizer, records, max_length=32, batch_size=7)
+    assert model.calls == 2  # 2 questions (6 sequences) per batch of at most 7
+
+
+def test_token_wise_accuracy_is_teacher_forced_argmax(gpt2_tokenizer):
+    tokenizer = gpt2_tokenizer
+    eos = tokenizer.eos_token_id
+    answer = _ids(tokenizer, " red")
+    colon = _ids(tokenizer, "Q: Sky?\nA:")[-1]
+    # Predicts ' red' after the prompt (right) but not EOS after ' red' (wrong): 1 of 2 tokens.
+    model = CountingLookupModel(len(tokenizer), {colon: {answer[0]: 0.9}, answer[0]: {colon: 0.9}})
+    records = [{"id": "x", "question": "Sky?", "context": "", "choices": ["red", "blue"], "gold": 0}]
+    result = evaluate.evaluate_multiple_choice(model, tokenizer, records, max_length=64, batch_size=4)
+    assert result.token_accuracy == pytest.approx(0.5)
+    scores = evaluate.answer_token_correctness(model, tokenizer, records, 64, 4)
+    assert scores[0].token_correct == [True, False]
+
+
+def test_classifier_accuracy():
+    assert evaluate.accuracy([0.9, 0.2, 0.6, 0.4], [1, 0, 0, 0]) == 0.75

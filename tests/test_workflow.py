@@ -1,0 +1,128 @@
+"""Workflow tests: lint, dry-runs of both configs, config errors, and an end-to-end default run."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import REPO, write_lines
+
+pytestmark = pytest.mark.workflow
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+WORKFLOW_FILES = ["Snakefile", "rules", "scripts", "config", "envs", "resources"]
+
+
+def snakemake(*args, cwd=REPO, check=True):
+    result = subprocess.run([*SNAKEMAKE, *args], cwd=cwd, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+def copy_workflow(destination: Path) -> Path:
+    for name in WORKFLOW_FILES:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, destination / name)
+        else:
+            shutil.copy2(source, destination / name)
+    return destination
+
+
+def planned_jobs(output: str) -> dict[str, int]:
+    """Job counts from the 'Job stats' table of a dry-run."""
+    counts, in_table = {}, False
+    for line in output.splitlines():
+        if line.startswith("Job stats"):
+            in_table = True
+            continue
+        parts = line.split()
+        if in_table and len(parts) == 2 and parts[1].isdigit():
+            counts[parts[0]] = int(parts[1])
+        elif in_table and counts and not line.strip():
+            break
+    return counts
+
+
+def test_lint_is_clean():
+    result = snakemake("--lint")
+    assert "Congratulations, your workflow is in a good condition!" in result.stdout + result.stderr
+
+
+def test_dry_run_default_config(tmp_path):
+    result = snakemake("-n", "--directory", str(copy_workflow(tmp_path)), cwd=tmp_path)
+    jobs = planned_jobs(result.stdout)
+    assert jobs["difficulty_fold"] == 3 * 3  # 3 datasets x 3 folds
+    assert jobs["split"] == 3 * 2  # 3 datasets x (random, easyhard) x 1 seed
+
+
+def test_dry_run_paper_config(tmp_path):
+    copy_workflow(tmp_path)
+    result = snakemake("-n", "--configfile", "config/paper.yaml", cwd=tmp_path)
+    jobs = planned_jobs(result.stdout)
+    assert jobs["difficulty_fold"] == 3 * 10
+    assert jobs["split"] == 3 * 2 * 3
+    assert "tiny_model" not in jobs  # hub models only
+
+
+def _override(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "override.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_bad_config_value_names_the_key(tmp_path):
+    copy_workflow(tmp_path)
+    result = snakemake("-n", "--configfile", _override(tmp_path, "models:\n  tiny-weak: {lr: -1}\n"), cwd=tmp_path, check=False)
+    assert result.returncode != 0
+    message = result.stdout + result.stderr
+    assert "-1 is less than or equal to the minimum of 0" in message and "['models']['tiny-weak']['lr']" in message
+    result = snakemake("-n", "--configfile", _override(tmp_path, "datasets:\n  sciq: {difficulty_rater: gpt9}\n"), cwd=tmp_path, check=False)
+    assert result.returncode != 0 and "config key datasets.sciq.difficulty_rater: 'gpt9'" in result.stdout + result.stderr
+
+
+def test_bad_data_row_fails_the_job_naming_file_and_line(tmp_path):
+    copy_workflow(tmp_path)
+    good = {"id": "ok", "question": "Q?", "para": "P.", "choices": {"text": ["a", "b"], "label": ["A", "B"]}, "answerKey": "A"}
+    bad = dict(good, id="bad", answerKey="Z")
+    write_lines(tmp_path / "resources" / "bad.jsonl", [good, bad])
+    override = _override(tmp_path, "datasets:\n  quartz: {local_files: [resources/bad.jsonl]}\n")
+    result = snakemake("results/data/quartz.jsonl", "-c1", "--configfile", override, cwd=tmp_path, check=False)
+    assert result.returncode != 0
+    log = (tmp_path / "results/logs/data/quartz.log").read_text()
+    assert "resources/bad.jsonl:2: answerKey 'Z'" in log
+    assert not (tmp_path / "results/data/quartz.jsonl").exists()
+    assert not list((tmp_path / "results/data").glob("*.part"))  # no half-written file left
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    """The embedded default, end to end, in a fresh copy of the workflow."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("default_run"))
+    snakemake("-c2", cwd=workdir)
+    return workdir
+
+
+def test_default_run_outputs(default_run):
+    for dataset in ("sciq", "quartz", "arc"):
+        table = pd.read_csv(default_run / f"results/difficulty/{dataset}.csv", dtype={"id": str})
+        pool = pd.read_json(default_run / f"results/data/{dataset}.jsonl", lines=True, dtype={"id": str})
+        assert sorted(table["id"]) == sorted(pool["id"])
+        assert table["difficulty"].between(0, 1).all()
+        assert (default_run / f"figures/{dataset}_difficulty.pdf").read_bytes().startswith(b"%PDF")
+        for split in ("random", "easyhard"):
+            parts = {p: pd.read_json(default_run / f"results/splits/{dataset}/{split}/seed0/{p}.jsonl", lines=True, dtype={"id": str})["id"].tolist() for p in ("weak_train", "strong_train", "val", "test")}
+            every = [i for ids in parts.values() for i in ids]
+            assert sorted(every) == sorted(pool["id"]) and len(set(every)) == len(every)
+    assert "rater fold 0" in (default_run / "results/logs/difficulty/sciq/fold0.log").read_text()  # tqdm in the log
+
+
+def test_default_run_is_complete_and_deterministic(default_run):
+    assert planned_jobs(snakemake("-n", cwd=default_run).stdout) == {}  # nothing left to do
+    fold = default_run / "results/difficulty/quartz/fold1.csv"
+    before = fold.read_bytes()
+    snakemake("-c1", "--forcerun", "difficulty_fold", "--until", "difficulty_fold", str(fold.relative_to(default_run)), cwd=default_run)
+    assert fold.read_bytes() == before  # same seed, same CPU: byte-identical
