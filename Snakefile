@@ -17,6 +17,8 @@ include: "rules/data.smk"
 include: "rules/models.smk"
 include: "rules/difficulty.smk"
 include: "rules/splits.smk"
+include: "rules/generation.smk"
+include: "rules/students.smk"
 include: "rules/report.smk"
 
 

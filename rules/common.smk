@@ -1,3 +1,5 @@
+import re
+
 # Helpers shared by every stage: config look-ups (each returning one leaf value), model sources,
 # resources, and the target lists.  No rule lives here.
 
@@ -30,6 +32,84 @@ def _check_references():
 
 
 _check_references()
+
+
+# ------------------------------------------------------------------------------ generation track
+GENERATION = config.get("generation", {})
+GEN_DATASETS = GENERATION.get("datasets", [])
+GEN_MODELS = GENERATION.get("models", [])
+GEN_PAIRS = [(weak, strong) for i, weak in enumerate(GEN_MODELS) for strong in GEN_MODELS[i + 1 :]]
+GEN_WEAK = sorted({weak for weak, _ in GEN_PAIRS}, key=GEN_MODELS.index)
+GEN_ROUNDS = GENERATION.get("rounds", 0)
+# Paper table numbers: (random, easy-hard, one-run improvements) per dataset.
+GEN_TABLES = {"quartz": (3, 4, 5), "arc": (6, 7, 8)}
+
+
+def _check_generation():
+    for dataset in GEN_DATASETS:
+        if dataset not in config["datasets"] or config["datasets"][dataset]["task"] != "generation":
+            raise ValueError(f"config key generation.datasets: {dataset!r} must be a generation dataset of datasets")
+    for model in GEN_MODELS:
+        if model not in MODELS:
+            raise ValueError(f"config key generation.models: {model!r} is not a key of models ({', '.join(MODELS)})")
+
+
+_check_generation()
+
+
+def alternatives(names):
+    """A wildcard regex matching exactly these names (never anything, if empty)."""
+    return "|".join(re.escape(name) for name in names) if names else "(?!)"
+
+
+def weak_model(wc):
+    return wc.weak
+
+
+def strong_model(wc):
+    return wc.strong
+
+
+def round_dir(wc, t):
+    return f"results/weak/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}/round{t}"
+
+
+def split_part(part):
+    return lambda wc: f"results/splits/{wc.dataset}/{wc.split}/seed{wc.seed}/{part}.jsonl"
+
+
+def generation_run_inputs(wc):
+    """Every per-job JSON of one (dataset, split) of the generation track, for the tidy metrics."""
+    base = f"{wc.dataset}/{wc.split}"
+    seeds, rounds = config["seeds"], range(1, GEN_ROUNDS + 1)
+    return {
+        "students": [f"results/students/{base}/seed{seed}/{weak}_to_{strong}/T{t}/metrics.json" for seed in seeds for weak, strong in GEN_PAIRS for t in rounds],
+        "labels": [f"results/labels/{base}/seed{seed}/{weak}/T{t}.metrics.json" for seed in seeds for weak in GEN_WEAK for t in rounds],
+        "rounds": [f"results/weak/{base}/seed{seed}/{weak}/round{t}/stats.json" for seed in seeds for weak in GEN_WEAK for t in rounds],
+        "oracles": [f"results/oracle/{base}/seed{seed}/{strong}/metrics.json" for seed in seeds for strong in GEN_MODELS[1:]],
+    }
+
+
+def easy_vs_hard_inputs(wc):
+    runs = [(dataset, seed, model) for dataset in GEN_DATASETS for seed in config["seeds"] for model in GEN_MODELS]
+    return {
+        "easy": [f"results/easy/{d}/easyhard/seed{seed}/{m}/metrics.json" for d, seed, m in runs],
+        "hard": [f"results/oracle/{d}/easyhard/seed{seed}/{m}/metrics.json" for d, seed, m in runs],
+    }
+
+
+def generation_targets():
+    targets = []
+    for dataset in GEN_DATASETS:
+        table_random, table_easyhard, table_one_run = GEN_TABLES[dataset]
+        for number in (table_random, table_easyhard, table_one_run):
+            targets.extend(f"results/tables/table{number}.{ext}" for ext in ("csv", "md", "tex"))
+        targets.append(f"figures/{dataset}_pgr.pdf")
+        targets.extend(f"figures/{dataset}_{split}_bars.pdf" for split in SPLIT_KINDS)
+    if GEN_DATASETS:
+        targets.append("figures/weak_ensemble_gain.pdf")
+        targets.extend(f"results/tables/easy_vs_hard.{ext}" for ext in ("csv", "md", "tex"))
+    return targets
 
 
 wildcard_constraints:
@@ -99,4 +179,4 @@ def all_targets():
         for split in SPLIT_KINDS:
             for seed in config["seeds"]:
                 targets.extend(split_files(dataset, split, seed))
-    return targets
+    return targets + generation_targets()

@@ -19,3 +19,125 @@ rule difficulty_histogram:
         ENV
     script:
         "../scripts/plot_difficulty.py"
+
+
+# ------------------------------------------------------------------------------ generation track
+localrules:
+    generation_metrics,
+    generation_pgr_figure,
+    generation_bars,
+    weak_ensemble_gain,
+    easy_vs_hard,
+
+
+rule generation_metrics:
+    input:
+        unpack(generation_run_inputs),
+    output:
+        "results/metrics/{dataset}/{split}.csv",
+    wildcard_constraints:
+        dataset=alternatives(GEN_DATASETS),
+    log:
+        "results/logs/metrics/{dataset}/{split}.log",
+    conda:
+        ENV
+    script:
+        "../scripts/collect_generation_metrics.py"
+
+
+for _dataset in GEN_DATASETS:
+    _random, _easyhard, _one_run = GEN_TABLES[_dataset]
+
+    rule:
+        """Tables 3/4/5 (QuaRTz) or 6/7/8 (ARC): random and easy-hard split (mean ± SEM over seeds),
+        and one run's improvement of the ensemble over the baseline."""
+        name:
+            f"generation_tables_{_dataset}"
+        localrule: True
+        input:
+            random=f"results/metrics/{_dataset}/random.csv",
+            easyhard=f"results/metrics/{_dataset}/easyhard.csv",
+        output:
+            random=multiext(f"results/tables/table{_random}", ".csv", ".md", ".tex"),
+            easyhard=multiext(f"results/tables/table{_easyhard}", ".csv", ".md", ".tex"),
+            one_run=multiext(f"results/tables/table{_one_run}", ".csv", ".md", ".tex"),
+        params:
+            dataset=_dataset,
+            numbers=[_random, _easyhard, _one_run],
+            report_seed=config["seeds"][0],
+        log:
+            f"results/logs/tables/{_dataset}.log",
+        conda:
+            ENV
+        script:
+            "../scripts/generation_tables.py"
+
+
+rule generation_pgr_figure:
+    """Paper Figs 4 (QuaRTz) and 15 (ARC)."""
+    input:
+        random="results/metrics/{dataset}/random.csv",
+        easyhard="results/metrics/{dataset}/easyhard.csv",
+    output:
+        "figures/{dataset}_pgr.pdf",
+    wildcard_constraints:
+        dataset=alternatives(GEN_DATASETS),
+    params:
+        models=GEN_MODELS,
+        measure=GENERATION.get("plot_measure"),
+        selection=GENERATION.get("plot_selection"),
+    log:
+        "results/logs/figures/{dataset}_pgr.log",
+    conda:
+        ENV
+    script:
+        "../scripts/generation_pgr_figure.py"
+
+
+rule generation_bars:
+    """Paper Figs 13/14 (QuaRTz), 16/17 (ARC): one run's weak, w2s baseline, w2s ensemble, oracle."""
+    input:
+        "results/metrics/{dataset}/{split}.csv",
+    output:
+        "figures/{dataset}_{split}_bars.pdf",
+    wildcard_constraints:
+        dataset=alternatives(GEN_DATASETS),
+    params:
+        report_seed=config["seeds"][0],
+    log:
+        "results/logs/figures/{dataset}_{split}_bars.log",
+    conda:
+        ENV
+    script:
+        "../scripts/generation_bars.py"
+
+
+rule weak_ensemble_gain:
+    """Paper Fig 3: test token error of the single weak model vs the combined T-round ensemble."""
+    input:
+        expand("results/metrics/{dataset}/{split}.csv", dataset=GEN_DATASETS, split=SPLIT_KINDS),
+    output:
+        "figures/weak_ensemble_gain.pdf",
+    params:
+        datasets=GEN_DATASETS,
+        splits=SPLIT_KINDS,
+    log:
+        "results/logs/figures/weak_ensemble_gain.log",
+    conda:
+        ENV
+    script:
+        "../scripts/weak_ensemble_gain.py"
+
+
+rule easy_vs_hard:
+    """The paper's Figure-5 table: each model trained on easy vs hard data, evaluated on hard."""
+    input:
+        unpack(easy_vs_hard_inputs),
+    output:
+        multiext("results/tables/easy_vs_hard", ".csv", ".md", ".tex"),
+    log:
+        "results/logs/tables/easy_vs_hard.log",
+    conda:
+        ENV
+    script:
+        "../scripts/easy_vs_hard.py"

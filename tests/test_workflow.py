@@ -66,6 +66,10 @@ def test_dry_run_paper_config(tmp_path):
     assert jobs["difficulty_fold"] == 3 * 10
     assert jobs["split"] == 3 * 2 * 3
     assert "tiny_model" not in jobs  # hub models only
+    # Generation: 2 datasets x 2 splits x 3 seeds x 5 weak Pythias x T = 5 rounds (and as many ensembles);
+    # 15 weak -> strong pairs of 6 Pythias.
+    assert jobs["token_boosting_round"] == jobs["ensemble_pseudo_answers"] == 2 * 2 * 3 * 5 * 5
+    assert jobs["generation_student"] == 2 * 2 * 3 * 15 * 5
 
 
 def _override(tmp_path: Path, text: str) -> str:
@@ -126,3 +130,28 @@ def test_default_run_is_complete_and_deterministic(default_run):
     before = fold.read_bytes()
     snakemake("-c1", "--forcerun", "difficulty_fold", "--until", "difficulty_fold", str(fold.relative_to(default_run)), cwd=default_run)
     assert fold.read_bytes() == before  # same seed, same CPU: byte-identical
+
+
+def _accuracy_columns(frame):
+    return [c for c in frame.columns if c.split("_")[0] in ("weak", "baseline", "ensemble", "oracle", "transfer") and "pgr" not in c and not c.endswith("_sem")]
+
+
+def test_default_run_generation_track(default_run):
+    for number in (3, 4, 6, 7):
+        table = pd.read_csv(default_run / f"results/tables/table{number}.csv")
+        assert len(table) == 1 * 3  # one pair x (best, final, val-selected round)
+        values = table[_accuracy_columns(table)].to_numpy()
+        assert values.size and ((values >= 0) & (values <= 1)).all()
+        assert (default_run / f"results/tables/table{number}.md").read_text().startswith(f"Table {number}:")
+        assert "\\begin{tabular}" in (default_run / f"results/tables/table{number}.tex").read_text()
+    for number in (5, 8):
+        assert len(pd.read_csv(default_run / f"results/tables/table{number}.csv")) == 2  # the pair on both splits
+    easy_vs_hard = pd.read_csv(default_run / "results/tables/easy_vs_hard.csv")
+    assert len(easy_vs_hard) == 2 * 2  # 2 datasets x 2 models
+    for figure in ("quartz_pgr", "arc_pgr", "weak_ensemble_gain", "quartz_random_bars", "quartz_easyhard_bars", "arc_random_bars", "arc_easyhard_bars"):
+        assert (default_run / f"figures/{figure}.pdf").read_bytes().startswith(b"%PDF")
+    tidy = pd.read_csv(default_run / "results/metrics/quartz/easyhard.csv")
+    assert sorted(tidy["t"]) == [1, 2, 3]
+    assert tidy["alpha"].notna().all() and (tidy.loc[~tidy["accepted"], "alpha"] == 0).all()
+    first = tidy[tidy["t"] == 1].iloc[0]
+    assert first["ensemble_option"] == first["weak_option"]  # t = 1 is the single weak model

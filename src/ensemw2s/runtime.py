@@ -8,8 +8,6 @@ import os
 import sys
 from typing import Iterator
 
-import torch
-
 
 @contextlib.contextmanager
 def job(log_path: str | None, threads: int = 1) -> Iterator[logging.Logger]:
@@ -27,8 +25,12 @@ def job(log_path: str | None, threads: int = 1) -> Iterator[logging.Logger]:
             os.dup2(log_fd, fd)
         os.close(log_fd)
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
-    torch.set_num_threads(max(1, threads))
+    # Thread count for torch, set before it is imported (table and plot jobs never import it).
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = str(max(1, threads))
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(max(1, threads))
     try:
         yield logging.getLogger("ensemw2s")
     except BaseException:

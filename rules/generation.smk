@@ -1,0 +1,69 @@
+# EnsemW2S-AdaBoost (paper Algorithm 1): token-level boosting rounds of each weak model on the easy
+# (weak-training) part, then ensemble pseudo-answers for the hard questions with the first t experts.
+
+
+rule token_boosting_round:
+    input:
+        easy=split_part("weak_train"),
+        model=lambda wc: model_inputs(wc.weak),
+        previous=lambda wc: [f"{round_dir(wc, int(wc.t) - 1)}/stats.json"] if int(wc.t) > 1 else [],
+    output:
+        model=directory("results/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}/model"),
+        stats="results/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}/stats.json",
+    wildcard_constraints:
+        dataset=alternatives(GEN_DATASETS),
+        weak=alternatives(GEN_WEAK),
+        t=r"\d+",
+    params:
+        t=lambda wc: int(wc.t),
+        seed=lambda wc: int(wc.seed),
+        epochs=dataset_setting("epochs"),
+        checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/{round_dir(wc, wc.t)}",
+        **training_params(weak_model),
+    log:
+        "results/logs/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}.log",
+    threads: 1
+    resources:
+        gpu=lambda wc: is_gpu_model(wc.weak),
+        mem_mb=lambda wc: MODELS[wc.weak]["mem_mb"],
+        runtime=lambda wc: MODELS[wc.weak]["runtime"],
+    conda:
+        ENV
+    script:
+        "../scripts/token_boosting_round.py"
+
+
+rule ensemble_pseudo_answers:
+    input:
+        hard=split_part("strong_train"),
+        test=split_part("test"),
+        val=split_part("val"),
+        stats=lambda wc: [f"{round_dir(wc, s)}/stats.json" for s in range(1, int(wc.t) + 1)],
+        experts=lambda wc: [f"{round_dir(wc, s)}/model" for s in range(1, int(wc.t) + 1)],
+    output:
+        labels="results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.jsonl",
+        metrics="results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.metrics.json",
+    wildcard_constraints:
+        dataset=alternatives(GEN_DATASETS),
+        weak=alternatives(GEN_WEAK),
+        t=r"\d+",
+    params:
+        max_new_tokens=GENERATION.get("max_new_tokens"),
+        combine=GENERATION.get("combine"),
+        decode=GENERATION.get("decode"),
+        temperature=GENERATION.get("temperature"),
+        choice_nll=GENERATION.get("choice_nll"),
+        seed=lambda wc: int(wc.seed),
+        max_length=config["training"]["max_length"],
+        eval_batch_size=config["training"]["eval_batch_size"],
+    log:
+        "results/logs/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.log",
+    threads: 1
+    resources:
+        gpu=lambda wc: is_gpu_model(wc.weak),
+        mem_mb=lambda wc: MODELS[wc.weak]["mem_mb"],
+        runtime=lambda wc: MODELS[wc.weak]["runtime"],
+    conda:
+        ENV
+    script:
+        "../scripts/ensemble_pseudo_answers.py"

@@ -1,0 +1,68 @@
+# Strong students of the generation track: trained on ensemble pseudo-answers (weak -> strong, for
+# every t), on ground truth (the oracle: hard data), and on the easy data (the easy-vs-hard table).
+
+
+rule generation_student:
+    input:
+        labels="results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.jsonl",
+        hard=split_part("strong_train"),
+        test=split_part("test"),
+        val=split_part("val"),
+        model=lambda wc: model_inputs(wc.strong),
+    output:
+        "results/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}/metrics.json",
+    wildcard_constraints:
+        dataset=alternatives(GEN_DATASETS),
+        weak=alternatives(GEN_WEAK),
+        strong=alternatives(GEN_MODELS),
+        t=r"\d+",
+    params:
+        seed=lambda wc: int(wc.seed),
+        epochs=dataset_setting("epochs"),
+        choice_nll=GENERATION.get("choice_nll"),
+        checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/students/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}_to_{wc.strong}/T{wc.t}",
+        **training_params(strong_model),
+    log:
+        "results/logs/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}.log",
+    threads: 1
+    resources:
+        gpu=lambda wc: is_gpu_model(wc.strong),
+        mem_mb=lambda wc: MODELS[wc.strong]["mem_mb"],
+        runtime=lambda wc: MODELS[wc.strong]["runtime"],
+    conda:
+        ENV
+    script:
+        "../scripts/generation_student.py"
+
+
+rule generation_gold_model:
+    """A model fine-tuned on ground truth: `oracle` on the hard (strong-training) part, `easy` on
+    the easy (weak-training) part; evaluated on test and val."""
+    input:
+        train=lambda wc: f"results/splits/{wc.dataset}/{wc.split}/seed{wc.seed}/{'strong_train' if wc.trained_on == 'oracle' else 'weak_train'}.jsonl",
+        test=split_part("test"),
+        val=split_part("val"),
+        model=lambda wc: model_inputs(wc.model),
+    output:
+        "results/{trained_on}/{dataset}/{split}/seed{seed}/{model}/metrics.json",
+    wildcard_constraints:
+        trained_on="oracle|easy",
+        dataset=alternatives(GEN_DATASETS),
+        model=alternatives(GEN_MODELS),
+    params:
+        seed=lambda wc: int(wc.seed),
+        epochs=dataset_setting("epochs"),
+        choice_nll=GENERATION.get("choice_nll"),
+        checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/{wc.trained_on}/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.model}",
+        **training_params(model_wildcard),
+    log:
+        "results/logs/{trained_on}/{dataset}/{split}/seed{seed}/{model}.log",
+    threads: 1
+    resources:
+        gpu=lambda wc: is_gpu_model(wc.model),
+        mem_mb=lambda wc: MODELS[wc.model]["mem_mb"],
+        runtime=lambda wc: MODELS[wc.model]["runtime"],
+    conda:
+        ENV
+    script:
+        "../scripts/generation_gold_model.py"
