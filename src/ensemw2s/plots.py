@@ -120,6 +120,6 @@ def grouped_bars(frame, x: str, y: str, hue: str, panel: str | None, path: str, 
         axis.set_xticks(np.arange(len(groups)), groups, fontsize=7)
         axis.set_ylabel(ylabel)
         axis.set_title(title if name is None else f"{title}: {name}", fontsize=9)
-        axis.legend(fontsize=7)
+        axis.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     figure.tight_layout()
     save_figure(figure, path)
