@@ -56,6 +56,7 @@ rule ensemble_pseudo_answers:
         seed=lambda wc: int(wc.seed),
         max_length=config["training"]["max_length"],
         eval_batch_size=config["training"]["eval_batch_size"],
+        mixed_precision=config["training"]["mixed_precision"],
     log:
         "results/logs/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.log",
     threads: 1

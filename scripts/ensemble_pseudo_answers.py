@@ -11,7 +11,7 @@ with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
     rounds = [read_json(path) for path in inp.stats]
     alphas = [r["alpha"] if r["accepted"] else 0.0 for r in rounds]
     tokenizer = models.load_tokenizer(inp.experts[0])
-    experts = [models.load_causal_lm(path).eval() for path in inp.experts]
+    experts = [models.load_for_inference(path, p.mixed_precision) for path in inp.experts]
     decode = generation.DecodeSettings(p.max_new_tokens, p.combine, p.decode == "sample", p.temperature, p.seed, p.choice_nll)
     rows, summary = generation.pseudo_answers(experts, alphas, tokenizer, read_jsonl(inp.hard), decode, p.max_length, p.eval_batch_size)
     mixture = ensemble.mixture_logprobs(experts, summary["ensemble_weights"], p.combine)

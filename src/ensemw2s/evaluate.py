@@ -54,10 +54,11 @@ def score_answers(logprob_fn: LogProbFn, pairs: Sequence[EncodedPair], pad_id: i
     scores: list[AnswerScore | None] = [None] * len(pairs)
     for indices in tqdm(batches, desc=desc, file=sys.stderr, mininterval=5, ascii=True):
         batch = collate_pairs([pairs[i] for i in indices], pad_id)
-        logprobs = logprob_fn(batch.input_ids, batch.attention_mask)[:, :-1].cpu()
-        targets = batch.input_ids[:, 1:]
-        token_lp = logprobs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
-        correct = logprobs.argmax(-1) == targets
+        logprobs = logprob_fn(batch.input_ids, batch.attention_mask)[:, :-1]
+        targets = batch.input_ids[:, 1:].to(logprobs.device)
+        # Reduce over the vocabulary where the log-probs live; only [B, L] comes back.
+        token_lp = logprobs.gather(-1, targets.unsqueeze(-1)).squeeze(-1).float().cpu()
+        correct = (logprobs.argmax(-1) == targets).cpu()
         for row, index in enumerate(indices):
             mask = batch.target_mask[row]
             scores[index] = AnswerScore(token_lp[row][mask].tolist(), correct[row][mask].tolist())

@@ -66,7 +66,7 @@ def token_boosting_round(t: int, model_source: str, easy: Sequence[dict], settin
     lengths = answer_lengths(tokenizer, easy, max_length)
     n_tokens = sum(lengths)
     if t == 1:
-        pretrained = models.load_causal_lm(model_source, trust_remote_code).eval()
+        pretrained = models.load_for_inference(model_source, settings.mixed_precision, trust_remote_code)
         pre_wrong = token_mistakes(evaluate.model_logprobs(pretrained), tokenizer, easy, max_length, eval_batch_size)
         del pretrained
         weights = boosting.uniform_weights(n_tokens)

@@ -126,6 +126,16 @@ def load_causal_lm(source: str, trust_remote_code: bool = False, dtype: torch.dt
     )
 
 
+def load_for_inference(source: str, mixed_precision: str = "auto", trust_remote_code: bool = False):
+    """A causal LM in eval mode on the accelerator's device: bf16 weights where training would use
+    bf16 mixed precision (a CUDA GPU that supports it), else fp32 on the CPU."""
+    from .train import make_accelerator
+
+    accelerator = make_accelerator(mixed_precision)
+    dtype = torch.bfloat16 if accelerator.mixed_precision == "bf16" else None
+    return load_causal_lm(source, trust_remote_code, dtype).to(accelerator.device).eval()
+
+
 def load_classifier(source: str, tokenizer, trust_remote_code: bool = False, dtype: torch.dtype | None = None):
     """Causal LM backbone with a linear head on the last non-pad token (Burns et al. 2023)."""
     model = AutoModelForSequenceClassification.from_pretrained(
