@@ -1,6 +1,6 @@
 """A model fine-tuned on ground-truth answers (oracle: hard part; easy: weak-training part)."""
 
-from ensemw2s import evaluate, generation
+from ensemw2s import generation
 from ensemw2s.files import read_jsonl, write_json
 from ensemw2s.runtime import job
 from ensemw2s.train import settings_from_params
@@ -9,13 +9,10 @@ p = snakemake.params  # noqa: F821
 inp = snakemake.input  # noqa: F821
 with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
     records = read_jsonl(inp.train)
-    model, tokenizer, summary = generation.train_sft_model(
+    metrics = generation.fine_tune_and_evaluate(
         p.model_source, records, generation.gold_answers(records), settings_from_params(p, seed=p.seed, epochs=p.epochs),
-        p.max_length, trust_remote_code=p.trust_remote_code, desc="gold",
+        {"test": read_jsonl(inp.test), "val": read_jsonl(inp.val)}, p.max_length, p.eval_batch_size, p.choice_nll == "mean",
+        p.trust_remote_code, desc="gold",
     )
-    metrics = generation.evaluate_parts(
-        evaluate.model_logprobs(model), tokenizer, {"test": read_jsonl(inp.test), "val": read_jsonl(inp.val)},
-        p.max_length, p.eval_batch_size, p.choice_nll == "mean",
-    )
-    write_json(snakemake.output[0], {"run": dict(snakemake.wildcards.items()), **metrics, "training": summary})  # noqa: F821
-    log.info("%s", metrics)
+    write_json(snakemake.output[0], {"run": dict(snakemake.wildcards.items()), **metrics})  # noqa: F821
+    log.info("test %s, val %s", metrics["test"], metrics["val"])

@@ -1,6 +1,6 @@
 """A strong student fine-tuned on the hard questions with the ensemble's mapped pseudo-answers."""
 
-from ensemw2s import evaluate, generation, text
+from ensemw2s import generation, text
 from ensemw2s.files import read_jsonl, write_json
 from ensemw2s.runtime import job
 from ensemw2s.train import settings_from_params
@@ -13,14 +13,10 @@ with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
     missing = [r["id"] for r in hard if r["id"] not in labels]
     if missing:
         raise ValueError(f"{inp.labels}: no pseudo-label for {len(missing)} hard questions, e.g. {missing[:3]}")
-    answers = [text.sft_answer(r["choices"][labels[r["id"]]]) for r in hard]
-    model, tokenizer, summary = generation.train_sft_model(
-        p.model_source, hard, answers, settings_from_params(p, seed=p.seed, epochs=p.epochs), p.max_length,
-        trust_remote_code=p.trust_remote_code, desc="student",
+    metrics = generation.fine_tune_and_evaluate(
+        p.model_source, hard, [text.sft_answer(r["choices"][labels[r["id"]]]) for r in hard],
+        settings_from_params(p, seed=p.seed, epochs=p.epochs), {"test": read_jsonl(inp.test), "val": read_jsonl(inp.val)},
+        p.max_length, p.eval_batch_size, p.choice_nll == "mean", p.trust_remote_code, desc="student",
     )
-    metrics = generation.evaluate_parts(
-        evaluate.model_logprobs(model), tokenizer, {"test": read_jsonl(inp.test), "val": read_jsonl(inp.val)},
-        p.max_length, p.eval_batch_size, p.choice_nll == "mean",
-    )
-    write_json(snakemake.output[0], {"run": dict(snakemake.wildcards.items()), **metrics, "training": summary})  # noqa: F821
-    log.info("student: %s", metrics)
+    write_json(snakemake.output[0], {"run": dict(snakemake.wildcards.items()), **metrics})  # noqa: F821
+    log.info("student: test %s, val %s", metrics["test"], metrics["val"])

@@ -155,3 +155,13 @@ def evaluate_parts(logprob_fn, tokenizer, parts: dict[str, Sequence[dict]], max_
         result = evaluate.evaluate_multiple_choice(logprob_fn, tokenizer, records, max_length, batch_size, length_normalise, desc=f"eval {name}")
         metrics[name] = {"option_accuracy": result.option_accuracy, "token_accuracy": result.token_accuracy, "n": len(records)}
     return metrics
+
+
+def fine_tune_and_evaluate(model_source: str, records: Sequence[dict], answers: Sequence[str], settings, parts: dict[str, Sequence[dict]],
+                           max_length: int, eval_batch_size: int, length_normalise: bool = False, trust_remote_code: bool = False,
+                           desc: str = "sft") -> dict:
+    """Fine-tune a fresh ``model_source`` on (prompt, answer) pairs and evaluate it on ``parts``:
+    a student (pseudo-answers) or a gold model (ground truth)."""
+    model, tokenizer, summary = train_sft_model(model_source, records, answers, settings, max_length, trust_remote_code=trust_remote_code, desc=desc)
+    metrics = evaluate_parts(evaluate.model_logprobs(model), tokenizer, parts, max_length, eval_batch_size, length_normalise)
+    return {**metrics, "training": summary}
