@@ -17,6 +17,7 @@ include: "rules/data.smk"
 include: "rules/models.smk"
 include: "rules/difficulty.smk"
 include: "rules/splits.smk"
+include: "rules/classification.smk"
 include: "rules/report.smk"
 
 

@@ -26,3 +26,74 @@ def difficulty_histogram(difficulty, dataset: str, path: str, bins: int = 20, ra
     axis.set_ylabel("items")
     axis.set_title(f"{dataset}: difficulty ratings" + (f" ({rater})" if rater else ""))
     save_figure(figure, path)
+
+
+SPLIT_TITLES = {"random": "random split", "easyhard": "easy-hard split"}
+
+
+def _sem(summary, column):
+    sem_column = f"{column}_sem"
+    return summary[sem_column].fillna(0.0).to_numpy() if sem_column in summary.columns else None
+
+
+def pgr_figure(summary, path: str, title: str) -> None:
+    """Paper Figs 2, 4, 15: weak-to-strong transfer per (weak, strong) pair, one row per split.
+
+    ``summary`` has one row per (split, weak, strong) with ``strong_rank`` (x-axis order),
+    ``weak_acc``, ``oracle_acc``, ``baseline_acc``, ``ensemble_acc``, ``baseline_pgr``,
+    ``ensemble_pgr`` and optional ``*_sem`` columns (error bars).  Panels per split: (a) bars of
+    baseline vs ensemble transfer accuracy per pair, with the weak and oracle accuracies as
+    markers; (b) accuracy against the strong model, one colour per weak model (solid: ensemble,
+    dashed: baseline, dotted: oracle); (c) PGR against the strong model (NaN PGRs are gaps).
+    """
+    import numpy as np
+
+    required = {"split", "weak", "strong", "strong_rank", "weak_acc", "oracle_acc", "baseline_acc", "ensemble_acc", "baseline_pgr", "ensemble_pgr"}
+    missing = required - set(summary.columns)
+    if missing:
+        raise ValueError(f"pgr_figure: summary lacks columns {sorted(missing)}")
+    if summary.empty:
+        raise ValueError("pgr_figure: the summary has no rows")
+    sns.set_theme(style="whitegrid")
+    splits = [s for s in ("random", "easyhard") if s in set(summary["split"])] + sorted(set(summary["split"]) - {"random", "easyhard"})
+    figure, axes = plt.subplots(len(splits), 3, figsize=(16, 4.2 * len(splits)), squeeze=False, gridspec_kw={"width_ratios": [1.6, 1, 1]})
+    weak_models = list(dict.fromkeys(summary.sort_values("strong_rank")["weak"]))
+    palette = dict(zip(weak_models, sns.color_palette("colorblind", len(weak_models))))
+    for row, split in enumerate(splits):
+        data = summary[summary["split"] == split].sort_values(["strong_rank", "weak"]).reset_index(drop=True)
+        split_name = SPLIT_TITLES.get(split, split)
+        bars, acc_axis, pgr_axis = axes[row]
+        positions = np.arange(len(data))
+        width = 0.38
+        bars.bar(positions - width / 2, data["baseline_acc"], width, yerr=_sem(data, "baseline_acc"), color="#4C72B0", label="baseline (single weak)", capsize=2)
+        bars.bar(positions + width / 2, data["ensemble_acc"], width, yerr=_sem(data, "ensemble_acc"), color="#8C8C8C", label="ensemble (ours)", capsize=2)
+        bars.scatter(positions, data["weak_acc"], marker="_", s=300, color="#C44E52", zorder=3, label="weak")
+        bars.scatter(positions, data["oracle_acc"], marker="_", s=300, color="black", zorder=3, label="oracle")
+        bars.set_xticks(positions, [f"{w}\n→ {s}" for w, s in zip(data["weak"], data["strong"])], fontsize=7, rotation=30, ha="right")
+        bars.set_ylabel("test accuracy")
+        low = float(np.nanmin(data[["baseline_acc", "ensemble_acc", "weak_acc", "oracle_acc"]].to_numpy()))
+        bars.set_ylim(max(0.0, low - 0.1), 1.0)
+        bars.set_title(f"({chr(97 + 3 * row)}) {split_name}: transfer accuracy")
+        bars.legend(fontsize=7, loc="lower right")
+        strong_ticks = data.drop_duplicates("strong_rank").sort_values("strong_rank")
+        for weak, group in data.groupby("weak", sort=False):
+            color = palette[weak]
+            x = group["strong_rank"].to_numpy()
+            acc_axis.errorbar(x, group["ensemble_acc"], yerr=_sem(group, "ensemble_acc"), color=color, marker="o", label=f"{weak} ensemble", capsize=2)
+            acc_axis.errorbar(x, group["baseline_acc"], yerr=_sem(group, "baseline_acc"), color=color, marker="s", linestyle="--", label=f"{weak} baseline", capsize=2)
+            pgr_axis.errorbar(x, group["ensemble_pgr"], yerr=_sem(group, "ensemble_pgr"), color=color, marker="o", label=f"{weak} ensemble", capsize=2)
+            pgr_axis.errorbar(x, group["baseline_pgr"], yerr=_sem(group, "baseline_pgr"), color=color, marker="s", linestyle="--", label=f"{weak} baseline", capsize=2)
+        oracle = data.groupby("strong_rank")["oracle_acc"].mean()
+        acc_axis.plot(oracle.index, oracle.to_numpy(), color="black", linestyle=":", marker="^", label="oracle")
+        for axis, name in ((acc_axis, "test accuracy"), (pgr_axis, "PGR")):
+            axis.set_xticks(strong_ticks["strong_rank"], strong_ticks["strong"], fontsize=7, rotation=30, ha="right")
+            axis.set_xlabel("strong model")
+            axis.set_ylabel(name)
+            axis.legend(fontsize=6)
+        pgr_axis.axhline(0.0, color="grey", linewidth=0.8)
+        pgr_axis.axhline(1.0, color="grey", linewidth=0.8, linestyle=":")
+        acc_axis.set_title(f"({chr(98 + 3 * row)}) {split_name}: accuracy vs strong model")
+        pgr_axis.set_title(f"({chr(99 + 3 * row)}) {split_name}: PGR vs strong model")
+    figure.suptitle(title)
+    figure.tight_layout()
+    save_figure(figure, path)

@@ -1,0 +1,62 @@
+"""Weak-to-strong metrics shared by both tracks: PGR, mean ± SEM over seeds, round selection."""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+import numpy as np
+
+
+def pgr(transfer: float, weak: float, strong: float) -> float:
+    """Performance gap recovered, (transfer − weak) / (strong − weak).
+
+    NaN when the gap is not positive (strong ≤ weak: there is nothing to recover, and the ratio
+    would flip sign or divide by zero) or when any input is NaN.  Callers flag such rows.
+    """
+    values = [float(transfer), float(weak), float(strong)]
+    if any(math.isnan(v) for v in values) or strong <= weak:
+        return float("nan")
+    return (values[0] - values[1]) / (values[2] - values[1])
+
+
+def mean_sem(values: Iterable[float]) -> tuple[float, float]:
+    """Mean and standard error of the mean (sample std, ddof = 1, over sqrt(n)).
+
+    NaNs are dropped first (an undefined PGR of one seed does not poison the others).  With one
+    value left the SEM is 0.0 (a single seed has no spread to report, and tables stay numeric);
+    with none, both are NaN.
+    """
+    array = np.asarray([float(v) for v in values], dtype=np.float64)
+    array = array[~np.isnan(array)]
+    if array.size == 0:
+        return float("nan"), float("nan")
+    if array.size == 1:
+        return float(array[0]), 0.0
+    return float(array.mean()), float(array.std(ddof=1) / math.sqrt(array.size))
+
+
+def _argmax_round(table, column: str, round_col: str) -> int:
+    if column not in table.columns:
+        raise ValueError(f"cannot select a round: no column {column!r} (columns: {', '.join(map(str, table.columns))})")
+    scores = table[[round_col, column]].dropna()
+    if scores.empty:
+        return int(table[round_col].max())  # nothing to select on: fall back to the final round
+    best = scores[column].max()
+    return int(scores.loc[scores[column] == best, round_col].min())
+
+
+def select_rounds(table, score: str = "test", val: str = "val", round_col: str = "t") -> dict[str, int]:
+    """The rounds to report for one configuration (one row per round in ``table``).
+
+    best: the round with the highest ``score`` (what the paper reports; ties → the earlier round);
+    final: the last round; val_selected: the round with the highest ``val`` score (ties → earlier),
+    the honest choice that never looks at test.  A column that is all NaN falls back to final.
+    """
+    if round_col not in table.columns or table.empty:
+        raise ValueError(f"cannot select a round: the table is empty or has no column {round_col!r}")
+    return {
+        "best": _argmax_round(table, score, round_col),
+        "final": int(table[round_col].max()),
+        "val_selected": _argmax_round(table, val, round_col),
+    }
