@@ -1,5 +1,6 @@
 """Workflow tests: lint, dry-runs of both configs, config errors, and an end-to-end default run."""
 
+import json
 import shutil
 import subprocess
 import sys
@@ -57,6 +58,8 @@ def test_dry_run_default_config(tmp_path):
     jobs = planned_jobs(result.stdout)
     assert jobs["difficulty_fold"] == 3 * 3  # 3 datasets x 3 folds
     assert jobs["split"] == 3 * 2  # 3 datasets x (random, easyhard) x 1 seed
+    # SciQ classification track: 2 splits x 1 seed x 1 weak model x T = 3, one pair
+    assert (jobs["weak_round"], jobs["ensemble_labels"], jobs["student"], jobs["oracle"]) == (6, 6, 6, 2)
 
 
 def test_dry_run_paper_config(tmp_path):
@@ -66,6 +69,12 @@ def test_dry_run_paper_config(tmp_path):
     assert jobs["difficulty_fold"] == 3 * 10
     assert jobs["split"] == 3 * 2 * 3
     assert "tiny_model" not in jobs  # hub models only
+    # SciQ: 2 splits x 3 seeds x 4 weak models x T = 10; 10 pairs; 4 strong models
+    assert (jobs["weak_round"], jobs["ensemble_labels"], jobs["student"], jobs["oracle"]) == (240, 240, 600, 24)
+    blocks = result.stdout.split("\n\n")
+    rounds = [b for b in blocks if "rule weak_round:" in b]
+    assert rounds and all("gpu=1" in b for b in rounds)
+    assert any("gpt2-xl/round" in b and "mem_mb=48000" in b and "runtime=300" in b for b in rounds)
 
 
 def _override(tmp_path: Path, text: str) -> str:
@@ -126,3 +135,37 @@ def test_default_run_is_complete_and_deterministic(default_run):
     before = fold.read_bytes()
     snakemake("-c1", "--forcerun", "difficulty_fold", "--until", "difficulty_fold", str(fold.relative_to(default_run)), cwd=default_run)
     assert fold.read_bytes() == before  # same seed, same CPU: byte-identical
+
+
+def test_default_run_sciq_tables_and_figure(default_run):
+    """Tables 1-2 have one row per pair (plus one per round) and every accuracy is in [0, 1]."""
+    for table, split in (("table1", "random"), ("table2", "easyhard")):
+        pairs = pd.read_csv(default_run / f"results/tables/{table}.csv")
+        rounds = pd.read_csv(default_run / f"results/tables/{table}_rounds.csv")
+        assert len(pairs) == 1 and (pairs["weak"] == "tiny-weak").all() and (pairs["strong"] == "tiny-strong").all()
+        assert rounds["t"].tolist() == [1, 2, 3]
+        accuracies = [c for c in pairs.columns if c.endswith("_acc") or c.startswith("train_err_")]
+        assert {"weak_acc", "oracle_acc", "baseline_acc", "best_acc", "final_acc", "val_acc", "best_weak_ensemble_acc"} <= set(accuracies)
+        values = pairs[accuracies].to_numpy(dtype=float)
+        assert ((values >= 0) & (values <= 1)).all()  # finite and in [0, 1] (NaN fails both)
+        alphas = pairs[[f"alpha_{t}" for t in (1, 2, 3)]].to_numpy(dtype=float)
+        assert ((alphas >= 0) & (alphas < 30)).all()  # clipped: finite even for eps = 0
+        round_accuracies = rounds[[c for c in rounds.columns if c.endswith("acc_mean") or c.startswith("epsilon")]].to_numpy(dtype=float)
+        assert ((round_accuracies >= 0) & (round_accuracies <= 1)).all()
+        for ext in ("md", "tex"):
+            assert "±" in (default_run / f"results/tables/{table}.{ext}").read_text() or ext == "tex"
+        # the stats chain: D_{t+1} sums to 1; a rejected round hands its weights on unchanged
+        base = default_run / f"results/weak/sciq/{split}/seed0/tiny-weak"
+        stats = [json.loads((base / f"round{t}/stats.json").read_text()) for t in (1, 2, 3)]
+        for before, after in zip(stats, stats[1:]):
+            assert abs(sum(after["next_weights"]) - 1) < 1e-9
+            if not after["accepted"]:
+                assert after["alpha"] == 0 and after["next_weights"] == pytest.approx(before["next_weights"])
+        # T = 1 pseudo-labels are exactly the single weak expert's strong-train predictions
+        labels = pd.read_json(default_run / f"results/labels/sciq/{split}/seed0/tiny-weak/T1.jsonl", lines=True, dtype={"id": str})
+        predictions = pd.read_csv(base / "round1/predictions.csv", dtype={"id": str})
+        strong = predictions[predictions["part"] == "strong_train"]
+        assert labels["id"].tolist() == strong["id"].tolist()
+        assert labels["p_label1"].to_numpy() == pytest.approx(strong["p_label1"].to_numpy(), abs=1e-6)
+        assert (base / "round3/model/config.json").is_file()
+    assert (default_run / "figures/sciq_pgr.pdf").read_bytes().startswith(b"%PDF")
