@@ -153,3 +153,18 @@ def test_pgr_figure(tmp_path):
     assert (tmp_path / "f.pdf").read_bytes().startswith(b"%PDF")
     with pytest.raises(ValueError, match="lacks columns"):
         pgr_figure(pd.DataFrame(rows).drop(columns="oracle_acc"), str(tmp_path / "g.pdf"), "test")
+
+
+def test_expert_is_reproducible_across_processes(saved_tiny_model):
+    """The classifier head is seeded: the same job in two fresh processes gives the same expert."""
+    import subprocess
+    import sys
+
+    code = (
+        "from ensemw2s import classification; from ensemw2s.train import TrainSettings; "
+        f"records = [{{'id': str(i), 'question': f'q {{i}}', 'binary_answer': 'a', 'binary_label': i % 2}} for i in range(8)]; "
+        f"m, tok, _ = classification.train_expert({saved_tiny_model!r}, records, None, 1, TrainSettings(epochs=1, lr=1e-3, batch_size=4, seed=3), 32, 'uniform'); "
+        "print(classification.predict(m, tok, records, 32, 8))"
+    )
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout for _ in range(2)]
+    assert runs[0] == runs[1] and runs[0].startswith("[")

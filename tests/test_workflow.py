@@ -169,3 +169,26 @@ def test_default_run_sciq_tables_and_figure(default_run):
         assert labels["p_label1"].to_numpy() == pytest.approx(strong["p_label1"].to_numpy(), abs=1e-6)
         assert (base / "round3/model/config.json").is_file()
     assert (default_run / "figures/sciq_pgr.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_sciq_options_rerun_exactly_their_jobs(default_run, tmp_path):
+    """A classification option reaches its jobs as a params value: changing it reruns those and
+    their downstream only (round 1 is the uniform baseline, so `weighting` spares it)."""
+    vote = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {vote: hard}\n"), cwd=default_run).stdout)
+    # (only the SciQ rules are compared: an earlier test re-ran a QuaRTz fold, which makes its downstream stale)
+    sciq_rules = ("weak_round", "oracle", "ensemble_labels", "student", "classification_metrics", "classification_table", "classification_figure")
+    assert {rule: vote.get(rule, 0) for rule in sciq_rules} == {
+        "weak_round": 0, "oracle": 0, "ensemble_labels": 6, "student": 6, "classification_metrics": 2, "classification_table": 2, "classification_figure": 1,
+    }
+    weighting = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {weighting: resample}\n"), cwd=default_run).stdout)
+    assert weighting["weak_round"] == 4 and "oracle" not in weighting  # rounds 2 and 3 of both splits
+    loss = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {student_loss: logconf}\n"), cwd=default_run).stdout)
+    assert loss["student"] == 6 and "weak_round" not in loss and "oracle" not in loss and "ensemble_labels" not in loss
+
+
+def test_sciq_round_is_deterministic(default_run):
+    """Last in the module: it re-runs a round, which makes that round's downstream stale."""
+    predictions = default_run / "results/weak/sciq/random/seed0/tiny-weak/round2/predictions.csv"
+    before = predictions.read_bytes()
+    snakemake("-c1", "--forcerun", "weak_round", "--until", "weak_round", str(predictions.relative_to(default_run)), cwd=default_run)
+    assert predictions.read_bytes() == before  # seeded head, seeded batches: the same expert

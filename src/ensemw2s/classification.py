@@ -99,18 +99,30 @@ def soft_rows(p_label1: Sequence[float]) -> list[list[float]]:
     return [[1.0 - float(p), float(p)] for p in p_label1]
 
 
+def load_seeded_classifier(model_source, settings, trust_remote_code: bool = False):
+    """Tokenizer and classifier whose new linear head is initialised from ``settings.seed``:
+    from_pretrained draws the head from torch's global generator, which is not seeded per process,
+    so without this the same job gives a different expert on every run."""
+    import torch
+
+    from . import models
+
+    tokenizer = models.load_tokenizer(model_source, trust_remote_code)
+    torch.manual_seed(settings.seed)
+    return tokenizer, models.load_classifier(model_source, tokenizer, trust_remote_code)
+
+
 def train_expert(model_source, records, weights, t: int, settings, max_length: int, weighting: str = "loss", trust_remote_code: bool = False):
     """A fresh classifier from the pretrained weak model, trained on ``records`` (with binary
     labels) under example weights ``weights`` (D_t): a weighted loss (``loss``), a weighted
     resample of n items with replacement (``resample``), or all items uniformly (``uniform``,
     round 1: the single-weak baseline, whatever the weights)."""
-    from . import models, train
+    from . import train
     from .text import classification_text
 
     if weighting not in WEIGHTINGS:
         raise ValueError(f"unknown weighting {weighting!r}; expected one of {WEIGHTINGS}")
-    tokenizer = models.load_tokenizer(model_source, trust_remote_code)
-    model = models.load_classifier(model_source, tokenizer, trust_remote_code)
+    tokenizer, model = load_seeded_classifier(model_source, settings, trust_remote_code)
     texts = [classification_text(r) for r in records]
     labels = one_hot([r["binary_label"] for r in records])
     example_weights = None
@@ -159,13 +171,12 @@ def train_student(model_source, records, p_label1, settings, max_length: int, lo
     import torch
     import torch.nn.functional as F
 
-    from . import models, train
+    from . import train
     from .text import classification_text
 
     if loss not in STUDENT_LOSSES:
         raise ValueError(f"unknown student loss {loss!r}; expected one of {STUDENT_LOSSES}")
-    tokenizer = models.load_tokenizer(model_source, trust_remote_code)
-    model = models.load_classifier(model_source, tokenizer, trust_remote_code)
+    tokenizer, model = load_seeded_classifier(model_source, settings, trust_remote_code)
     texts = [classification_text(r) for r in records]
     labels = soft_rows(p_label1)
     if loss == "xent":
