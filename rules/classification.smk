@@ -6,11 +6,11 @@ include: "classification_common.smk"
 
 
 localrules:
-    ensemble_labels,
+    classification_labels,
     classification_metrics,
 
 
-rule weak_round:
+rule classification_round:
     input:
         unpack(split_parts),
         model=lambda wc: model_inputs(wc.weak),
@@ -37,10 +37,10 @@ rule weak_round:
     conda:
         ENV
     script:
-        "../scripts/weak_round.py"
+        "../scripts/classification_round.py"
 
 
-rule ensemble_labels:
+rule classification_labels:
     input:
         stats=lambda wc: round_files(wc, "stats.json", range(1, int(wc.t) + 1)),
         predictions=lambda wc: round_files(wc, "predictions.csv", range(1, int(wc.t) + 1)),
@@ -55,10 +55,10 @@ rule ensemble_labels:
     conda:
         ENV
     script:
-        "../scripts/ensemble_labels.py"
+        "../scripts/classification_labels.py"
 
 
-rule student:
+rule classification_student:
     input:
         unpack(split_parts),
         labels="results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.jsonl",
@@ -84,10 +84,10 @@ rule student:
     conda:
         ENV
     script:
-        "../scripts/train_student.py"
+        "../scripts/classification_student.py"
 
 
-rule oracle:
+rule classification_oracle:
     input:
         unpack(split_parts),
         model=lambda wc: model_inputs(wc.strong),
@@ -111,7 +111,7 @@ rule oracle:
     conda:
         ENV
     script:
-        "../scripts/train_student.py"
+        "../scripts/classification_student.py"
 
 
 rule classification_metrics:

@@ -66,4 +66,4 @@ rule classification_figure:
     conda:
         ENV
     script:
-        "../scripts/plot_pgr.py"
+        "../scripts/classification_figure.py"

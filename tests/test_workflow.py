@@ -59,7 +59,7 @@ def test_dry_run_default_config(tmp_path):
     assert jobs["difficulty_fold"] == 3 * 3  # 3 datasets x 3 folds
     assert jobs["split"] == 3 * 2  # 3 datasets x (random, easyhard) x 1 seed
     # SciQ classification track: 2 splits x 1 seed x 1 weak model x T = 3, one pair
-    assert (jobs["weak_round"], jobs["ensemble_labels"], jobs["student"], jobs["oracle"]) == (6, 6, 6, 2)
+    assert (jobs["classification_round"], jobs["classification_labels"], jobs["classification_student"], jobs["classification_oracle"]) == (6, 6, 6, 2)
 
 
 def test_dry_run_paper_config(tmp_path):
@@ -70,9 +70,9 @@ def test_dry_run_paper_config(tmp_path):
     assert jobs["split"] == 3 * 2 * 3
     assert "tiny_model" not in jobs  # hub models only
     # SciQ: 2 splits x 3 seeds x 4 weak models x T = 10; 10 pairs; 4 strong models
-    assert (jobs["weak_round"], jobs["ensemble_labels"], jobs["student"], jobs["oracle"]) == (240, 240, 600, 24)
+    assert (jobs["classification_round"], jobs["classification_labels"], jobs["classification_student"], jobs["classification_oracle"]) == (240, 240, 600, 24)
     blocks = result.stdout.split("\n\n")
-    rounds = [b for b in blocks if "rule weak_round:" in b]
+    rounds = [b for b in blocks if "rule classification_round:" in b]
     assert rounds and all("gpu=1" in b for b in rounds)
     assert any("gpt2-xl/round" in b and "mem_mb=48000" in b and "runtime=300" in b for b in rounds)
 
@@ -133,7 +133,8 @@ def test_default_run_is_complete_and_deterministic(default_run):
     assert planned_jobs(snakemake("-n", cwd=default_run).stdout) == {}  # nothing left to do
     fold = default_run / "results/difficulty/quartz/fold1.csv"
     before = fold.read_bytes()
-    snakemake("-c1", "--forcerun", "difficulty_fold", "--until", "difficulty_fold", str(fold.relative_to(default_run)), cwd=default_run)
+    # the target goes first: --until takes several values and would swallow it (then every fold re-ran)
+    snakemake("-c1", str(fold.relative_to(default_run)), "--forcerun", "difficulty_fold", "--until", "difficulty_fold", cwd=default_run)
     assert fold.read_bytes() == before  # same seed, same CPU: byte-identical
 
 
@@ -176,19 +177,19 @@ def test_sciq_options_rerun_exactly_their_jobs(default_run, tmp_path):
     their downstream only (round 1 is the uniform baseline, so `weighting` spares it)."""
     vote = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {vote: hard}\n"), cwd=default_run).stdout)
     # (only the SciQ rules are compared: an earlier test re-ran a QuaRTz fold, which makes its downstream stale)
-    sciq_rules = ("weak_round", "oracle", "ensemble_labels", "student", "classification_metrics", "classification_table", "classification_figure")
+    sciq_rules = ("classification_round", "classification_oracle", "classification_labels", "classification_student", "classification_metrics", "classification_table", "classification_figure")
     assert {rule: vote.get(rule, 0) for rule in sciq_rules} == {
-        "weak_round": 0, "oracle": 0, "ensemble_labels": 6, "student": 6, "classification_metrics": 2, "classification_table": 2, "classification_figure": 1,
+        "classification_round": 0, "classification_oracle": 0, "classification_labels": 6, "classification_student": 6, "classification_metrics": 2, "classification_table": 2, "classification_figure": 1,
     }
     weighting = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {weighting: resample}\n"), cwd=default_run).stdout)
-    assert weighting["weak_round"] == 4 and "oracle" not in weighting  # rounds 2 and 3 of both splits
+    assert weighting["classification_round"] == 4 and "classification_oracle" not in weighting  # rounds 2 and 3 of both splits
     loss = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {student_loss: logconf}\n"), cwd=default_run).stdout)
-    assert loss["student"] == 6 and "weak_round" not in loss and "oracle" not in loss and "ensemble_labels" not in loss
+    assert loss["classification_student"] == 6 and "classification_round" not in loss and "classification_oracle" not in loss and "classification_labels" not in loss
 
 
 def test_sciq_round_is_deterministic(default_run):
     """Last in the module: it re-runs a round, which makes that round's downstream stale."""
     predictions = default_run / "results/weak/sciq/random/seed0/tiny-weak/round2/predictions.csv"
     before = predictions.read_bytes()
-    snakemake("-c1", "--forcerun", "weak_round", "--until", "weak_round", str(predictions.relative_to(default_run)), cwd=default_run)
+    snakemake("-c1", str(predictions.relative_to(default_run)), "--forcerun", "classification_round", cwd=default_run)  # rounds 1 and 2
     assert predictions.read_bytes() == before  # seeded head, seeded batches: the same expert
