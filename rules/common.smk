@@ -179,4 +179,8 @@ def all_targets():
         for split in SPLIT_KINDS:
             for seed in config["seeds"]:
                 targets.extend(split_files(dataset, split, seed))
+    # SciQ classification track (rules/classification.smk, rules/report.smk)
+    dataset = config["classification"]["dataset"]
+    targets += [f"results/tables/{table}.{ext}" for table in ("table1", "table2") for ext in ("csv", "md", "tex")]
+    targets.append(f"figures/{dataset}_pgr.pdf")
     return targets + generation_targets()

@@ -1,5 +1,6 @@
 """Workflow tests: lint, dry-runs of both configs, config errors, and an end-to-end default run."""
 
+import json
 import shutil
 import subprocess
 import sys
@@ -57,6 +58,8 @@ def test_dry_run_default_config(tmp_path):
     jobs = planned_jobs(result.stdout)
     assert jobs["difficulty_fold"] == 3 * 3  # 3 datasets x 3 folds
     assert jobs["split"] == 3 * 2  # 3 datasets x (random, easyhard) x 1 seed
+    # SciQ classification track: 2 splits x 1 seed x 1 weak model x T = 3, one pair
+    assert (jobs["classification_round"], jobs["classification_labels"], jobs["classification_student"], jobs["classification_oracle"]) == (6, 6, 6, 2)
 
 
 def test_dry_run_paper_config(tmp_path):
@@ -70,6 +73,12 @@ def test_dry_run_paper_config(tmp_path):
     # 15 weak -> strong pairs of 6 Pythias.
     assert jobs["token_boosting_round"] == jobs["ensemble_pseudo_answers"] == 2 * 2 * 3 * 5 * 5
     assert jobs["generation_student"] == 2 * 2 * 3 * 15 * 5
+    # SciQ: 2 splits x 3 seeds x 4 weak models x T = 10; 10 pairs; 4 strong models
+    assert (jobs["classification_round"], jobs["classification_labels"], jobs["classification_student"], jobs["classification_oracle"]) == (240, 240, 600, 24)
+    blocks = result.stdout.split("\n\n")
+    rounds = [b for b in blocks if "rule classification_round:" in b]
+    assert rounds and all("gpu=1" in b for b in rounds)
+    assert any("gpt2-xl/round" in b and "mem_mb=48000" in b and "runtime=300" in b for b in rounds)
 
 
 def _override(tmp_path: Path, text: str) -> str:
@@ -126,9 +135,10 @@ def test_default_run_outputs(default_run):
 
 def test_default_run_is_complete_and_deterministic(default_run):
     assert planned_jobs(snakemake("-n", cwd=default_run).stdout) == {}  # nothing left to do
-    fold = default_run / "results/difficulty/quartz/fold1.csv"
+    fold = default_run / "results/difficulty/sciq/fold1.csv"  # a classifier rater: its new head is seeded too
     before = fold.read_bytes()
-    snakemake("-c1", "--forcerun", "difficulty_fold", "--until", "difficulty_fold", str(fold.relative_to(default_run)), cwd=default_run)
+    # the target goes first: --until takes several values and would swallow it (then every fold re-ran)
+    snakemake("-c1", str(fold.relative_to(default_run)), "--forcerun", "difficulty_fold", "--until", "difficulty_fold", cwd=default_run)
     assert fold.read_bytes() == before  # same seed, same CPU: byte-identical
 
 
@@ -155,3 +165,60 @@ def test_default_run_generation_track(default_run):
     assert tidy["alpha"].notna().all() and (tidy.loc[~tidy["accepted"], "alpha"] == 0).all()
     first = tidy[tidy["t"] == 1].iloc[0]
     assert first["ensemble_option"] == first["weak_option"]  # t = 1 is the single weak model
+
+
+def test_default_run_sciq_tables_and_figure(default_run):
+    """Tables 1-2 have one row per pair (plus one per round) and every accuracy is in [0, 1]."""
+    for table, split in (("table1", "random"), ("table2", "easyhard")):
+        pairs = pd.read_csv(default_run / f"results/tables/{table}.csv")
+        rounds = pd.read_csv(default_run / f"results/tables/{table}_rounds.csv")
+        assert len(pairs) == 1 and (pairs["weak"] == "tiny-weak").all() and (pairs["strong"] == "tiny-strong").all()
+        assert rounds["t"].tolist() == [1, 2, 3]
+        accuracies = [c for c in pairs.columns if c.endswith("_acc") or c.startswith("train_err_")]
+        assert {"weak_acc", "oracle_acc", "baseline_acc", "best_acc", "final_acc", "val_acc", "best_weak_ensemble_acc"} <= set(accuracies)
+        values = pairs[accuracies].to_numpy(dtype=float)
+        assert ((values >= 0) & (values <= 1)).all()  # finite and in [0, 1] (NaN fails both)
+        alphas = pairs[[f"alpha_{t}" for t in (1, 2, 3)]].to_numpy(dtype=float)
+        assert ((alphas >= 0) & (alphas < 30)).all()  # clipped: finite even for eps = 0
+        round_accuracies = rounds[[c for c in rounds.columns if c.endswith("acc_mean") or c.startswith("epsilon")]].to_numpy(dtype=float)
+        assert ((round_accuracies >= 0) & (round_accuracies <= 1)).all()
+        for ext in ("md", "tex"):
+            assert "±" in (default_run / f"results/tables/{table}.{ext}").read_text() or ext == "tex"
+        # the stats chain: D_{t+1} sums to 1; a rejected round hands its weights on unchanged
+        base = default_run / f"results/weak/sciq/{split}/seed0/tiny-weak"
+        stats = [json.loads((base / f"round{t}/stats.json").read_text()) for t in (1, 2, 3)]
+        for before, after in zip(stats, stats[1:]):
+            assert abs(sum(after["next_weights"]) - 1) < 1e-9
+            if not after["accepted"]:
+                assert after["alpha"] == 0 and after["next_weights"] == pytest.approx(before["next_weights"])
+        # T = 1 pseudo-labels are exactly the single weak expert's strong-train predictions
+        labels = pd.read_json(default_run / f"results/labels/sciq/{split}/seed0/tiny-weak/T1.jsonl", lines=True, dtype={"id": str})
+        predictions = pd.read_csv(base / "round1/predictions.csv", dtype={"id": str})
+        strong = predictions[predictions["part"] == "strong_train"]
+        assert labels["id"].tolist() == strong["id"].tolist()
+        assert labels["p_label1"].to_numpy() == pytest.approx(strong["p_label1"].to_numpy(), abs=1e-6)
+        assert (base / "round3/model/config.json").is_file()
+    assert (default_run / "figures/sciq_pgr.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_sciq_options_rerun_exactly_their_jobs(default_run, tmp_path):
+    """A classification option reaches its jobs as a params value: changing it reruns those and
+    their downstream only (round 1 is the uniform baseline, so `weighting` spares it)."""
+    vote = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {vote: hard}\n"), cwd=default_run).stdout)
+    # (only the SciQ rules are compared: an earlier test re-ran a QuaRTz fold, which makes its downstream stale)
+    sciq_rules = ("classification_round", "classification_oracle", "classification_labels", "classification_student", "classification_metrics", "classification_table", "classification_figure")
+    assert {rule: vote.get(rule, 0) for rule in sciq_rules} == {
+        "classification_round": 0, "classification_oracle": 0, "classification_labels": 6, "classification_student": 6, "classification_metrics": 2, "classification_table": 2, "classification_figure": 1,
+    }
+    weighting = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {weighting: resample}\n"), cwd=default_run).stdout)
+    assert weighting["classification_round"] == 4 and "classification_oracle" not in weighting  # rounds 2 and 3 of both splits
+    loss = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {student_loss: logconf}\n"), cwd=default_run).stdout)
+    assert loss["classification_student"] == 6 and "classification_round" not in loss and "classification_oracle" not in loss and "classification_labels" not in loss
+
+
+def test_sciq_round_is_deterministic(default_run):
+    """Last in the module: it re-runs a round, which makes that round's downstream stale."""
+    predictions = default_run / "results/weak/sciq/random/seed0/tiny-weak/round2/predictions.csv"
+    before = predictions.read_bytes()
+    snakemake("-c1", str(predictions.relative_to(default_run)), "--forcerun", "classification_round", cwd=default_run)  # rounds 1 and 2
+    assert predictions.read_bytes() == before  # seeded head, seeded batches: the same expert

@@ -67,7 +67,7 @@ def rate_fold(task: str, model_source: str, records: Sequence[dict], fold: int, 
     train_records, held_out = fold_partition(records, n_folds, fold, seed)
     tokenizer = models.load_tokenizer(model_source, trust_remote_code)
     if task == "classification":
-        model = models.load_classifier(model_source, tokenizer, trust_remote_code)
+        model = models.load_classifier(model_source, tokenizer, settings.seed, trust_remote_code)
         labels = [r["binary_label"] for r in train_records]
         train.train_classifier(
             model, tokenizer, [text.classification_text(r) for r in train_records],

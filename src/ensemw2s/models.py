@@ -136,8 +136,12 @@ def load_for_inference(source: str, mixed_precision: str = "auto", trust_remote_
     return load_causal_lm(source, trust_remote_code, dtype).to(accelerator.device).eval()
 
 
-def load_classifier(source: str, tokenizer, trust_remote_code: bool = False, dtype: torch.dtype | None = None):
-    """Causal LM backbone with a linear head on the last non-pad token (Burns et al. 2023)."""
+def load_classifier(source: str, tokenizer, seed: int, trust_remote_code: bool = False, dtype: torch.dtype | None = None):
+    """Causal LM backbone with a linear head on the last non-pad token (Burns et al. 2023).
+
+    The new head is drawn from torch's global generator: seeding it here makes the same job give
+    the same classifier in every process."""
+    torch.manual_seed(seed)
     model = AutoModelForSequenceClassification.from_pretrained(
         source, num_labels=2, use_safetensors=True, trust_remote_code=trust_remote_code, dtype=dtype
     )

@@ -25,12 +25,13 @@ def job(log_path: str | None, threads: int = 1) -> Iterator[logging.Logger]:
             os.dup2(log_fd, fd)
         os.close(log_fd)
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
-    # Thread count for torch, set before it is imported (table and plot jobs never import it).
+    # torch is imported only by the jobs that train or score (a table or label job saves ~2 s):
+    # a job that already imported it is pinned here, one that imports it later reads the variables.
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[variable] = str(max(1, threads))
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(max(1, threads))
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
         yield logging.getLogger("ensemw2s")
     except BaseException:

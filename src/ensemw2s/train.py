@@ -94,6 +94,7 @@ def fit(
     settings: TrainSettings,
     fingerprint: str = "",
     desc: str = "train",
+    on_step: Callable[[int, int], None] | None = None,
 ) -> dict:
     """Minimise ``sum(loss_sum) / sum(loss_count)`` over each batch of items, ``settings.epochs`` times.
 
@@ -102,6 +103,8 @@ def fit(
     over micro-batches gives exactly the full-batch gradient.  ``fingerprint`` identifies the data
     and settings: a checkpoint written under another fingerprint is discarded, never resumed.
     Returns a summary (steps, final loss, whether it resumed).  Removes its checkpoints on success.
+    ``on_step(step, total_steps)`` (optional) is called before each optimiser step, also after a
+    resume, for losses that depend on training progress (the logconf warm-up).
     """
     if n_items < 1:
         raise ValueError("cannot train on an empty set")
@@ -125,6 +128,8 @@ def fit(
     progress = tqdm(total=total_steps, initial=start_step, desc=desc, file=sys.stderr, mininterval=5, dynamic_ncols=False, ascii=True)
     with _SigtermFlag() as sigterm:
         for step in range(start_step, total_steps):
+            if on_step is not None:
+                on_step(step, total_steps)
             indices = _batch_indices(step, steps_per_epoch, n_items, settings)
             # Each process takes its share of the micro-batches (one process on CPU / one GPU).
             chunks = [indices[i : i + micro] for i in range(0, len(indices), micro)]

@@ -1,0 +1,134 @@
+# SciQ classification track (paper Sec. 3.1, App. F, Algorithm 2): boosting rounds of weak
+# classifiers, their alpha-weighted votes as pseudo-labels, weak-to-strong students, oracles and
+# per-seed metrics.  Round t reads round t-1's stats (D_t); every round exists whether or not it
+# is accepted, so the DAG never depends on results.
+include: "classification_common.smk"
+
+
+localrules:
+    classification_labels,
+    classification_metrics,
+
+
+rule classification_round:
+    input:
+        unpack(split_parts),
+        model=lambda wc: model_inputs(wc.weak),
+        previous=previous_round,
+    output:
+        predictions=f"{ROUND_DIR}/predictions.csv",
+        stats=f"{ROUND_DIR}/stats.json",
+        **({"expert": directory(f"{ROUND_DIR}/model")} if CLS["save_experts"] else {}),
+    params:
+        t=lambda wc: int(wc.t),
+        seed=lambda wc: int(wc.seed),
+        epochs=dataset_setting("epochs"),
+        # round 1 is the single-weak baseline: all weak-training data, uniformly
+        weighting=lambda wc: "uniform" if int(wc.t) == 1 else CLS["weighting"],
+        checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/weak/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}/round{wc.t}",
+        **training_params(weak_of),
+    log:
+        "results/logs/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}.log",
+    wildcard_constraints:
+        **CLS_CONSTRAINTS,
+    threads: 1
+    resources:
+        **model_resources(weak_of),
+    conda:
+        ENV
+    script:
+        "../scripts/classification_round.py"
+
+
+rule classification_labels:
+    input:
+        stats=lambda wc: round_files(wc, "stats.json", range(1, int(wc.t) + 1)),
+        predictions=lambda wc: round_files(wc, "predictions.csv", range(1, int(wc.t) + 1)),
+    output:
+        "results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.jsonl",
+    params:
+        vote=CLS["vote"],
+    log:
+        "results/logs/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.log",
+    wildcard_constraints:
+        **CLS_CONSTRAINTS,
+    conda:
+        ENV
+    script:
+        "../scripts/classification_labels.py"
+
+
+rule classification_student:
+    input:
+        unpack(split_parts),
+        labels="results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.jsonl",
+        model=lambda wc: model_inputs(wc.strong),
+    output:
+        "results/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}/metrics.json",
+    params:
+        # every student of a (split, seed) shares one seed: the pseudo-labels are the only difference
+        seed=lambda wc: int(wc.seed),
+        epochs=dataset_setting("epochs"),
+        loss=CLS["student_loss"],
+        aux_coef=CLS["logconf_aux_coef"],
+        warmup_frac=CLS["logconf_warmup_frac"],
+        checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/students/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}_to_{wc.strong}/T{wc.t}",
+        **training_params(strong_of),
+    log:
+        "results/logs/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}.log",
+    wildcard_constraints:
+        **CLS_CONSTRAINTS,
+    threads: 1
+    resources:
+        **model_resources(strong_of),
+    conda:
+        ENV
+    script:
+        "../scripts/classification_student.py"
+
+
+rule classification_oracle:
+    input:
+        unpack(split_parts),
+        model=lambda wc: model_inputs(wc.strong),
+    output:
+        "results/oracle/{dataset}/{split}/seed{seed}/{strong}/metrics.json",
+    params:
+        seed=lambda wc: int(wc.seed),
+        epochs=dataset_setting("epochs"),
+        loss="xent",  # ground-truth labels: plain cross-entropy
+        aux_coef=CLS["logconf_aux_coef"],
+        warmup_frac=CLS["logconf_warmup_frac"],
+        checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/oracle/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.strong}",
+        **training_params(strong_of),
+    log:
+        "results/logs/oracle/{dataset}/{split}/seed{seed}/{strong}.log",
+    wildcard_constraints:
+        **CLS_CONSTRAINTS,
+    threads: 1
+    resources:
+        **model_resources(strong_of),
+    conda:
+        ENV
+    script:
+        "../scripts/classification_student.py"
+
+
+rule classification_metrics:
+    input:
+        unpack(seed_metric_inputs),
+    output:
+        "results/metrics/{dataset}/{split}/seed{seed}.csv",
+    params:
+        pairs=[f"{weak}\t{strong}" for weak, strong in CLS_PAIRS],
+        rounds=CLS["rounds"],
+        vote=CLS["vote"],
+        seed=lambda wc: int(wc.seed),
+    log:
+        "results/logs/metrics/{dataset}/{split}/seed{seed}.log",
+    wildcard_constraints:
+        dataset=re.escape(CLS_DATASET),
+    conda:
+        ENV
+    script:
+        "../scripts/classification_metrics.py"

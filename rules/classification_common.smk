@@ -1,0 +1,74 @@
+# Config look-ups and input functions of the SciQ classification track (rules/classification.smk).
+# Kept apart from the rules, as snakemake --lint asks.
+import re
+
+CLS = config["classification"]
+CLS_DATASET = CLS["dataset"]
+CLS_MODELS = CLS["models"]
+CLS_ROUNDS = range(1, CLS["rounds"] + 1)
+CLS_PAIRS = [(weak, strong) for i, weak in enumerate(CLS_MODELS) for strong in CLS_MODELS[i + 1 :]]
+CLS_WEAK = list(dict.fromkeys(weak for weak, _ in CLS_PAIRS))
+CLS_STRONG = list(dict.fromkeys(strong for _, strong in CLS_PAIRS))
+
+
+def _check_classification():
+    if CLS_DATASET not in config["datasets"] or config["datasets"][CLS_DATASET]["task"] != "classification":
+        raise ValueError(f"config key classification.dataset: {CLS_DATASET!r} is not a key of datasets with task: classification")
+    for name in CLS_MODELS:
+        if name not in MODELS:
+            raise ValueError(f"config key classification.models: {name!r} is not a key of models ({', '.join(MODELS)})")
+
+
+_check_classification()
+
+CLS_CONSTRAINTS = dict(
+    dataset=re.escape(CLS_DATASET),
+    weak="|".join(re.escape(m) for m in CLS_WEAK),
+    strong="|".join(re.escape(m) for m in CLS_STRONG),
+    t=r"\d+",
+)
+ROUND_DIR = "results/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}"
+
+
+def weak_of(wc):
+    return wc.weak
+
+
+def strong_of(wc):
+    return wc.strong
+
+
+def split_parts(wc):
+    return dict(zip(SPLIT_PARTS, split_files(wc.dataset, wc.split, wc.seed)))
+
+
+def round_files(wc, what, rounds):
+    base = f"results/weak/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}"
+    return [f"{base}/round{t}/{what}" for t in rounds]
+
+
+def previous_round(wc):
+    t = int(wc.t)
+    return round_files(wc, "stats.json", [t - 1]) if t > 1 else []
+
+
+def model_resources(model_of):
+    return dict(
+        gpu=lambda wc: is_gpu_model(model_of(wc)),
+        mem_mb=lambda wc: MODELS[model_of(wc)]["mem_mb"],
+        runtime=lambda wc: MODELS[model_of(wc)]["runtime"],
+    )
+
+
+def classification_metrics_files(split):
+    return [f"results/metrics/{CLS_DATASET}/{split}/seed{seed}.csv" for seed in config["seeds"]]
+
+
+def seed_metric_inputs(wc):
+    base = f"{wc.dataset}/{wc.split}/seed{wc.seed}"
+    return dict(
+        stats=[f"results/weak/{base}/{weak}/round{t}/stats.json" for weak in CLS_WEAK for t in CLS_ROUNDS],
+        predictions=[f"results/weak/{base}/{weak}/round{t}/predictions.csv" for weak in CLS_WEAK for t in CLS_ROUNDS],
+        students=[f"results/students/{base}/{weak}_to_{strong}/T{t}/metrics.json" for weak, strong in CLS_PAIRS for t in CLS_ROUNDS],
+        oracles=[f"results/oracle/{base}/{strong}/metrics.json" for strong in CLS_STRONG],
+    )

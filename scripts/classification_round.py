@@ -1,0 +1,36 @@
+"""One boosting round: train expert t under D_t, predict every split part, write ε_t, α_t, D_{t+1}."""
+
+import numpy as np
+
+from ensemw2s import boosting, classification
+from ensemw2s.files import atomic_path, read_json, read_jsonl, write_json
+from ensemw2s.models import save_model
+from ensemw2s.runtime import job
+from ensemw2s.train import settings_from_params
+
+p = snakemake.params  # noqa: F821
+inp, out = snakemake.input, snakemake.output  # noqa: F821
+with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
+    parts = {part: read_jsonl(inp[part]) for part in classification.PARTS}
+    weak_train = parts["weak_train"]
+    if p.t == 1:
+        previous, weights = None, boosting.uniform_weights(len(weak_train))
+    else:
+        previous = read_json(inp.previous[0])
+        weights = np.asarray(previous["next_weights"], dtype=np.float64)
+        if weights.size != len(weak_train):
+            raise ValueError(f"{inp.previous[0]}: {weights.size} weights for {len(weak_train)} weak-training items")
+    settings = settings_from_params(p, seed=classification.round_seed(p.seed, p.t), epochs=p.epochs)
+    model, tokenizer, summary = classification.train_expert(
+        p.model_source, weak_train, weights, p.t, settings, p.max_length, p.weighting, p.trust_remote_code
+    )
+    probabilities = {part: classification.predict(model, tokenizer, records, p.max_length, p.eval_batch_size, desc=part) for part, records in parts.items()}
+    wrong = (np.asarray(probabilities["weak_train"]) > 0.5) != np.asarray([bool(r["binary_label"]) for r in weak_train])
+    stats = classification.round_stats(p.t, weights, wrong, previous)
+    stats.update(weighting=p.weighting, training=summary)
+    if "expert" in out.keys():
+        save_model(model, tokenizer, out.expert)
+    with atomic_path(out.predictions) as tmp:
+        classification.predictions_frame(parts, probabilities).to_csv(tmp, index=False, float_format="%.6f")
+    write_json(out.stats, stats)
+    log.info("round %d: epsilon %.4f, alpha %.4f, %s", p.t, stats["epsilon"], stats["alpha"], "accepted" if stats["accepted"] else "rejected (alpha = 0)")

@@ -1,0 +1,88 @@
+"""AdaBoost arithmetic against rounds computed by hand (SAMME, K = 2, and EnsemW2S Algorithm 1)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from ensemw2s import boosting
+
+
+def test_three_hand_computed_rounds_with_a_rejected_one():
+    d1 = boosting.uniform_weights(4)
+    # round 1: one of four wrong -> eps 1/4, alpha log 3, the wrong item's weight tripled
+    r1 = boosting.boosting_round(d1, [True, False, False, False])
+    assert r1.accepted and r1.epsilon == pytest.approx(0.25) and r1.alpha == pytest.approx(math.log(3))
+    np.testing.assert_allclose(r1.next_weights, [0.5, 1 / 6, 1 / 6, 1 / 6])
+    # round 2: wrong on exactly half the weight -> rejected, alpha 0, weights handed on unchanged
+    r2 = boosting.boosting_round(r1.next_weights, [True, False, False, False])
+    assert not r2.accepted and r2.epsilon == pytest.approx(0.5) and r2.alpha == 0.0
+    np.testing.assert_allclose(r2.next_weights, r1.next_weights)
+    # round 3 continues from the last accepted weights: eps 1/6, alpha log 5
+    r3 = boosting.boosting_round(r2.next_weights, [False, True, False, False])
+    assert r3.accepted and r3.epsilon == pytest.approx(1 / 6) and r3.alpha == pytest.approx(math.log(5))
+    np.testing.assert_allclose(r3.next_weights, [0.3, 0.5, 0.1, 0.1])
+    assert r3.next_weights.sum() == pytest.approx(1.0)
+
+
+def test_zero_error_gives_a_large_finite_alpha():
+    result = boosting.boosting_round(boosting.uniform_weights(5), np.zeros(5, dtype=bool))
+    assert result.accepted and result.epsilon == 0.0
+    assert math.isfinite(result.alpha) and result.alpha == pytest.approx(math.log((1 - 1e-10) / 1e-10))
+    assert np.all(np.isfinite(result.next_weights)) and result.next_weights.sum() == pytest.approx(1.0)
+    assert math.isfinite(boosting.alpha(1.0))  # clipped on both sides
+
+
+def test_all_wrong_is_rejected():
+    result = boosting.boosting_round([0.2, 0.8], [True, True])
+    assert not result.accepted and result.alpha == 0.0 and result.epsilon == 1.0
+    np.testing.assert_allclose(result.next_weights, [0.2, 0.8])
+
+
+def test_weighted_error_and_unnormalised_weights():
+    assert boosting.weighted_error([1, 1, 2], [False, False, True]) == pytest.approx(0.5)
+    assert boosting.weighted_error([2, 6], [True, False]) == pytest.approx(0.25)
+
+
+def test_reweight_is_stable_for_huge_alpha():
+    weights = boosting.reweight([0.5, 0.25, 0.25], [False, True, False], 1000.0)
+    assert np.all(np.isfinite(weights))
+    np.testing.assert_allclose(weights, [0.0, 1.0, 0.0], atol=1e-12)
+    # zero weights stay zero and do not produce NaN
+    np.testing.assert_allclose(boosting.reweight([0.0, 1.0], [True, False], 2.0), [0.0, 1.0])
+
+
+def test_ensemw2s_alpha_and_rejection_against_the_pretrained_error():
+    # log((1 - 0.2) / 0.2) + log(1 / (1 - 0.4) - 1) = log 4 + log(2/3)
+    assert boosting.alpha(0.2, 0.4) == pytest.approx(math.log(8 / 3))
+    d = boosting.uniform_weights(20)
+    wrong = np.zeros(20, dtype=bool)
+    wrong[:9] = True  # eps 0.45 >= eps_pre 0.4: rejected although < 0.5
+    assert not boosting.boosting_round(d, wrong, epsilon_pre=0.4).accepted
+    wrong[:] = False
+    wrong[:4] = True  # eps 0.2 < 0.4: accepted with the Algorithm 1 alpha
+    result = boosting.boosting_round(d, wrong, epsilon_pre=0.4)
+    assert result.accepted and result.alpha == pytest.approx(math.log(8 / 3))
+
+
+def test_round_result_round_trips_through_json():
+    import json
+
+    result = boosting.boosting_round(boosting.uniform_weights(3), [True, False, False])
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["accepted"] is True and isinstance(data["next_weights"], list)
+    again = boosting.RoundResult.from_dict(data)
+    np.testing.assert_allclose(again.next_weights, result.next_weights)
+    with pytest.raises(ValueError, match="'alpha'"):
+        boosting.RoundResult.from_dict({"epsilon": 0.1}, "stats.json")
+
+
+@pytest.mark.parametrize("weights", [[], [-1.0, 2.0], [0.0, 0.0], [float("nan"), 1.0]])
+def test_bad_weights_are_refused(weights):
+    with pytest.raises(ValueError):
+        boosting.weighted_error(weights, [False] * len(weights))
+
+
+def test_mismatched_wrong_is_refused():
+    with pytest.raises(ValueError, match="shape"):
+        boosting.boosting_round([0.5, 0.5], [True])

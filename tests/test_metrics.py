@@ -1,0 +1,55 @@
+"""PGR edge cases, mean ± SEM, round selection and table files."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from ensemw2s.metrics import mean_sem, pgr, select_rounds
+from ensemw2s.tables import format_mean_sem, write_table
+
+
+def test_pgr():
+    assert pgr(0.7, 0.6, 0.8) == pytest.approx(0.5)
+    assert pgr(0.5, 0.6, 0.8) == pytest.approx(-0.5)  # transfer below weak: negative
+    assert pgr(0.9, 0.6, 0.8) == pytest.approx(1.5)  # transfer above the oracle: beyond 1
+    assert math.isnan(pgr(0.7, 0.6, 0.6))  # no gap to recover
+    assert math.isnan(pgr(0.7, 0.8, 0.6))  # oracle below weak
+    assert math.isnan(pgr(float("nan"), 0.6, 0.8))
+    assert math.isnan(pgr(0.7, 0.6, float("nan")))
+
+
+def test_mean_sem():
+    mean, sem = mean_sem([1.0, 2.0, 3.0])
+    assert mean == pytest.approx(2.0) and sem == pytest.approx(1 / math.sqrt(3))
+    assert mean_sem([0.5]) == (0.5, 0.0)  # one seed: no spread
+    assert mean_sem([float("nan"), 1.0, 3.0]) == pytest.approx((2.0, 1.0))  # NaN dropped
+    assert all(math.isnan(v) for v in mean_sem([float("nan")]))
+    assert all(math.isnan(v) for v in mean_sem([]))
+
+
+def test_select_rounds():
+    table = pd.DataFrame({"t": [1, 2, 3, 4], "test": [0.5, 0.7, 0.7, 0.6], "val": [0.6, 0.5, 0.6, 0.4]})
+    assert select_rounds(table) == {"best": 2, "final": 4, "val_selected": 1}  # ties -> earlier round
+    table["val"] = float("nan")
+    assert select_rounds(table)["val_selected"] == 4  # nothing to select on: final
+    with pytest.raises(ValueError, match="'score'"):
+        select_rounds(table, score="score")
+
+
+def test_format_mean_sem():
+    assert format_mean_sem(0.7123, 0.0131) == "0.712 ± 0.013"
+    assert format_mean_sem(float("nan"), 0.1) == "n/a"
+    assert format_mean_sem(0.5, float("nan"), digits=2) == "0.50"
+
+
+def test_write_table_writes_three_formats(tmp_path):
+    numbers = pd.DataFrame({"pair": ["a_b"], "acc": [0.5], "acc_sem": [0.01]})
+    shown = pd.DataFrame({"pair": ["a_b"], "acc": [format_mean_sem(0.5, 0.01)]})
+    write_table(numbers, str(tmp_path / "t"), "Caption 50%", shown)
+    assert pd.read_csv(tmp_path / "t.csv")["acc"].tolist() == [0.5]
+    markdown = (tmp_path / "t.md").read_text()
+    assert "| a_b | 0.500 ± 0.010 |" in markdown and markdown.startswith("Caption 50%")
+    latex = (tmp_path / "t.tex").read_text()
+    assert r"a\_b & 0.500 $\pm$ 0.010 \\" in latex and r"\caption{Caption 50\%}" in latex
+    assert not list(tmp_path.glob("*.part"))
