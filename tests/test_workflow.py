@@ -1,50 +1,13 @@
 """Workflow tests: lint, dry-runs of both configs, config errors, and an end-to-end default run."""
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from conftest import REPO, write_lines
+from conftest import REPO, copy_workflow, planned_jobs, snakemake, write_lines
 
 pytestmark = pytest.mark.workflow
-SNAKEMAKE = [sys.executable, "-m", "snakemake"]
-WORKFLOW_FILES = ["Snakefile", "rules", "scripts", "config", "envs", "resources"]
-
-
-def snakemake(*args, cwd=REPO, check=True):
-    result = subprocess.run([*SNAKEMAKE, *args], cwd=cwd, capture_output=True, text=True)
-    if check and result.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    return result
-
-
-def copy_workflow(destination: Path) -> Path:
-    for name in WORKFLOW_FILES:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, destination / name)
-        else:
-            shutil.copy2(source, destination / name)
-    return destination
-
-
-def planned_jobs(output: str) -> dict[str, int]:
-    """Job counts from the 'Job stats' table of a dry-run."""
-    counts, in_table = {}, False
-    for line in output.splitlines():
-        if line.startswith("Job stats"):
-            in_table = True
-            continue
-        parts = line.split()
-        if in_table and len(parts) == 2 and parts[1].isdigit():
-            counts[parts[0]] = int(parts[1])
-        elif in_table and counts and not line.strip():
-            break
-    return counts
 
 
 def test_lint_is_clean():
@@ -100,14 +63,6 @@ def test_bad_data_row_fails_the_job_naming_file_and_line(tmp_path):
     assert "resources/bad.jsonl:2: answerKey 'Z'" in log
     assert not (tmp_path / "results/data/quartz.jsonl").exists()
     assert not list((tmp_path / "results/data").glob("*.part"))  # no half-written file left
-
-
-@pytest.fixture(scope="module")
-def default_run(tmp_path_factory):
-    """The embedded default, end to end, in a fresh copy of the workflow."""
-    workdir = copy_workflow(tmp_path_factory.mktemp("default_run"))
-    snakemake("-c2", cwd=workdir)
-    return workdir
 
 
 def test_default_run_outputs(default_run):
