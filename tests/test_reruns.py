@@ -101,8 +101,9 @@ def test_one_more_round_runs_only_the_new_round_and_its_consumers(default_run, t
     assert_plan(jobs, expected)
 
 
-def test_split_size_reruns_that_datasets_splits_and_downstream_only(default_run, tmp_path):
-    jobs = planned(default_run, *edit(default_run, tmp_path, "datasets:\n  quartz: {n_test: 60}\n"))
+@pytest.mark.parametrize("size", ["n_test: 60", "n_val: 10"])
+def test_split_size_reruns_that_datasets_splits_and_downstream_only(default_run, tmp_path, size):
+    jobs = planned(default_run, *edit(default_run, tmp_path, f"datasets:\n  quartz: {{{size}}}\n"))
     runs = [("quartz", s) for s in SPLITS]
     expected = {
         "split": {f"results/splits/quartz/{s}/seed0/test.jsonl" for s in SPLITS},
