@@ -28,6 +28,8 @@ rule prefetch_model:
 rule prefetch_dataset:
     output:
         "results/hub/datasets/{dataset}.json",
+    wildcard_constraints:
+        dataset=alternatives([name for name, entry in config["datasets"].items() if entry["source"] == "hub"]),
     params:
         kind="dataset",
         repo=dataset_setting("hub_path"),
