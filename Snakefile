@@ -13,6 +13,7 @@ validate(config, "config/schema.yaml")
 
 
 include: "rules/common.smk"
+include: "rules/prefetch.smk"
 include: "rules/data.smk"
 include: "rules/models.smk"
 include: "rules/difficulty.smk"

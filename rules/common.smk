@@ -1,3 +1,5 @@
+import math
+import os
 import re
 
 # Helpers shared by every stage: config look-ups (each returning one leaf value), model sources,
@@ -11,6 +13,7 @@ ENV = "../envs/ensemw2s.yaml"
 DATASETS = list(config["datasets"])
 MODELS = config["models"]
 TINY_MODELS = [name for name, entry in MODELS.items() if "hub" not in entry]
+HUB_MODELS = [name for name, entry in MODELS.items() if "hub" in entry]
 TRAINED_TOKENIZERS = [name for name, entry in config["tokenizers"].items() if "vocab_size" in entry]
 
 
@@ -134,11 +137,43 @@ def model_source(name):
 
 
 def model_inputs(name):
-    return [] if "hub" in MODELS[name] else [f"results/models/{name}"]
+    """What a job loading model ``name`` waits for: the tiny model's directory, or the marker of
+    the hub model's prefetch into the cache (rules/prefetch.smk)."""
+    return [f"results/hub/models/{name}.json"] if "hub" in MODELS[name] else [f"results/models/{name}"]
 
 
 def is_gpu_model(name):
     return 1 if "hub" in MODELS[name] else 0
+
+
+# Retries (the slurm profile sets `retries`): attempt 2, 3, ... asks for more memory and time.  A
+# job that hit its time limit resumes from its checkpoint, so the extra time finishes it.
+RETRY_MEM_GROWTH = 0.5  # mem_mb x (1 + 0.5 (attempt - 1))
+RETRY_RUNTIME_GROWTH = 1.0  # runtime x attempt
+
+
+def retry_scaled(base, attempt, growth):
+    return int(math.ceil(base * (1 + growth * (attempt - 1))))
+
+
+def model_resources(model_of):
+    """The portable resources of a job that loads the model ``model_of(wc)``: a GPU for hub models,
+    and the registry's mem_mb / runtime (scaled by model size there), raised with ``attempt``."""
+    return {
+        "gpu": lambda wc: is_gpu_model(model_of(wc)),
+        "mem_mb": lambda wc, attempt: retry_scaled(MODELS[model_of(wc)]["mem_mb"], attempt, RETRY_MEM_GROWTH),
+        "runtime": lambda wc, attempt: retry_scaled(MODELS[model_of(wc)]["runtime"], attempt, RETRY_RUNTIME_GROWTH),
+    }
+
+
+# Hub access: one cache for every job (config key hub_cache, else the environment's HF_HOME);
+# compute jobs never download (the prefetch rules do), so they fail fast and clearly on a miss.
+# The cache's location is not a params value: moving it changes no result.
+# (Set, never read, here: the linter's envvars advice is about variables a workflow requires.)
+HUB_ENVIRONMENT = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+if config.get("hub_cache"):
+    HUB_ENVIRONMENT["HF_HOME"] = os.path.abspath(config["hub_cache"])
+os.environ.update(HUB_ENVIRONMENT)
 
 
 def model_wildcard(wc):
@@ -163,8 +198,9 @@ def dataset_file(wc):
 
 
 def local_dataset_files(wc):
+    """The shipped files of a local dataset, or the marker of a hub dataset's prefetch."""
     entry = config["datasets"][wc.dataset]
-    return entry["local_files"] if entry["source"] == "local" else []
+    return entry["local_files"] if entry["source"] == "local" else [f"results/hub/datasets/{wc.dataset}.json"]
 
 
 def split_files(dataset, split, seed):

@@ -19,9 +19,7 @@ rule difficulty_fold:
         "results/logs/difficulty/{dataset}/fold{fold}.log",
     threads: 1
     resources:
-        gpu=lambda wc: is_gpu_model(rater(wc)),
-        mem_mb=lambda wc: MODELS[rater(wc)]["mem_mb"],
-        runtime=lambda wc: MODELS[rater(wc)]["runtime"],
+        **model_resources(rater),
     conda:
         ENV
     script:

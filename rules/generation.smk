@@ -24,9 +24,7 @@ rule token_boosting_round:
         "results/logs/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}.log",
     threads: 1
     resources:
-        gpu=lambda wc: is_gpu_model(wc.weak),
-        mem_mb=lambda wc: MODELS[wc.weak]["mem_mb"],
-        runtime=lambda wc: MODELS[wc.weak]["runtime"],
+        **model_resources(weak_model),
     conda:
         ENV
     script:
@@ -61,9 +59,7 @@ rule ensemble_pseudo_answers:
         "results/logs/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.log",
     threads: 1
     resources:
-        gpu=lambda wc: is_gpu_model(wc.weak),
-        mem_mb=lambda wc: MODELS[wc.weak]["mem_mb"],
-        runtime=lambda wc: MODELS[wc.weak]["runtime"],
+        **model_resources(weak_model),
     conda:
         ENV
     script:

@@ -26,9 +26,7 @@ rule generation_student:
         "results/logs/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}.log",
     threads: 1
     resources:
-        gpu=lambda wc: is_gpu_model(wc.strong),
-        mem_mb=lambda wc: MODELS[wc.strong]["mem_mb"],
-        runtime=lambda wc: MODELS[wc.strong]["runtime"],
+        **model_resources(strong_model),
     conda:
         ENV
     script:
@@ -59,9 +57,7 @@ rule generation_gold_model:
         "results/logs/{trained_on}/{dataset}/{split}/seed{seed}/{model}.log",
     threads: 1
     resources:
-        gpu=lambda wc: is_gpu_model(wc.model),
-        mem_mb=lambda wc: MODELS[wc.model]["mem_mb"],
-        runtime=lambda wc: MODELS[wc.model]["runtime"],
+        **model_resources(model_wildcard),
     conda:
         ENV
     script:

@@ -1,4 +1,7 @@
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,3 +40,50 @@ def write_lines(path: Path, rows) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join((row if isinstance(row, str) else json.dumps(row)) + "\n" for row in rows))
     return path
+
+
+# ------------------------------------------------------------------------------- workflow helpers
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+WORKFLOW_FILES = ["Snakefile", "rules", "scripts", "config", "envs", "resources", "slurm", "profiles"]
+
+
+def snakemake(*args, cwd=REPO, check=True, env=None):
+    result = subprocess.run([*SNAKEMAKE, *args], cwd=cwd, capture_output=True, text=True, env=env)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+def copy_workflow(destination: Path) -> Path:
+    for name in WORKFLOW_FILES:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, destination / name)
+        else:
+            shutil.copy2(source, destination / name)
+    return destination
+
+
+def planned_jobs(output: str) -> dict[str, int]:
+    """Job counts from the 'Job stats' table of a dry-run."""
+    counts, in_table = {}, False
+    for line in output.splitlines():
+        if line.startswith("Job stats"):
+            in_table = True
+            continue
+        parts = line.split()
+        if in_table and len(parts) == 2 and parts[1].isdigit():
+            counts[parts[0]] = int(parts[1])
+        elif in_table and counts and not line.strip():
+            break
+    return counts
+
+
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory):
+    """The embedded default, end to end, in a fresh copy of the workflow: one run (several
+    minutes) shared by every test that needs a completed default run.  Tests must leave it
+    complete (dry-runs and no-op re-saves only)."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("default_run"))
+    snakemake("-c2", cwd=workdir)
+    return workdir

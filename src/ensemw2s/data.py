@@ -16,6 +16,8 @@ import random
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from .hub import from_cache
+
 DATASETS = ("sciq", "arc", "quartz")
 
 
@@ -174,7 +176,8 @@ def load_hub(dataset: str, path: str, configs: list[str], splits: list[str], see
     records = []
     for config in configs or [None]:
         for split in splits:
-            rows = datasets.load_dataset(path, config, split=split)
+            with from_cache("dataset", path):
+                rows = datasets.load_dataset(path, config, split=split)
             origin = "-".join(part for part in (config, split) if part)
             for index, row in enumerate(rows):
                 where = f"hub {path}[{origin}]: row {index}"

@@ -23,6 +23,8 @@ from transformers import (
     PreTrainedTokenizerFast,
 )
 
+from .hub import from_cache
+
 EOS = "<|endoftext|>"
 PAD = "<|padding|>"
 TINY_FAMILIES = ("gpt_neox", "gpt2")
@@ -59,7 +61,8 @@ def load_shipped_tokenizer(path: str | os.PathLike) -> PreTrainedTokenizerFast:
 
 
 def load_tokenizer(source: str, trust_remote_code: bool = False):
-    return _finish(AutoTokenizer.from_pretrained(source, trust_remote_code=trust_remote_code))
+    with from_cache("model", source):
+        return _finish(AutoTokenizer.from_pretrained(source, trust_remote_code=trust_remote_code))
 
 
 def _finish(tokenizer):
@@ -121,9 +124,10 @@ def save_model(model, tokenizer, directory: str | os.PathLike) -> None:
 
 # ------------------------------------------------------------------------------------------ loading
 def load_causal_lm(source: str, trust_remote_code: bool = False, dtype: torch.dtype | None = None):
-    return AutoModelForCausalLM.from_pretrained(
-        source, use_safetensors=True, trust_remote_code=trust_remote_code, dtype=dtype
-    )
+    with from_cache("model", source):
+        return AutoModelForCausalLM.from_pretrained(
+            source, use_safetensors=True, trust_remote_code=trust_remote_code, dtype=dtype
+        )
 
 
 def load_for_inference(source: str, mixed_precision: str = "auto", trust_remote_code: bool = False):
@@ -142,8 +146,9 @@ def load_classifier(source: str, tokenizer, seed: int, trust_remote_code: bool =
     The new head is drawn from torch's global generator: seeding it here makes the same job give
     the same classifier in every process."""
     torch.manual_seed(seed)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        source, num_labels=2, use_safetensors=True, trust_remote_code=trust_remote_code, dtype=dtype
-    )
+    with from_cache("model", source):
+        model = AutoModelForSequenceClassification.from_pretrained(
+            source, num_labels=2, use_safetensors=True, trust_remote_code=trust_remote_code, dtype=dtype
+        )
     model.config.pad_token_id = tokenizer.pad_token_id
     return model

@@ -1,0 +1,117 @@
+"""Exact partial reruns on the completed default run: one edited config value plans exactly the jobs
+that use it and their downstream, nothing else (dry-runs: the shared default run stays complete)."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import snakemake
+
+pytestmark = pytest.mark.workflow
+
+DATASETS = ("quartz", "arc")  # the generation track of the default config
+SPLITS = ("random", "easyhard")
+ROUNDS = (1, 2, 3)
+
+
+def planned(workdir: Path, *args) -> dict[str, set[frozenset]]:
+    """The jobs a dry-run plans: rule -> set of each job's outputs (rule `all` left out)."""
+    output = snakemake("-n", *args, cwd=workdir).stdout
+    jobs, rule = {}, None
+    for line in output.splitlines():
+        match = re.match(r"^(?:local)?rule (\S+):$", line)
+        if match:
+            rule = match.group(1)
+        elif rule and line.startswith("    output: "):
+            if rule != "all":
+                jobs.setdefault(rule, set()).add(frozenset(line[len("    output: "):].split(", ")))
+            rule = None
+    return jobs
+
+
+def assert_plan(jobs: dict[str, set[frozenset]], expected: dict[str, set[str]]):
+    """Exactly the expected jobs: per rule, each expected path is an output of its own planned job."""
+    assert set(jobs) == set(expected), f"rules planned {sorted(jobs)} != expected {sorted(expected)}"
+    for rule, paths in expected.items():
+        outputs = jobs[rule]
+        assert len(outputs) == len(paths), f"{rule}: {len(outputs)} jobs planned, expected {len(paths)}: {sorted(map(sorted, outputs))}"
+        for path in paths:
+            assert sum(path in job for job in outputs) == 1, f"{rule}: no planned job writes {path}"
+
+
+def edit(workdir: Path, tmp_path: Path, text: str) -> tuple[str, str]:
+    override = tmp_path / "edit.yaml"
+    override.write_text(text)
+    return "--configfile", str(override)
+
+
+def reports(datasets=DATASETS, weak_ensemble_gain=True, easy_vs_hard=True) -> dict[str, set[str]]:
+    """Tables and figures downstream of the generation metrics of ``datasets``."""
+    expected = {
+        "generation_metrics": {f"results/metrics/{d}/{s}.csv" for d in datasets for s in SPLITS},
+        "generation_pgr_figure": {f"figures/{d}_pgr.pdf" for d in datasets},
+        "generation_bars": {f"figures/{d}_{s}_bars.pdf" for d in datasets for s in SPLITS},
+    }
+    for dataset, table in (("quartz", 3), ("arc", 6)):
+        if dataset in datasets:
+            expected[f"generation_tables_{dataset}"] = {f"results/tables/table{table}.csv"}
+    if weak_ensemble_gain:
+        expected["weak_ensemble_gain"] = {"figures/weak_ensemble_gain.pdf"}
+    if easy_vs_hard:
+        expected["easy_vs_hard"] = {"results/tables/easy_vs_hard.csv"}
+    return expected
+
+
+def test_no_op_resave_of_the_config_reruns_nothing(default_run):
+    config = default_run / "config/config.yaml"
+    config.write_text(config.read_text())  # same content, new modification time
+    assert planned(default_run) == {}
+
+
+def test_student_learning_rate_reruns_only_that_models_students(default_run, tmp_path):
+    # tiny-strong is the strong model of the (tiny-weak, tiny-strong) pair, and also the oracle
+    # (ground truth, both splits) and the easy-trained model (easy-hard split) of the generation track.
+    jobs = planned(default_run, *edit(default_run, tmp_path, "models:\n  tiny-strong: {lr: 2.0e-3}\n"))
+    expected = {
+        "generation_student": {
+            f"results/students/{d}/{s}/seed0/tiny-weak_to_tiny-strong/T{t}/metrics.json" for d in DATASETS for s in SPLITS for t in ROUNDS
+        },
+        "generation_gold_model": {f"results/oracle/{d}/{s}/seed0/tiny-strong/metrics.json" for d in DATASETS for s in SPLITS}
+        | {f"results/easy/{d}/easyhard/seed0/tiny-strong/metrics.json" for d in DATASETS},
+        **reports(),
+    }
+    assert_plan(jobs, expected)
+
+
+def test_plot_setting_reruns_only_that_plot(default_run, tmp_path):
+    jobs = planned(default_run, *edit(default_run, tmp_path, "generation:\n  models: [tiny-weak, tiny-strong]\n  plot_measure: token\n"))
+    assert_plan(jobs, {"generation_pgr_figure": {f"figures/{d}_pgr.pdf" for d in DATASETS}})
+
+
+def test_one_more_round_runs_only_the_new_round_and_its_consumers(default_run, tmp_path):
+    jobs = planned(default_run, *edit(default_run, tmp_path, "generation:\n  models: [tiny-weak, tiny-strong]\n  rounds: 4\n"))
+    runs = [(d, s) for d in DATASETS for s in SPLITS]
+    expected = {
+        "token_boosting_round": {f"results/weak/{d}/{s}/seed0/tiny-weak/round4/stats.json" for d, s in runs},
+        "ensemble_pseudo_answers": {f"results/labels/{d}/{s}/seed0/tiny-weak/T4.jsonl" for d, s in runs},
+        "generation_student": {f"results/students/{d}/{s}/seed0/tiny-weak_to_tiny-strong/T4/metrics.json" for d, s in runs},
+        **reports(easy_vs_hard=False),  # the easy-vs-hard table uses no boosting round
+    }
+    assert_plan(jobs, expected)
+
+
+@pytest.mark.parametrize("size", ["n_test: 60", "n_val: 10"])
+def test_split_size_reruns_that_datasets_splits_and_downstream_only(default_run, tmp_path, size):
+    jobs = planned(default_run, *edit(default_run, tmp_path, f"datasets:\n  quartz: {{{size}}}\n"))
+    runs = [("quartz", s) for s in SPLITS]
+    expected = {
+        "split": {f"results/splits/quartz/{s}/seed0/test.jsonl" for s in SPLITS},
+        "token_boosting_round": {f"results/weak/{d}/{s}/seed0/tiny-weak/round{t}/stats.json" for d, s in runs for t in ROUNDS},
+        "ensemble_pseudo_answers": {f"results/labels/{d}/{s}/seed0/tiny-weak/T{t}.jsonl" for d, s in runs for t in ROUNDS},
+        "generation_student": {f"results/students/{d}/{s}/seed0/tiny-weak_to_tiny-strong/T{t}/metrics.json" for d, s in runs for t in ROUNDS},
+        "generation_gold_model": {f"results/oracle/quartz/{s}/seed0/tiny-strong/metrics.json" for s in SPLITS}
+        | {f"results/{kind}/quartz/easyhard/seed0/{model}/metrics.json" for kind in ("oracle", "easy") for model in ("tiny-weak", "tiny-strong")},
+        **reports(datasets=("quartz",)),
+    }
+    assert_plan(jobs, expected)
