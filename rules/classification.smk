@@ -26,14 +26,14 @@ rule classification_round:
         # round 1 is the single-weak baseline: all weak-training data, uniformly
         weighting=lambda wc: "uniform" if int(wc.t) == 1 else CLS["weighting"],
         checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/weak/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}/round{wc.t}",
-        **training_params(weak_of),
+        **training_params(weak_model),
     log:
         "results/logs/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}.log",
     wildcard_constraints:
         **CLS_CONSTRAINTS,
     threads: 1
     resources:
-        **model_resources(weak_of),
+        **model_resources(weak_model),
     conda:
         ENV
     script:
@@ -73,14 +73,14 @@ rule classification_student:
         aux_coef=CLS["logconf_aux_coef"],
         warmup_frac=CLS["logconf_warmup_frac"],
         checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/students/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}_to_{wc.strong}/T{wc.t}",
-        **training_params(strong_of),
+        **training_params(strong_model),
     log:
         "results/logs/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}.log",
     wildcard_constraints:
         **CLS_CONSTRAINTS,
     threads: 1
     resources:
-        **model_resources(strong_of),
+        **model_resources(strong_model),
     conda:
         ENV
     script:
@@ -100,14 +100,14 @@ rule classification_oracle:
         aux_coef=CLS["logconf_aux_coef"],
         warmup_frac=CLS["logconf_warmup_frac"],
         checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/oracle/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.strong}",
-        **training_params(strong_of),
+        **training_params(strong_model),
     log:
         "results/logs/oracle/{dataset}/{split}/seed{seed}/{strong}.log",
     wildcard_constraints:
         **CLS_CONSTRAINTS,
     threads: 1
     resources:
-        **model_resources(strong_of),
+        **model_resources(strong_model),
     conda:
         ENV
     script:

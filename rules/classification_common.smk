@@ -30,14 +30,6 @@ CLS_CONSTRAINTS = dict(
 ROUND_DIR = "results/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}"
 
 
-def weak_of(wc):
-    return wc.weak
-
-
-def strong_of(wc):
-    return wc.strong
-
-
 def split_parts(wc):
     return dict(zip(SPLIT_PARTS, split_files(wc.dataset, wc.split, wc.seed)))
 
@@ -50,14 +42,6 @@ def round_files(wc, what, rounds):
 def previous_round(wc):
     t = int(wc.t)
     return round_files(wc, "stats.json", [t - 1]) if t > 1 else []
-
-
-def model_resources(model_of):
-    return dict(
-        gpu=lambda wc: is_gpu_model(model_of(wc)),
-        mem_mb=lambda wc: MODELS[model_of(wc)]["mem_mb"],
-        runtime=lambda wc: MODELS[model_of(wc)]["runtime"],
-    )
 
 
 def classification_metrics_files(split):

@@ -180,3 +180,22 @@ def test_sciq_round_is_deterministic(default_run):
     before = predictions.read_bytes()
     snakemake("-c1", str(predictions.relative_to(default_run)), "--forcerun", "classification_round", cwd=default_run)  # rounds 1 and 2
     assert predictions.read_bytes() == before  # seeded head, seeded batches: the same expert
+
+
+def test_every_model_rule_gets_a_gpu_in_both_profiles():
+    """A rule that loads a model (its resources come from model_resources) must be a GPU rule of
+    the slurm and workstation profiles, or it would run on a CPU node at paper scale."""
+    import re
+
+    import yaml
+
+    model_rules = set()
+    for path in (REPO / "rules").glob("*.smk"):
+        for block in re.split(r"\n(?=rule )", path.read_text()):
+            match = re.match(r"rule (\w+):", block)
+            if match and "model_resources(" in block:
+                model_rules.add(match.group(1))
+    assert {"difficulty_fold", "token_boosting_round", "classification_round"} <= model_rules
+    for profile in ("slurm/config.yaml", "profiles/workstation/config.yaml"):
+        gpu_rules = {rule for rule, resources in yaml.safe_load((REPO / profile).read_text())["set-resources"].items() if resources.get("gpu") == 1}
+        assert gpu_rules == model_rules, profile
