@@ -148,3 +148,26 @@ def test_choice_mapping_uses_the_same_mixture(gpt2_tokenizer):
     nll = evaluate.evaluate_multiple_choice(fn, tok, [record], 32, 8).predictions[0]["choice_nll"]
     mean_nll = evaluate.evaluate_multiple_choice(fn, tok, [record], 32, 8, length_normalise=True).predictions[0]["choice_nll"]
     assert nll[0] < nll[1] and mean_nll[1] < mean_nll[0]
+
+
+# ---------------------------------------------------------------------------------------- report
+def test_rounds_are_selected_per_pair_on_seed_means():
+    import pandas as pd
+
+    from ensemw2s.generation_report import aggregate_seeds, per_seed_summary
+
+    accuracy = {(0, 1): 0.5, (0, 2): 0.7, (0, 3): 0.6, (1, 1): 0.5, (1, 2): 0.55, (1, 3): 0.65}
+    rows = [
+        dict(seed=seed, weak="w", strong="s", t=t, weak_option=0.4, weak_token=0.3, ensemble_option=0.45, ensemble_token=0.3,
+             transfer_option=acc, transfer_token=0.3, transfer_val_option=1 - acc, transfer_val_token=0.3, oracle_option=0.8, oracle_token=0.5)
+        for (seed, t), acc in accuracy.items()
+    ]
+    summary = per_seed_summary(pd.DataFrame(rows))
+    chosen = summary.groupby("selection")["t"].unique().to_dict()
+    # seed means: t1 0.5, t2 0.625, t3 0.625 -> best = 2 (tie to the earlier); val means favour t1
+    assert {k: list(v) for k, v in chosen.items()} == {"best": [2], "final": [3], "val_selected": [1]}
+    best = summary[summary["selection"] == "best"]
+    assert best["ensemble_pgr_option"].tolist() == pytest.approx([(0.7 - 0.4) / 0.4, (0.55 - 0.4) / 0.4])
+    aggregated = aggregate_seeds(summary, ["weak", "strong", "selection"]).set_index("selection")
+    assert aggregated.loc["best", "ensemble_option"] == pytest.approx(0.625)
+    assert aggregated.loc["best", "ensemble_option_sem"] == pytest.approx(0.075)  # std (ddof 1) 0.106 / sqrt 2

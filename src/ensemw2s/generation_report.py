@@ -49,25 +49,28 @@ def tidy_rows(students: Sequence[dict], labels: Sequence[dict], rounds: Sequence
 
 def per_seed_summary(tidy: pd.DataFrame, measure: str = "option") -> pd.DataFrame:
     """One row per (seed, weak, strong, selection): baseline (t = 1) and ensemble transfer at the
-    selected round, weak and oracle accuracy, and their PGRs.  Rounds are selected on
-    ``measure`` accuracy: best on test (the paper), final, and best on val (honest)."""
+    selected round, weak and oracle accuracy, and their PGRs.  One round is selected per pair, on
+    the seed-mean ``measure`` accuracy of the students (as the classification track): the best on
+    test (the paper), the final round, and the best on validation (never looking at test)."""
     rows = []
-    for (seed, weak, strong), runs in tidy.groupby(["seed", "weak", "strong"], sort=False):
-        chosen = select_rounds(runs, score=f"transfer_{measure}", val=f"transfer_val_{measure}")
-        baseline = runs[runs["t"] == 1].iloc[0]
-        for selection in SELECTIONS:
-            pick = runs[runs["t"] == chosen[selection]].iloc[0]
-            row = {"seed": seed, "weak": weak, "strong": strong, "selection": selection, "t": int(pick["t"])}
-            for m in MEASURES:
-                weak_acc, oracle_acc = baseline[f"weak_{m}"], baseline[f"oracle_{m}"]
-                row.update({
-                    f"weak_{m}": weak_acc, f"oracle_{m}": oracle_acc,
-                    f"baseline_{m}": baseline[f"transfer_{m}"], f"ensemble_{m}": pick[f"transfer_{m}"],
-                    f"weak_ensemble_{m}": pick[f"ensemble_{m}"],
-                    f"baseline_pgr_{m}": pgr(baseline[f"transfer_{m}"], weak_acc, oracle_acc),
-                    f"ensemble_pgr_{m}": pgr(pick[f"transfer_{m}"], weak_acc, oracle_acc),
-                })
-            rows.append(row)
+    for (weak, strong), pair in tidy.groupby(["weak", "strong"], sort=False):
+        by_round = pair.groupby("t", as_index=False)[[f"transfer_{measure}", f"transfer_val_{measure}"]].mean()
+        chosen = select_rounds(by_round, score=f"transfer_{measure}", val=f"transfer_val_{measure}")
+        for seed, runs in pair.groupby("seed", sort=False):
+            baseline = runs[runs["t"] == 1].iloc[0]
+            for selection in SELECTIONS:
+                pick = runs[runs["t"] == chosen[selection]].iloc[0]
+                row = {"seed": seed, "weak": weak, "strong": strong, "selection": selection, "t": int(pick["t"])}
+                for m in MEASURES:
+                    weak_acc, oracle_acc = baseline[f"weak_{m}"], baseline[f"oracle_{m}"]
+                    row.update({
+                        f"weak_{m}": weak_acc, f"oracle_{m}": oracle_acc,
+                        f"baseline_{m}": baseline[f"transfer_{m}"], f"ensemble_{m}": pick[f"transfer_{m}"],
+                        f"weak_ensemble_{m}": pick[f"ensemble_{m}"],
+                        f"baseline_pgr_{m}": pgr(baseline[f"transfer_{m}"], weak_acc, oracle_acc),
+                        f"ensemble_pgr_{m}": pgr(pick[f"transfer_{m}"], weak_acc, oracle_acc),
+                    })
+                rows.append(row)
     return pd.DataFrame(rows)
 
 
