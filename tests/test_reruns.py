@@ -80,6 +80,12 @@ def test_student_learning_rate_reruns_only_that_models_students(default_run, tmp
         "generation_gold_model": {f"results/oracle/{d}/{s}/seed0/tiny-strong/metrics.json" for d in DATASETS for s in SPLITS}
         | {f"results/easy/{d}/easyhard/seed0/tiny-strong/metrics.json" for d in DATASETS},
         **reports(),
+        # ... and the strong model (students and oracle) of the SciQ classification track
+        "classification_student": {f"results/students/sciq/{s}/seed0/tiny-weak_to_tiny-strong/T{t}/metrics.json" for s in SPLITS for t in ROUNDS},
+        "classification_oracle": {f"results/oracle/sciq/{s}/seed0/tiny-strong/metrics.json" for s in SPLITS},
+        "classification_metrics": {f"results/metrics/sciq/{s}/seed0.csv" for s in SPLITS},
+        "classification_table": {"results/tables/table1.csv", "results/tables/table2.csv"},
+        "classification_figure": {"figures/sciq_pgr.pdf"},
     }
     assert_plan(jobs, expected)
 
