@@ -2,6 +2,7 @@
 
 from ensemw2s import classification
 from ensemw2s.files import read_json, write_jsonl
+from ensemw2s.metrics import accuracy
 from ensemw2s.runtime import job
 
 with job(snakemake.log[0]) as log:  # noqa: F821
@@ -10,4 +11,4 @@ with job(snakemake.log[0]) as log:  # noqa: F821
     alphas = [float(s["alpha"]) for s in stats]
     labels = classification.ensemble_part(predictions, alphas, "strong_train", snakemake.params.vote)  # noqa: F821
     write_jsonl(snakemake.output[0], [{"id": i, "p_label1": float(p)} for i, p in zip(labels["id"], labels["p_label1"])])  # noqa: F821
-    log.info("%d pseudo-labels from %d rounds (alphas %s), agreement with gold %.4f", len(labels), len(stats), [round(a, 4) for a in alphas], classification.accuracy(labels["p_label1"], labels["label"]))
+    log.info("%d pseudo-labels from %d rounds (alphas %s), agreement with gold %.4f", len(labels), len(stats), [round(a, 4) for a in alphas], accuracy(labels["p_label1"], labels["label"]))

@@ -20,7 +20,7 @@ with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
         weights = np.asarray(previous["next_weights"], dtype=np.float64)
         if weights.size != len(weak_train):
             raise ValueError(f"{inp.previous[0]}: {weights.size} weights for {len(weak_train)} weak-training items")
-    settings = settings_from_params(p, seed=classification.round_seed(p.seed, p.t), epochs=p.epochs)
+    settings = settings_from_params(p, seed=boosting.round_seed(p.seed, p.t), epochs=p.epochs)
     model, tokenizer, summary = classification.train_expert(
         p.model_source, weak_train, weights, p.t, settings, p.max_length, p.weighting, p.trust_remote_code
     )

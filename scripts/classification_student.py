@@ -6,6 +6,7 @@ learns the ground truth.
 
 from ensemw2s import classification
 from ensemw2s.files import read_jsonl, write_json
+from ensemw2s.metrics import accuracy
 from ensemw2s.runtime import job
 from ensemw2s.train import settings_from_params
 
@@ -29,7 +30,7 @@ with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
     for part in ("val", "test"):
         records = read_jsonl(inp[part])
         probabilities = classification.predict(model, tokenizer, records, p.max_length, p.eval_batch_size, desc=part)
-        metrics[f"{part}_acc"] = classification.accuracy(probabilities, [r["binary_label"] for r in records])
+        metrics[f"{part}_acc"] = accuracy(probabilities, [r["binary_label"] for r in records])
         metrics[f"n_{part}"] = len(records)
     write_json(snakemake.output[0], metrics)  # noqa: F821
     log.info("%s: test accuracy %.4f, val accuracy %.4f", kind, metrics["test_acc"], metrics["val_acc"])

@@ -71,6 +71,3 @@ def test_token_wise_accuracy_is_teacher_forced_argmax(gpt2_tokenizer):
     scores = evaluate.answer_token_correctness(model, tokenizer, records, 64, 4)
     assert scores[0].token_correct == [True, False]
 
-
-def test_classifier_accuracy():
-    assert evaluate.accuracy([0.9, 0.2, 0.6, 0.4], [1, 0, 0, 0]) == 0.75

@@ -53,10 +53,12 @@ def test_drawn_counts_become_token_loss_weights(tokenizer):
 
 
 def test_ensemble_weights_keep_t1_the_baseline():
-    assert ensemble.ensemble_weights([0.0]) == [1.0]
-    assert ensemble.ensemble_weights([0.7]) == [1.0]
-    assert ensemble.ensemble_weights([0.0, 0.0, 0.0]) == [1.0, 0.0, 0.0]
-    assert ensemble.ensemble_weights([0.5, 0.0, 1.5]) == [0.5, 0.0, 1.5]
+    assert boosting.vote_weights([0.0]) == [1.0]
+    assert boosting.vote_weights([0.7]) == [1.0]
+    assert boosting.vote_weights([0.0, 0.0, 0.0]) == [1.0, 0.0, 0.0]
+    assert boosting.vote_weights([0.5, 0.0, 1.5]) == [0.5, 0.0, 1.5]
+    with pytest.raises(ValueError, match="finite and non-negative"):
+        boosting.vote_weights([0.5, math.inf])
 
 
 # ------------------------------------------------------------------------------------- decoding

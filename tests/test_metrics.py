@@ -5,6 +5,7 @@ import math
 import pandas as pd
 import pytest
 
+from ensemw2s import metrics
 from ensemw2s.metrics import mean_sem, pgr, select_rounds
 from ensemw2s.tables import format_mean_sem, write_table
 
@@ -53,3 +54,9 @@ def test_write_table_writes_three_formats(tmp_path):
     latex = (tmp_path / "t.tex").read_text()
     assert r"a\_b & 0.500 $\pm$ 0.010 \\" in latex and r"\caption{Caption 50\%}" in latex
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_classifier_accuracy():
+    assert metrics.accuracy([0.9, 0.2, 0.6, 0.4], [1, 0, 0, 0]) == 0.75
+    with pytest.raises(ValueError, match="one probability per label"):
+        metrics.accuracy([0.9], [1, 0])

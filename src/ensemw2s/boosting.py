@@ -114,3 +114,19 @@ def boosting_round(weights, wrong, epsilon_pre: float | None = None) -> RoundRes
         return RoundResult(epsilon, 0.0, False, weights / weights.sum())
     value = alpha(epsilon, epsilon_pre)
     return RoundResult(epsilon, value, True, reweight(weights, wrong, value))
+
+
+def round_seed(seed: int, t: int) -> int:
+    """Each round trains (and draws) with its own seed, so rounds under equal weights still differ."""
+    return seed * 1000 + t
+
+
+def vote_weights(alphas) -> list[float]:
+    """Weights of the first t rounds in an ensemble: their alphas (0 for rejected rounds).  With
+    one round, or no accepted round, the round-1 expert alone: t = 1 is always the baseline."""
+    values = [float(a) for a in alphas]
+    if not values or any(not math.isfinite(a) or a < 0 for a in values):
+        raise ValueError(f"alphas must be finite and non-negative (a rejected round has alpha 0), got {values}")
+    if len(values) == 1 or sum(values) <= 0:
+        return [1.0] + [0.0] * (len(values) - 1)
+    return values

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import boosting
-from .metrics import mean_sem, pgr, select_rounds
+from .metrics import accuracy, mean_sem, pgr, select_rounds
 
 PARTS = ("weak_train", "strong_train", "val", "test")
 WEIGHTINGS = ("uniform", "loss", "resample")  # uniform: round 1, the single-weak baseline
@@ -44,8 +44,7 @@ def soft_vote(probabilities: Sequence[Sequence[float]], alphas: Sequence[float])
     baseline, so round 1 always yields exactly the baseline's labels.
     """
     probs, weights = _check_vote_inputs(probabilities, alphas)
-    if weights.sum() <= 0:
-        return probs[0].copy()
+    weights = np.asarray(boosting.vote_weights(weights))
     return weights @ probs / weights.sum()
 
 
@@ -56,8 +55,7 @@ def hard_vote(probabilities: Sequence[Sequence[float]], alphas: Sequence[float])
     the first expert's hard label is used, as in :func:`soft_vote`.
     """
     probs, weights = _check_vote_inputs(probabilities, alphas)
-    if weights.sum() <= 0:
-        return (probs[0] > 0.5).astype(np.float64)
+    weights = np.asarray(boosting.vote_weights(weights))
     score = weights @ (2.0 * (probs > 0.5) - 1.0)
     tie = np.abs(score) <= 1e-12 * weights.sum()
     soft = soft_vote(probs, weights)
@@ -72,19 +70,7 @@ def vote(probabilities, alphas, kind: str = "soft") -> np.ndarray:
     raise ValueError(f"unknown vote {kind!r}; expected one of {VOTES}")
 
 
-def accuracy(p_label1, labels) -> float:
-    p_label1, labels = np.asarray(p_label1, dtype=np.float64), np.asarray(labels)
-    if p_label1.shape != labels.shape or labels.size == 0:
-        raise ValueError("need one probability per label, and at least one")
-    return float(np.mean((p_label1 > 0.5) == labels.astype(bool)))
-
-
 # --------------------------------------------------------------------------------------- training
-def round_seed(seed: int, t: int) -> int:
-    """Each round trains with its own seed, so repeated rounds under equal weights still differ."""
-    return seed * 1000 + t
-
-
 def resample_indices(weights, seed: int) -> np.ndarray:
     """n indices drawn with replacement from D (AdaBoost by resampling)."""
     weights = np.asarray(weights, dtype=np.float64)

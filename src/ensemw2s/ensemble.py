@@ -12,7 +12,6 @@ reference the cached decoder is tested against, and the benchmark's baseline.
 
 from __future__ import annotations
 
-import math
 import sys
 from typing import Sequence
 
@@ -154,13 +153,3 @@ def naive_ensemble_generate(models: Sequence, weights: Sequence[float], tokenize
     """The same decoding, re-encoding every expert's whole prefix at every step (no KV cache)."""
     return _generate(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, False, desc)
 
-
-def ensemble_weights(alphas: Sequence[float]) -> list[float]:
-    """Mixture weights of the first t rounds: their alphas (0 for rejected rounds); when no round
-    was accepted, the round-1 expert alone, so t = 1 is always the single-weak baseline."""
-    if any(not math.isfinite(a) for a in alphas):
-        raise ValueError(f"non-finite alpha in {list(alphas)}")
-    weights = [max(0.0, a) for a in alphas]
-    if sum(weights) <= 0 or len(weights) == 1:
-        return [1.0] + [0.0] * (len(weights) - 1)
-    return weights

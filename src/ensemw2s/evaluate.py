@@ -134,6 +134,3 @@ def classifier_probabilities(model, tokenizer, texts: Sequence[str], max_length:
         probabilities.extend(F.softmax(logits, dim=-1)[:, 1].cpu().tolist())
     return probabilities
 
-
-def accuracy(probabilities: Sequence[float], labels: Sequence[int]) -> float:
-    return sum((p > 0.5) == bool(y) for p, y in zip(probabilities, labels, strict=True)) / len(labels)

@@ -79,7 +79,7 @@ def token_boosting_round(t: int, model_source: str, easy: Sequence[dict], settin
         if weights.shape != (n_tokens,):
             raise ValueError(f"round {t - 1} weighted {weights.size} tokens, the easy set has {n_tokens}")
         epsilon_pre = previous["epsilon_pre"]
-        counts = draw_token_counts(weights, n_tokens, seed=seed * 1000 + t)
+        counts = draw_token_counts(weights, n_tokens, seed=boosting.round_seed(seed, t))
         token_weights = unflatten(counts, lengths)
     expert, tokenizer, summary = train_sft_model(
         model_source, easy, gold_answers(easy), settings, max_length, token_weights, trust_remote_code, desc=f"round {t}"
@@ -121,7 +121,7 @@ def pseudo_answers(experts: Sequence, alphas: Sequence[float], tokenizer, hard: 
                    max_length: int, batch_size: int) -> tuple[list[dict], dict]:
     """Ensemble pseudo-answers for the hard questions, each mapped to the choice with the lowest
     NLL under the same mixture.  Returns per-question rows and a summary."""
-    weights = ensemble.ensemble_weights(alphas)
+    weights = boosting.vote_weights(alphas)
     generated = ensemble.ensemble_generate(
         experts, weights, tokenizer, [text.sft_prompt(r) for r in hard], decode.max_new_tokens, decode.combine,
         decode.do_sample, decode.temperature, decode.seed, batch_size, max_length,

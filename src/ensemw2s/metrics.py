@@ -8,6 +8,14 @@ from typing import Iterable
 import numpy as np
 
 
+def accuracy(p_label1, labels) -> float:
+    """Binary accuracy of probabilities p(label = 1) thresholded at 0.5."""
+    p_label1, labels = np.asarray(p_label1, dtype=np.float64), np.asarray(labels)
+    if p_label1.shape != labels.shape or labels.size == 0:
+        raise ValueError("need one probability per label, and at least one")
+    return float(np.mean((p_label1 > 0.5) == labels.astype(bool)))
+
+
 def pgr(transfer: float, weak: float, strong: float) -> float:
     """Performance gap recovered, (transfer − weak) / (strong − weak).
 
