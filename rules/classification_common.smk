@@ -23,8 +23,8 @@ _check_classification()
 
 CLS_CONSTRAINTS = dict(
     dataset=re.escape(CLS_DATASET),
-    weak="|".join(re.escape(m) for m in CLS_WEAK),
-    strong="|".join(re.escape(m) for m in CLS_STRONG),
+    weak=alternatives(CLS_WEAK),
+    strong=alternatives(CLS_STRONG),
     t=r"\d+",
 )
 ROUND_DIR = "results/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}"
@@ -35,8 +35,7 @@ def split_parts(wc):
 
 
 def round_files(wc, what, rounds):
-    base = f"results/weak/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}"
-    return [f"{base}/round{t}/{what}" for t in rounds]
+    return [f"{round_dir(wc, t)}/{what}" for t in rounds]
 
 
 def previous_round(wc):
