@@ -86,3 +86,44 @@ def test_bad_weights_are_refused(weights):
 def test_mismatched_wrong_is_refused():
     with pytest.raises(ValueError, match="shape"):
         boosting.boosting_round([0.5, 0.5], [True])
+
+
+@pytest.mark.parametrize("epsilon_pre", [None, 0.37, 0.8125, 0.6])
+@pytest.mark.parametrize("seed", range(20))
+def test_an_expert_repeating_the_previous_mistakes_sits_exactly_on_the_threshold_and_is_rejected(seed, epsilon_pre):
+    """After D_{t+1} ∝ D_t·exp(α_t·1[wrong]) the same mistakes weigh exactly the threshold (0.5
+    for SAMME, ε_pre for Algorithm 1): a rejection, never decided by floating-point rounding."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 200))
+    weights = rng.random(n) + 0.01
+    wrong = rng.random(n) < 0.2
+    wrong[0] = True
+    wrong[1] = False
+    first = boosting.boosting_round(weights, wrong, epsilon_pre)
+    assume_accepted = first.accepted
+    assert assume_accepted
+    again = boosting.boosting_round(first.next_weights, wrong, epsilon_pre)
+    threshold = 0.5 if epsilon_pre is None else epsilon_pre
+    assert again.epsilon == pytest.approx(threshold, rel=1e-9)
+    assert not again.accepted and again.alpha == 0.0
+    np.testing.assert_allclose(again.next_weights, first.next_weights)
+
+
+def test_alpha_is_never_negative_and_paper_alpha_is_half():
+    assert boosting.alpha(0.5) == 0.0 and boosting.alpha(0.5 + 1e-16) == 0.0
+    assert boosting.alpha(0.4, 0.4) == 0.0
+    assert boosting.paper_alpha(boosting.alpha(0.25)) == pytest.approx(0.5 * math.log(3))
+
+
+def test_on_reject_break_stops_every_later_round_and_continue_does_not():
+    accepted = {"round": 1, "accepted": True, "next_weights": [0.5, 0.5]}
+    rejected = {"round": 2, "accepted": False, "next_weights": [0.5, 0.5]}
+    assert boosting.stopped_at(None, "break") is None
+    assert boosting.stopped_at(accepted, "break") is None
+    assert boosting.stopped_at(rejected, "break") == 2
+    assert boosting.stopped_at(rejected, "continue") is None
+    stopped = boosting.stopped_round_stats(3, rejected, 2)
+    assert stopped["status"] == "stopped" and stopped["alpha"] == 0.0 and not stopped["accepted"]
+    assert boosting.stopped_at(stopped, "break") == 2  # round 4 is stopped at round 2 as well
+    with pytest.raises(ValueError, match="on_reject"):
+        boosting.stopped_at(rejected, "skip")

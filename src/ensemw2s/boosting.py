@@ -4,8 +4,15 @@ Algorithm 1) tracks.  Pure numpy: no model, no torch.
 A round sees the example (or token) weights D_t it was trained under and which units its expert
 got wrong, and returns the weighted error ε_t, the vote weight α_t, whether the round is accepted,
 and D_{t+1}.  A rejected round (ε_t at or above the threshold) gets α = 0 and hands the same
-weights on, so later rounds continue from the last accepted weights and the workflow's DAG never
-changes shape.
+weights on.  What follows a rejection is ``on_reject``: ``break`` (Algorithm 1 line 8, the
+default) stops boosting, so every later round of the run is *stopped* (trains nothing, α = 0, its
+stats say where the run stopped); ``continue`` trains the next round from the last accepted
+weights.  Either way every round's files exist, so the workflow's DAG never changes shape.
+
+The rejection test is ε_t ≥ threshold up to a relative tolerance: an expert that repeats the
+previous round's mistakes has, by the algebra of the weight update, ε_t exactly equal to the
+threshold, and rounding must not decide such a round (it would be "accepted" with α ≈ 1e-15, or
+get α ≈ −1e-16).  α is clamped at 0.
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 EPS_CLIP = 1e-10  # ε is clipped into [EPS_CLIP, 1 - EPS_CLIP]: a perfect expert gets a large, finite α
+BOUNDARY_RTOL = 1e-9  # |ε − threshold| ≤ BOUNDARY_RTOL · threshold counts as ε = threshold: rejected
+ON_REJECT = ("break", "continue")
 
 
 def _as_weights(weights) -> np.ndarray:
@@ -63,7 +72,18 @@ def alpha(epsilon: float, epsilon_pre: float | None = None) -> float:
     if epsilon_pre is not None:
         pre = _clip(epsilon_pre)
         value += math.log(1.0 / (1.0 - pre) - 1.0)
-    return value
+    return max(value, 0.0)  # negative only at the rejection boundary, by rounding
+
+
+def paper_alpha(value: float) -> float:
+    """α in Algorithm 2's and the authors' convention, ½ ln((1 − ε)/ε): half the SAMME α used
+    here (the weight update D·exp(α·1[wrong]) with this α equals theirs, up to normalisation)."""
+    return 0.5 * float(value)
+
+
+def is_rejected(epsilon: float, threshold: float) -> bool:
+    """ε ≥ threshold, with ε within a relative ``BOUNDARY_RTOL`` of the threshold counted as equal."""
+    return epsilon >= threshold or math.isclose(epsilon, threshold, rel_tol=BOUNDARY_RTOL, abs_tol=1e-15)
 
 
 def reweight(weights, wrong, alpha: float) -> np.ndarray:
@@ -104,16 +124,51 @@ class RoundResult:
 def boosting_round(weights, wrong, epsilon_pre: float | None = None) -> RoundResult:
     """One AdaBoost round for an expert trained under ``weights`` that got ``wrong`` units wrong.
 
-    Rejected when ε ≥ 0.5 (SAMME, K = 2) or, with ``epsilon_pre``, when ε ≥ ε_pre (Algorithm 1):
-    α = 0 and the weights are handed on unchanged (normalised).
+    Rejected when ε ≥ 0.5 (SAMME, K = 2) or, with ``epsilon_pre``, when ε ≥ ε_pre (Algorithm 1),
+    the boundary within :data:`BOUNDARY_RTOL`: α = 0 and the weights are handed on unchanged
+    (normalised).
     """
     weights = _as_weights(weights)
     epsilon = weighted_error(weights, wrong)
     threshold = 0.5 if epsilon_pre is None else float(epsilon_pre)
-    if epsilon >= threshold:
+    if is_rejected(epsilon, threshold):
         return RoundResult(epsilon, 0.0, False, weights / weights.sum())
     value = alpha(epsilon, epsilon_pre)
     return RoundResult(epsilon, value, True, reweight(weights, wrong, value))
+
+
+def stopped_at(previous: dict | None, on_reject: str) -> int | None:
+    """The round at which boosting stopped before this one, from the previous round's stats, or
+    None if this round trains.  Under ``break`` a rejected round stops the run (Algorithm 1 line 8),
+    and every round after a stopped one is stopped at the same round."""
+    if on_reject not in ON_REJECT:
+        raise ValueError(f"on_reject must be one of {ON_REJECT}, got {on_reject!r}")
+    if previous is None or on_reject == "continue":
+        return None
+    if previous.get("stopped_at") is not None:
+        return int(previous["stopped_at"])
+    if not previous["accepted"]:
+        return int(previous["round"])
+    return None
+
+
+def stopped_round_stats(t: int, previous: dict, stopped: int) -> dict:
+    """The stats of a round that trains nothing because boosting stopped at round ``stopped``:
+    α = 0, ε undefined (NaN), D handed on, so the ensemble of the first t rounds equals the
+    ensemble of the rounds up to the stop."""
+    return {
+        "round": t,
+        "status": "stopped",
+        "stopped_at": stopped,
+        "accepted": False,
+        "epsilon": float("nan"),
+        "alpha": 0.0,
+        "next_weights": list(previous["next_weights"]),
+    }
+
+
+def round_status(accepted: bool) -> str:
+    return "accepted" if accepted else "rejected"
 
 
 def round_seed(seed: int, t: int) -> int:

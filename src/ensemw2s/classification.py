@@ -210,6 +210,8 @@ def round_stats(t: int, weights, wrong, previous: dict | None) -> dict:
     result = boosting.boosting_round(weights, wrong)
     stats = result.to_dict()
     stats.update(
+        round=t,
+        status=boosting.round_status(result.accepted),
         t=t,
         train_error=float(np.mean(wrong)),  # unweighted error of this expert on weak-train
         n_accepted=(previous or {}).get("n_accepted", 0) + int(result.accepted),
