@@ -13,6 +13,8 @@ rule difficulty_fold:
         n_folds=config["difficulty"]["n_folds"],
         seed=config["difficulty"]["seed"],
         epochs=dataset_setting("epochs"),
+        # answer units matter for generation ratings only (a SciQ fold does not rerun on an edit)
+        eos_unit=lambda wc: config["datasets"][wc.dataset]["task"] == "generation" and GENERATION.get("eos_unit", False),
         checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/difficulty/{wc.dataset}/fold{wc.fold}",
         **training_params(rater),
     log:

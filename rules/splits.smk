@@ -12,6 +12,7 @@ rule split:
         seed=lambda wc: int(wc.seed),
         n_test=dataset_setting("n_test"),
         n_val=dataset_setting("n_val"),
+        tie_break=lambda wc: config["difficulty"]["tie_break"] if wc.split == "easyhard" else "none",
     log:
         "results/logs/splits/{dataset}/{split}/seed{seed}.log",
     conda:

@@ -19,7 +19,8 @@ rule generation_student:
     params:
         seed=lambda wc: int(wc.seed),
         epochs=dataset_setting("epochs"),
-        choice_nll=GENERATION.get("choice_nll"),
+        choice_eos=config["eval"]["choice_eos"],
+        eos_unit=GENERATION.get("eos_unit"),
         checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/students/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}_to_{wc.strong}/T{wc.t}",
         **training_params(strong_model),
     log:
@@ -50,7 +51,8 @@ rule generation_gold_model:
     params:
         seed=lambda wc: int(wc.seed),
         epochs=dataset_setting("epochs"),
-        choice_nll=GENERATION.get("choice_nll"),
+        choice_eos=config["eval"]["choice_eos"],
+        eos_unit=GENERATION.get("eos_unit"),
         checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/{wc.trained_on}/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.model}",
         **training_params(model_wildcard),
     log:

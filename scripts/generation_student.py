@@ -1,4 +1,4 @@
-"""A strong student fine-tuned on the hard questions with the ensemble's mapped pseudo-answers."""
+"""A strong student fine-tuned on the hard questions with the ensemble's pseudo-answers."""
 
 from ensemw2s import generation, text
 from ensemw2s.files import read_jsonl, write_json
@@ -9,14 +9,14 @@ p = snakemake.params  # noqa: F821
 inp = snakemake.input  # noqa: F821
 with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
     hard = read_jsonl(inp.hard)
-    labels = {row["id"]: row["label"] for row in read_jsonl(inp.labels)}
-    missing = [r["id"] for r in hard if r["id"] not in labels]
+    answers = {row["id"]: row["answer"] for row in read_jsonl(inp.labels)}
+    missing = [r["id"] for r in hard if r["id"] not in answers]
     if missing:
-        raise ValueError(f"{inp.labels}: no pseudo-label for {len(missing)} hard questions, e.g. {missing[:3]}")
+        raise ValueError(f"{inp.labels}: no pseudo-answer for {len(missing)} hard questions, e.g. {missing[:3]}")
     metrics = generation.fine_tune_and_evaluate(
-        p.model_source, hard, [text.sft_answer(r["choices"][labels[r["id"]]]) for r in hard],
+        p.model_source, hard, [text.sft_answer(answers[r["id"]]) for r in hard],
         settings_from_params(p, seed=p.seed, epochs=p.epochs), {"test": read_jsonl(inp.test), "val": read_jsonl(inp.val)},
-        p.max_length, p.eval_batch_size, p.choice_nll == "mean", p.trust_remote_code, desc="student",
+        generation.EvalSettings(p.max_length, p.eval_batch_size, p.choice_eos, p.eos_unit), p.trust_remote_code, desc="student",
     )
     write_json(snakemake.output[0], {"run": dict(snakemake.wildcards.items()), **metrics})  # noqa: F821
     log.info("student: test %s, val %s", metrics["test"], metrics["val"])

@@ -13,7 +13,8 @@ with job(snakemake.log[0]) as log:  # noqa: F821
         parts = splits.random_split([r["id"] for r in records], p.n_test, p.n_val, p.seed)
     else:
         table = pd.read_csv(snakemake.input.difficulty[0], dtype={"id": str})  # noqa: F821
-        parts = splits.easyhard_split(dict(zip(table["id"], table["difficulty"])), p.n_test, p.n_val, p.seed)
+        tie_break = dict(zip(table["id"], table["tie_break"])) if p.tie_break == "nll" else None
+        parts = splits.easyhard_split(dict(zip(table["id"], table["difficulty"])), p.n_test, p.n_val, p.seed, tie_break)
     by_id = {r["id"]: r for r in records}
     for part, ids in parts.items():
         write_jsonl(snakemake.output[part], [by_id[i] for i in ids])  # noqa: F821

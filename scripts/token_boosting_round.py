@@ -1,4 +1,5 @@
-"""One EnsemW2S-AdaBoost round: train expert t on the easy set, write it and its round statistics."""
+"""One EnsemW2S-AdaBoost round: train expert t on the easy set, write it and its round statistics
+(or, after a rejection under on_reject: break, a marker and "stopped" statistics)."""
 
 from ensemw2s import generation, models
 from ensemw2s.boosting import round_seed
@@ -7,12 +8,18 @@ from ensemw2s.runtime import job
 from ensemw2s.train import settings_from_params
 
 p = snakemake.params  # noqa: F821
+inp, out = snakemake.input, snakemake.output  # noqa: F821
 with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
-    previous = read_json(snakemake.input.previous[0]) if snakemake.input.previous else None  # noqa: F821
+    previous = read_json(inp.previous[0]) if inp.previous else None
+    boost = generation.BoostingSettings(on_reject=p.on_reject, round1=p.round1, eos_unit=p.eos_unit)
     expert, tokenizer, stats = generation.token_boosting_round(
-        p.t, p.model_source, read_jsonl(snakemake.input.easy), settings_from_params(p, seed=round_seed(p.seed, p.t), epochs=p.epochs),  # noqa: F821
-        p.max_length, p.eval_batch_size, previous, p.seed, p.trust_remote_code,
+        p.t, p.model_source, read_jsonl(inp.easy), settings_from_params(p, seed=round_seed(p.seed, p.t), epochs=p.epochs),
+        p.max_length, p.eval_batch_size, previous, p.seed, p.trust_remote_code, boost,
     )
-    models.save_model(expert, tokenizer, snakemake.output.model)  # noqa: F821
-    write_json(snakemake.output.stats, {"run": dict(snakemake.wildcards.items()), **stats})  # noqa: F821
-    log.info("round %d: eps_pre %.4f eps %.4f alpha %.4f accepted %s", p.t, stats["epsilon_pre"], stats["epsilon"], stats["alpha"], stats["accepted"])
+    if expert is None:
+        models.save_stopped_marker(out.model, p.t, stats["stopped_at"])
+        log.info("round %d: stopped at round %d (on_reject: break), nothing trained", p.t, stats["stopped_at"])
+    else:
+        models.save_model(expert, tokenizer, out.model)
+        log.info("round %d: eps_pre %.4f eps %.4f alpha %.4f %s", p.t, stats["epsilon_pre"], stats["epsilon"], stats["alpha"], stats["status"])
+    write_json(out.stats, {"run": dict(snakemake.wildcards.items()), **stats})  # noqa: F821

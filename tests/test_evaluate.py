@@ -45,10 +45,41 @@ def test_option_wise_accuracy_on_hand_built_model(gpt2_tokenizer):
     assert [p["predicted"] for p in result.predictions] == [1, 0, 2]
     assert result.option_accuracy == pytest.approx(2 / 3)
     lp = model(torch.tensor([[colon, blue[0]]]), None)[0]
-    expected_blue_nll = -(lp[0, blue[0]] + lp[1, eos]).item()
-    assert result.predictions[0]["choice_nll"][1] == pytest.approx(expected_blue_nll, rel=1e-5)
+    # lm-evaluation-harness acc: the choice's tokens only, no EOS term (eval.choice_eos: false)
+    assert result.predictions[0]["choice_nll"][1] == pytest.approx(-lp[0, blue[0]].item(), rel=1e-5)
+    with_eos = evaluate.evaluate_multiple_choice(model, tokenizer, records[:1], max_length=64, batch_size=16, choice_eos=True)
+    assert with_eos.predictions[0]["choice_nll"][1] == pytest.approx(-(lp[0, blue[0]] + lp[1, eos]).item(), rel=1e-5)
     # 7 option sequences fit one batch of 16: all choices scored in one padded forward pass.
-    assert model.calls == 2  # one for the evaluation, one for the hand computation above
+    assert model.calls == 3  # one for the evaluation, one for the hand computation, one with EOS
+
+
+def test_the_eos_term_can_change_the_prediction_and_is_off_by_default(gpt2_tokenizer):
+    tokenizer = gpt2_tokenizer
+    eos = tokenizer.eos_token_id
+    red, blue = _ids(tokenizer, " red")[0], _ids(tokenizer, " blue")[0]
+    colon = _ids(tokenizer, "Q: Sky?\nA:")[-1]
+    # ' red' is likelier than ' blue', but after ' red' EOS is very unlikely.
+    model = CountingLookupModel(len(tokenizer), {colon: {red: 0.5, blue: 0.3}, blue: {eos: 0.9}})
+    records = [{"id": "x", "question": "Sky?", "context": "", "choices": ["red", "blue"], "gold": 1}]
+    assert evaluate.evaluate_multiple_choice(model, tokenizer, records, 64, 4).predictions[0]["predicted"] == 0
+    assert evaluate.evaluate_multiple_choice(model, tokenizer, records, 64, 4, choice_eos=True).predictions[0]["predicted"] == 1
+
+
+def test_acc_norm_divides_the_summed_log_likelihood_by_the_choice_characters(gpt2_tokenizer):
+    tokenizer = gpt2_tokenizer
+    red, sky, blue = _ids(tokenizer, " red")[0], _ids(tokenizer, " sky")[0], _ids(tokenizer, " blue")[0]
+    colon = _ids(tokenizer, "Q: Sky?\nA:")[-1]
+    # ' red' (3 characters) vs ' sky blue' (8): lower summed NLL for 'red', lower per character for 'sky blue'.
+    table = {colon: {red: 0.5, sky: 0.3}, sky: {blue: 0.9}}
+    model = CountingLookupModel(len(tokenizer), table)
+    records = [{"id": "x", "question": "Sky?", "context": "", "choices": ["red", "sky blue"], "gold": 1}]
+    result = evaluate.evaluate_multiple_choice(model, tokenizer, records, 64, 4)
+    prediction = result.predictions[0]
+    assert prediction["choice_chars"] == [3, 8] and prediction["choice_tokens"] == [1, 2]
+    nll = prediction["choice_nll"]
+    assert nll[0] < nll[1] and nll[1] / 8 < nll[0] / 3
+    assert (prediction["predicted"], prediction["predicted_norm"]) == (0, 1)
+    assert (result.option_accuracy, result.option_accuracy_norm) == (0.0, 1.0)
 
 
 def test_choices_of_one_question_are_never_split_across_batches(tokenizer):
@@ -66,8 +97,10 @@ def test_token_wise_accuracy_is_teacher_forced_argmax(gpt2_tokenizer):
     # Predicts ' red' after the prompt (right) but not EOS after ' red' (wrong): 1 of 2 tokens.
     model = CountingLookupModel(len(tokenizer), {colon: {answer[0]: 0.9}, answer[0]: {colon: 0.9}})
     records = [{"id": "x", "question": "Sky?", "context": "", "choices": ["red", "blue"], "gold": 0}]
-    result = evaluate.evaluate_multiple_choice(model, tokenizer, records, max_length=64, batch_size=4)
+    result = evaluate.evaluate_multiple_choice(model, tokenizer, records, max_length=64, batch_size=4, eos_unit=True)
     assert result.token_accuracy == pytest.approx(0.5)
+    # EOS is not a unit by default: the choice's one token, right
+    assert evaluate.evaluate_multiple_choice(model, tokenizer, records, max_length=64, batch_size=4).token_accuracy == 1.0
     scores = evaluate.answer_token_correctness(model, tokenizer, records, 64, 4)
     assert scores[0].token_correct == [True, False]
 

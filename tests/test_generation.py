@@ -124,32 +124,95 @@ class LookupExpert:
             for j in range(input_ids.shape[1]):
                 for token, p in self.table.get(int(input_ids[b, j]), {}).items():
                     probs[b, j, token] = p
-        return type("Out", (), {"logits": torch.log(probs / probs.sum(-1, keepdim=True))})
+        return type("Out", (), {"logits": torch.log(probs / probs.sum(-1, keepdim=True)), "past_key_values": None})
 
 
-def test_choice_mapping_uses_the_same_mixture(gpt2_tokenizer):
-    tok = gpt2_tokenizer
+def _sky_experts(tok):
+    """Hand-built experts (next token depends on the current token only).  Teacher forced, ' sky
+    blue' wins (' blue' is likely after ' sky'); along the greedy path ŷ = ' red' the second tokens
+    are scored after ' red', where ' blue' is unlikely, so ' red blue' wins: the mappings disagree."""
     eos = tok.eos_token_id
     colon = tok("Q: Sky?\nA:", add_special_tokens=False)["input_ids"][-1]
-    red, blue = tok(" red")["input_ids"][0], tok(" blue")["input_ids"][0]
-    likes_red = LookupExpert(len(tok), {colon: {red: 0.9}, red: {eos: 0.9}, blue: {eos: 0.9}})
-    likes_blue = LookupExpert(len(tok), {colon: {blue: 0.9}, red: {eos: 0.9}, blue: {eos: 0.9}})
-    record = {"id": "q", "question": "Sky?", "context": "", "choices": ["red", "blue"], "gold": 1}
+    red, sky, blue, green = (tok(w)["input_ids"][0] for w in (" red", " sky", " blue", " green"))
+    table = {colon: {red: 0.5, sky: 0.4}, red: {eos: 0.8, green: 0.6, blue: 0.1}, sky: {blue: 0.9}}
+    return LookupExpert(len(tok), table), (red, sky, blue, eos, green)
 
-    def mapped(alphas, length_normalise=False):
-        fn = ensemble.mixture_logprobs([likes_red, likes_blue], alphas)
-        return evaluate.evaluate_multiple_choice(fn, tok, [record], 32, 8, length_normalise).predictions[0]["predicted"]
 
-    assert mapped([1.0, 3.0]) == 1 and mapped([3.0, 1.0]) == 0
-    # Summed vs per-token mean NLL: a two-token choice loses on the sum but wins on the mean.
-    sky = tok(" sky")["input_ids"][0]
-    # " sky": 0.3 x 0.9 (sum NLL 1.31, mean 0.65); " red blue": 0.5 x 0.45 x 0.99 (sum 1.50, mean 0.50).
-    long_choice = LookupExpert(len(tok), {colon: {red: 0.5, sky: 0.3}, sky: {eos: 0.9}, red: {blue: 0.45, eos: 0.5}, blue: {eos: 0.99}})
-    record = {"id": "q", "question": "Sky?", "context": "", "choices": ["sky", "red blue"], "gold": 1}
-    fn = ensemble.mixture_logprobs([long_choice], [1.0])
-    nll = evaluate.evaluate_multiple_choice(fn, tok, [record], 32, 8).predictions[0]["choice_nll"]
-    mean_nll = evaluate.evaluate_multiple_choice(fn, tok, [record], 32, 8, length_normalise=True).predictions[0]["choice_nll"]
-    assert nll[0] < nll[1] and mean_nll[1] < mean_nll[0]
+SKY = {"id": "q", "question": "Sky?", "context": "", "choices": ["sky blue", "red blue"], "gold": 0}
+
+
+def test_generated_mapping_scores_choices_along_the_decoded_path(gpt2_tokenizer):
+    tok = gpt2_tokenizer
+    expert, (red, sky, blue, eos) = _sky_experts(tok)[0], _sky_experts(tok)[1][:4]
+    decode = generation.DecodeSettings(max_new_tokens=4)
+    rows, summary = generation.pseudo_answers([expert], [1.0], tok, [SKY], decode, 32, 8)
+    row = rows[0]
+    assert row["generated"] == "red" and not row["exact_match"]
+    # by definition: NLL(c) = -sum_j log p_j(c_j), p_0 given the prompt, p_1 given the prompt + ' red'
+    logp = torch.log_softmax(expert(torch.tensor([[red]])).logits[0, 0], -1)  # p_1: after ' red'
+    logp0 = torch.log_softmax(expert(torch.tensor([[tok("Q: Sky?\nA:")["input_ids"][-1]]])).logits[0, 0], -1)
+    expected = [-(logp0[sky] + logp[blue]).item(), -(logp0[red] + logp[blue]).item()]
+    assert row["generated_choice_nll"] == pytest.approx(expected, rel=1e-5)
+    assert (row["label_generated"], row["label_teacher_forced"], row["mappings_agree"]) == (1, 0, False)
+    assert row["label"] == 1 and row["answer"] == "red blue" and not row["label_correct"]
+    assert summary["mapping_agreement_rate"] == 0.0 and summary["pseudo_label_accuracy"] == 0.0
+    # the other mappings: teacher forced picks ' sky blue'; none trains on ŷ itself
+    teacher, _ = generation.pseudo_answers([expert], [1.0], tok, [SKY], generation.DecodeSettings(4, choice_mapping="teacher_forced"), 32, 8)
+    assert (teacher[0]["label"], teacher[0]["answer"], teacher[0]["label_correct"]) == (0, "sky blue", True)
+    free, _ = generation.pseudo_answers([expert], [1.0], tok, [SKY], generation.DecodeSettings(4, choice_mapping="none"), 32, 8)
+    assert free[0]["label"] is None and free[0]["answer"] == "red"
+
+
+def test_generated_labels_follow_the_decoding_settings(gpt2_tokenizer):
+    """Choices ' sky blue' and ' red green': after ' red', ' green' is likely, after ' sky', ' blue'.
+    Greedy ŷ starts with ' red' and maps to ' red green'; a sampled ŷ that starts with ' sky' scores
+    the second tokens after ' sky' and maps to ' sky blue'.  The teacher-forced label cannot move."""
+    tok = gpt2_tokenizer
+    expert, _ = _sky_experts(tok)
+    record = {**SKY, "choices": ["sky blue", "red green"]}
+    greedy, _ = generation.pseudo_answers([expert], [1.0], tok, [record], generation.DecodeSettings(4), 32, 8)
+    assert greedy[0]["label_generated"] == 1 and greedy[0]["label_teacher_forced"] == 0
+    sampled = [generation.pseudo_answers([expert], [1.0], tok, [record], generation.DecodeSettings(4, do_sample=True, temperature=0.3, seed=seed), 32, 8)[0][0]
+               for seed in range(12)]
+    starts_with_sky = [r for r in sampled if r["generated"].startswith("sky")]
+    assert starts_with_sky and all(r["label_generated"] == 0 for r in starts_with_sky)
+    assert all(r["label_teacher_forced"] == 0 for r in sampled)
+
+
+def test_decoding_records_candidates_past_eos_and_max_new_tokens(gpt2_tokenizer):
+    """ŷ stops at EOS (or max_new_tokens) but the path goes on until the longest choice is covered."""
+    tok = gpt2_tokenizer
+    expert, (red, sky, blue, eos) = _sky_experts(tok)[0], _sky_experts(tok)[1][:4]
+    long_choice = [red, blue, blue, sky]
+    for max_new in (1, 8):
+        (result,) = ensemble.ensemble_decode([expert], [1.0], tok, ["Q: Sky?\nA:"], max_new, [[long_choice, [sky]]])
+        assert result.ids == [red]
+        assert [len(lp) for lp in result.candidate_logprobs] == [4, 1]
+    cached = ensemble.ensemble_decode([expert, expert], [1.0, 2.0], tok, ["Q: Sky?\nA:", "Hi"], 3, [[long_choice], [[sky, red]]], batch_size=2)
+    naive = ensemble._decode([expert, expert], [1.0, 2.0], tok, ["Q: Sky?\nA:", "Hi"], 3, "prob", False, 1.0, 0, 2, 512, False, "naive",
+                             [[long_choice], [[sky, red]]])
+    assert [c.ids for c in cached] == [n.ids for n in naive]
+    for c, n in zip(cached, naive):
+        for mine, reference in zip(c.candidate_logprobs, n.candidate_logprobs, strict=True):
+            assert mine == pytest.approx(reference, abs=1e-5)
+
+
+def test_eos_is_trained_with_its_answer_mean_weight_when_not_a_unit():
+    assert generation.training_token_weights([[2.0, 0.0], [1.0]], eos_unit=False) == [[2.0, 0.0, 1.0], [1.0, 1.0]]
+    assert generation.training_token_weights([[2.0, 0.0, 4.0]], eos_unit=True) == [[2.0, 0.0, 4.0]]
+
+
+def test_a_round_after_a_rejected_one_trains_nothing_under_break():
+    rejected = {"round": 2, "accepted": False, "status": "rejected", "epsilon_pre": 0.6, "n_tokens": 3, "next_weights": [0.2, 0.3, 0.5]}
+    expert, tokenizer, stats = generation.token_boosting_round(
+        3, "no/such/model", [], None, 32, 8, rejected, 0, boost=generation.BoostingSettings(on_reject="break")
+    )
+    assert expert is None and tokenizer is None
+    assert stats["status"] == "stopped" and stats["stopped_at"] == 2 and stats["alpha"] == 0.0 and not stats["accepted"]
+    assert stats["next_weights"] == [0.2, 0.3, 0.5] and stats["epsilon_pre"] == 0.6
+    # under continue the round would train: it needs the model (which does not exist here)
+    with pytest.raises(Exception):
+        generation.token_boosting_round(3, "no/such/model", [], None, 32, 8, rejected, 0, boost=generation.BoostingSettings(on_reject="continue"))
 
 
 # ---------------------------------------------------------------------------------------- report
@@ -161,7 +224,8 @@ def test_rounds_are_selected_per_pair_on_seed_means():
     accuracy = {(0, 1): 0.5, (0, 2): 0.7, (0, 3): 0.6, (1, 1): 0.5, (1, 2): 0.55, (1, 3): 0.65}
     rows = [
         dict(seed=seed, weak="w", strong="s", t=t, weak_option=0.4, weak_token=0.3, ensemble_option=0.45, ensemble_token=0.3,
-             transfer_option=acc, transfer_token=0.3, transfer_val_option=1 - acc, transfer_val_token=0.3, oracle_option=0.8, oracle_token=0.5)
+             transfer_option=acc, transfer_token=0.3, transfer_val_option=1 - acc, transfer_val_token=0.3, oracle_option=0.8, oracle_token=0.5,
+             **{f"{k}_option_norm": 0.5 for k in ("weak", "ensemble", "transfer", "transfer_val", "oracle")})
         for (seed, t), acc in accuracy.items()
     ]
     summary = per_seed_summary(pd.DataFrame(rows))

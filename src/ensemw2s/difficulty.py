@@ -2,7 +2,13 @@
 
 Each item is scored by a rater trained on the other k - 1 folds only:
 classification: difficulty = 1 - p(gold label); generation: mean per-token error of the gold
-answer (teacher-forced argmax != gold token).
+answer (teacher-forced argmax != gold token) over its units (:mod:`ensemw2s.text`).
+
+Generation ratings take few distinct values (an answer of one or two tokens is 0, 0.5 or 1), so each
+item also gets a ``tie_break``: the mean NLL per unit of its gold answer under the same rater.  The
+easy-hard split orders by (difficulty, tie_break): the token error decides, the NLL only orders
+items of equal error, and only items equal on both are ordered at random.  For classification,
+tie_break is −log p(gold label), which orders exactly as the difficulty does.
 """
 
 from __future__ import annotations
@@ -40,6 +46,10 @@ def generation_difficulty(token_correct: Sequence[Sequence[bool]]) -> list[float
     return [1.0 - sum(c) / len(c) for c in token_correct]
 
 
+def mean_nll(token_logprobs: Sequence[Sequence[float]]) -> list[float]:
+    return [-sum(lp) / len(lp) for lp in token_logprobs]
+
+
 def merge_folds(fold_tables: Sequence, ids: Sequence[str]):
     """Concatenate per-fold ratings; every id must be rated exactly once."""
     import pandas as pd
@@ -55,11 +65,14 @@ def merge_folds(fold_tables: Sequence, ids: Sequence[str]):
     return table.sort_values("id", key=lambda column: column.map(order)).reset_index(drop=True)
 
 
-def rate_fold(task: str, model_source: str, records: Sequence[dict], fold: int, n_folds: int, seed: int, settings, max_length: int, eval_batch_size: int, trust_remote_code: bool = False):
+def rate_fold(task: str, model_source: str, records: Sequence[dict], fold: int, n_folds: int, seed: int, settings, max_length: int, eval_batch_size: int,
+              trust_remote_code: bool = False, eos_unit: bool = False):
     """Train a fresh rater on every fold but ``fold`` and rate the items of ``fold``.
 
-    Returns a table (id, fold, difficulty).
+    Returns a table (id, fold, difficulty, tie_break).
     """
+    import math
+
     import pandas as pd
 
     from . import evaluate, models, text, train
@@ -75,6 +88,7 @@ def rate_fold(task: str, model_source: str, records: Sequence[dict], fold: int, 
         )
         p_label1 = evaluate.classifier_probabilities(model, tokenizer, [text.classification_text(r) for r in held_out], max_length, eval_batch_size)
         difficulty = classification_difficulty(p_label1, [r["binary_label"] for r in held_out])
+        tie_break = [-math.log(max(1.0 - d, 1e-12)) for d in difficulty]
     elif task == "generation":
         model = models.load_causal_lm(model_source, trust_remote_code)
         train.train_sft(
@@ -82,7 +96,8 @@ def rate_fold(task: str, model_source: str, records: Sequence[dict], fold: int, 
             [text.sft_answer(r["choices"][r["gold"]]) for r in train_records], settings, max_length, desc=f"rater fold {fold}",
         )
         scores = evaluate.answer_token_correctness(evaluate.model_logprobs(model), tokenizer, held_out, max_length, eval_batch_size)
-        difficulty = generation_difficulty([s.token_correct for s in scores])
+        difficulty = generation_difficulty([s.correct(eos_unit) for s in scores])
+        tie_break = mean_nll([text.units(s.token_logprobs, eos_unit) for s in scores])
     else:
         raise ValueError(f"unknown task {task!r}")
-    return pd.DataFrame({"id": [r["id"] for r in held_out], "fold": fold, "difficulty": difficulty})
+    return pd.DataFrame({"id": [r["id"] for r in held_out], "fold": fold, "difficulty": difficulty, "tie_break": tie_break})

@@ -6,6 +6,9 @@ paper's ablation, the softmax of the alpha-weighted mean logits (``combine="logi
 
 Decoding runs every expert with its own KV cache; all experts advance in lockstep on the token
 the mixture chose, batched over questions (left-padded), so no expert re-encodes its prefix.
+Given candidate token sequences (a question's choices), the decoder also records, at every step j,
+the mixture's log-probability of each candidate's j-th token under the distribution p_j along the
+decoded answer ŷ's own path (the paper's "NLL between the choices and ŷ").
 :func:`naive_ensemble_generate` re-encodes the whole prefix at every step instead: it is the
 reference the cached decoder is tested against, and the benchmark's baseline.
 """
@@ -13,6 +16,7 @@ reference the cached decoder is tested against, and the benchmark's baseline.
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import torch
@@ -80,60 +84,104 @@ def _choose(logp: torch.Tensor, do_sample: bool, temperature: float, generator: 
     return torch.multinomial(probs.cpu(), 1, generator=generator).squeeze(-1).to(logp.device)
 
 
+@dataclass
+class Decoded:
+    """One prompt's decoding: ŷ's token ids (cut at EOS, not included, or at ``max_new_tokens``) and,
+    for each candidate sequence given, the log-probability of its j-th token under the mixture's
+    distribution p_j at step j of the decoded path."""
+
+    ids: list[int]
+    candidate_logprobs: list[list[float]] = field(default_factory=list)
+
+
+def _candidate_tensor(candidates, batch: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """[B, C, L] token ids (0-padded) and a [B, C, L] mask of the candidates of each row."""
+    n_cand = max((len(c) for c in candidates), default=0)
+    length = max((len(seq) for row in candidates for seq in row), default=0)
+    ids = torch.zeros((batch, n_cand, length), dtype=torch.long)
+    mask = torch.zeros((batch, n_cand, length), dtype=torch.bool)
+    for b, row in enumerate(candidates):
+        for c, seq in enumerate(row):
+            ids[b, c, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+            mask[b, c, : len(seq)] = True
+    return ids.to(device), mask.to(device)
+
+
 @torch.no_grad()
-def _decode_batch(models, weights, prompt_ids, eos_id, pad_id, max_new_tokens, combine, do_sample, temperature, generator, use_cache):
+def _decode_batch(models, weights, prompt_ids, eos_id, pad_id, max_new_tokens, combine, do_sample, temperature, generator, use_cache, candidates=None):
+    """Decode one batch.  With ``candidates`` (per prompt, a list of token-id sequences) decoding
+    goes on past EOS and past ``max_new_tokens`` until the longest candidate is covered, every
+    expert fed the token the mixture chose, so p_j is always the distribution given ŷ's own prefix
+    (ŷ itself still ends at its first EOS or at ``max_new_tokens``)."""
     device = model_device(models[0])
     input_ids, mask = left_pad(prompt_ids, pad_id)
     input_ids, mask = input_ids.to(device), mask.to(device)
     batch = input_ids.shape[0]
+    cand_ids, cand_mask = _candidate_tensor(candidates or [[] for _ in range(batch)], batch, device)
+    cand_logprobs = torch.zeros(cand_ids.shape, dtype=torch.float32, device=device)
+    steps = max(max_new_tokens, cand_ids.shape[-1])
     finished = torch.zeros(batch, dtype=torch.bool, device=device)
-    generated = torch.empty((batch, 0), dtype=torch.long, device=device)
+    fed = torch.empty((batch, 0), dtype=torch.long, device=device)  # the decoded path, past EOS too
     caches = [None] * len(models)
     step_ids, step_positions = input_ids, _positions(mask)
-    for _ in range(max_new_tokens):
+    for step in range(steps):
         logits = []
         for index, model in enumerate(models):
             if use_cache:
                 out = model(input_ids=step_ids, attention_mask=mask, position_ids=step_positions, past_key_values=caches[index], use_cache=True, logits_to_keep=1)
                 caches[index] = out.past_key_values
             else:  # reference: re-encode the whole prefix every step
-                full = torch.cat([input_ids, generated], dim=1)
+                full = torch.cat([input_ids, fed], dim=1)
                 out = model(input_ids=full, attention_mask=mask, position_ids=_positions(mask), use_cache=False, logits_to_keep=1)
             logits.append(out.logits[:, -1])
-        token = _choose(mix_logits(logits, weights, combine), do_sample, temperature, generator)
-        token = torch.where(finished, torch.full_like(token, pad_id), token)
-        generated = torch.cat([generated, token[:, None]], dim=1)
-        finished |= token == eos_id
-        if finished.all():
+        logp = mix_logits(logits, weights, combine)
+        if step < cand_ids.shape[-1]:
+            cand_logprobs[:, :, step] = logp.gather(1, cand_ids[:, :, step])
+        token = _choose(logp, do_sample, temperature, generator)
+        fed = torch.cat([fed, token[:, None]], dim=1)
+        if step < max_new_tokens:
+            finished |= token == eos_id
+        if (finished.all() or step + 1 >= max_new_tokens) and step + 1 >= cand_ids.shape[-1]:
             break
         mask = torch.cat([mask, torch.ones((batch, 1), dtype=mask.dtype, device=device)], dim=1)
         step_ids = token[:, None]
         step_positions = _positions(mask)[:, -1:]
-    sequences = []
-    for row in generated.tolist():
-        out = []
-        for token in row:
-            if token == eos_id:
-                break
-            out.append(token)
-        sequences.append(out)
-    return sequences
+    results = []
+    cand_logprobs = cand_logprobs.cpu()
+    for b, row in enumerate(fed[:, :max_new_tokens].tolist()):
+        ids = row[: row.index(eos_id)] if eos_id in row else row
+        recorded = [cand_logprobs[b, c, : len(seq)].tolist() for c, seq in enumerate((candidates or [[]] * batch)[b])]
+        results.append(Decoded(ids, recorded))
+    return results
 
 
-def _generate(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, use_cache, desc):
+def _decode(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, use_cache, desc, candidates=None):
     normalised = _check(models, weights, combine)
     active = [m for m, w in zip(models, normalised.tolist()) if w > 0]
     active_weights = normalised[normalised > 0]
-    room = max(1, max_length - max_new_tokens)
+    longest = max((len(seq) for row in candidates or [] for seq in row), default=0)
+    room = max(1, max_length - max(max_new_tokens, longest))
     prompt_ids = [tokenizer(p, add_special_tokens=False)["input_ids"][-room:] or [tokenizer.eos_token_id] for p in prompts]
+    if candidates is not None and len(candidates) != len(prompts):
+        raise ValueError(f"{len(candidates)} candidate lists for {len(prompts)} prompts")
     generator = torch.Generator().manual_seed(seed) if do_sample else None
-    outputs: list[list[int]] = []
+    outputs: list[Decoded] = []
     for start in tqdm(range(0, len(prompt_ids), batch_size), desc=desc, file=sys.stderr, mininterval=5, ascii=True):
         outputs.extend(
             _decode_batch(active, active_weights, prompt_ids[start : start + batch_size], tokenizer.eos_token_id, tokenizer.pad_token_id,
-                          max_new_tokens, combine, do_sample, temperature, generator, use_cache)
+                          max_new_tokens, combine, do_sample, temperature, generator, use_cache,
+                          None if candidates is None else candidates[start : start + batch_size])
         )
     return outputs
+
+
+def ensemble_decode(models: Sequence, weights: Sequence[float], tokenizer, prompts: Sequence[str], max_new_tokens: int,
+                    candidates: Sequence[Sequence[Sequence[int]]] | None = None, combine: str = "prob", do_sample: bool = False,
+                    temperature: float = 1.0, seed: int = 0, batch_size: int = 16, max_length: int = 512, desc: str = "decode") -> list[Decoded]:
+    """Decode each prompt with the ensemble (lockstep KV-cached experts, batched over prompts) and
+    score each prompt's ``candidates`` along the decoded path (see :class:`Decoded`).  The recorded
+    distribution is the mixture's own; ``temperature`` only shapes what is sampled."""
+    return _decode(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, True, desc, candidates)
 
 
 def ensemble_generate(models: Sequence, weights: Sequence[float], tokenizer, prompts: Sequence[str], max_new_tokens: int, combine: str = "prob",
@@ -144,12 +192,12 @@ def ensemble_generate(models: Sequence, weights: Sequence[float], tokenizer, pro
     Greedy unless ``do_sample``.  Stops at EOS (not returned) or after ``max_new_tokens``.
     Experts with weight 0 (rejected rounds) are skipped.  Returns the generated token ids.
     """
-    return _generate(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, True, desc)
+    return [d.ids for d in _decode(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, True, desc)]
 
 
 def naive_ensemble_generate(models: Sequence, weights: Sequence[float], tokenizer, prompts: Sequence[str], max_new_tokens: int, combine: str = "prob",
                             do_sample: bool = False, temperature: float = 1.0, seed: int = 0, batch_size: int = 16, max_length: int = 512,
                             desc: str = "naive decode") -> list[list[int]]:
     """The same decoding, re-encoding every expert's whole prefix at every step (no KV cache)."""
-    return _generate(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, False, desc)
+    return [d.ids for d in _decode(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, False, desc)]
 

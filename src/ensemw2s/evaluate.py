@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .text import EncodedPair, collate_pairs, encode_pair, sft_answer, sft_prompt
+from .text import EncodedPair, collate_pairs, encode_pair, sft_answer, sft_prompt, units
 from .train import encode_texts, pad_ids
 
 LogProbFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -37,12 +37,15 @@ def model_logprobs(model) -> LogProbFn:
 
 @dataclass
 class AnswerScore:
-    token_logprobs: list[float]  # log p(answer token | prefix), EOS included
-    token_correct: list[bool]  # argmax prediction == answer token (teacher forced)
+    token_logprobs: list[float]  # log p(answer token | prefix), EOS last
+    token_correct: list[bool]  # argmax prediction == answer token (teacher forced), EOS last
 
-    @property
-    def nll(self) -> float:
-        return -sum(self.token_logprobs)
+    def nll(self, eos: bool = False) -> float:
+        """Summed NLL of the choice's tokens, plus EOS's term when ``eos``."""
+        return -sum(units(self.token_logprobs, eos))
+
+    def correct(self, eos: bool = False) -> list[bool]:
+        return units(self.token_correct, eos)
 
 
 @torch.no_grad()
@@ -71,16 +74,37 @@ def _chunk(n: int, size: int) -> list[list[int]]:
 
 @dataclass
 class MultipleChoiceResult:
-    option_accuracy: float
-    token_accuracy: float
-    predictions: list[dict]  # per example: id, gold, predicted choice, choice NLLs, token accuracy
+    option_accuracy: float  # lm-evaluation-harness ``acc``: the choice with the highest summed log-likelihood
+    option_accuracy_norm: float  # ``acc_norm``: summed log-likelihood divided by the choice's characters
+    token_accuracy: float  # teacher-forced argmax accuracy over the gold answer's units
+    predictions: list[dict]  # per example: id, gold, predicted (acc, acc_norm), choice NLLs, token counts, characters
 
 
-def evaluate_multiple_choice(logprob_fn: LogProbFn, tokenizer, records: Sequence[dict], max_length: int, batch_size: int, length_normalise: bool = False, desc: str = "eval") -> MultipleChoiceResult:
-    """Option-wise accuracy (lowest-NLL choice; all choices of a question in one forward pass) and
-    token-wise accuracy (teacher-forced argmax over the gold answer's tokens)."""
-    pairs, owners, batches, current = [], [], [], []
-    for index, record in enumerate(records):
+NLL_REDUCTIONS = ("sum", "mean", "chars")
+
+
+def lowest_nll(nlls: Sequence[float], n_tokens: Sequence[int], n_chars: Sequence[int], reduction: str = "sum") -> int:
+    """The choice with the lowest NLL: summed (``sum``, lm-eval ``acc``), per token (``mean``) or per
+    character of the choice text (``chars``, lm-eval ``acc_norm``).  Ties go to the earlier choice."""
+    if reduction == "sum":
+        scores = list(nlls)
+    elif reduction == "mean":
+        scores = [nll / max(n, 1) for nll, n in zip(nlls, n_tokens, strict=True)]
+    elif reduction == "chars":
+        scores = [nll / max(n, 1) for nll, n in zip(nlls, n_chars, strict=True)]
+    else:
+        raise ValueError(f"unknown NLL reduction {reduction!r}; expected one of {NLL_REDUCTIONS}")
+    return min(range(len(scores)), key=scores.__getitem__)
+
+
+def evaluate_multiple_choice(logprob_fn: LogProbFn, tokenizer, records: Sequence[dict], max_length: int, batch_size: int,
+                             choice_eos: bool = False, eos_unit: bool = False, desc: str = "eval") -> MultipleChoiceResult:
+    """Option-wise accuracy, ``acc`` and ``acc_norm`` as lm-evaluation-harness computes them (all
+    choices of a question in one forward pass; log p(EOS | choice) counted only with
+    ``choice_eos``), and token-wise accuracy over the gold answer's units (EOS one of them only with
+    ``eos_unit``)."""
+    pairs, batches, current = [], [], []
+    for record in records:
         prompt = sft_prompt(record)
         choice_pairs = [encode_pair(tokenizer, prompt, sft_answer(c), max_length) for c in record["choices"]]
         if current and len(current) + len(choice_pairs) > batch_size:
@@ -88,36 +112,44 @@ def evaluate_multiple_choice(logprob_fn: LogProbFn, tokenizer, records: Sequence
             current = []
         current.extend(range(len(pairs), len(pairs) + len(choice_pairs)))
         pairs.extend(choice_pairs)
-        owners.extend([index] * len(choice_pairs))
     if current:
         batches.append(current)
     scores = score_answers(logprob_fn, pairs, tokenizer.pad_token_id, batches, desc)
 
     predictions, cursor = [], 0
-    n_option_correct = n_tokens = n_tokens_correct = 0
+    n_correct = n_correct_norm = n_tokens = n_tokens_correct = 0
     for record in records:
         choice_scores = scores[cursor : cursor + len(record["choices"])]
         cursor += len(record["choices"])
-        nlls = [s.nll / (len(s.token_logprobs) if length_normalise else 1) for s in choice_scores]
-        predicted = min(range(len(nlls)), key=nlls.__getitem__)
-        gold = choice_scores[record["gold"]]
-        n_option_correct += predicted == record["gold"]
-        n_tokens += len(gold.token_correct)
-        n_tokens_correct += sum(gold.token_correct)
+        nlls = [s.nll(choice_eos) for s in choice_scores]
+        lengths = [len(s.correct(choice_eos)) for s in choice_scores]
+        chars = [len(c) for c in record["choices"]]  # lm-eval: the choice text, without the " " delimiter
+        predicted = lowest_nll(nlls, lengths, chars, "sum")
+        predicted_norm = lowest_nll(nlls, lengths, chars, "chars")
+        gold = choice_scores[record["gold"]].correct(eos_unit)
+        n_correct += predicted == record["gold"]
+        n_correct_norm += predicted_norm == record["gold"]
+        n_tokens += len(gold)
+        n_tokens_correct += sum(gold)
         predictions.append(
             {
                 "id": record["id"],
                 "gold": record["gold"],
                 "predicted": predicted,
+                "predicted_norm": predicted_norm,
                 "choice_nll": nlls,
-                "token_accuracy": sum(gold.token_correct) / len(gold.token_correct),
+                "choice_tokens": lengths,
+                "choice_chars": chars,
+                "token_accuracy": sum(gold) / max(len(gold), 1),
             }
         )
-    return MultipleChoiceResult(n_option_correct / len(records), n_tokens_correct / n_tokens, predictions)
+    n = len(records)
+    return MultipleChoiceResult(n_correct / n, n_correct_norm / n, n_tokens_correct / max(n_tokens, 1), predictions)
 
 
 def answer_token_correctness(logprob_fn: LogProbFn, tokenizer, records: Sequence[dict], max_length: int, batch_size: int, desc: str = "tokens") -> list[AnswerScore]:
-    """Per gold-answer token: teacher-forced log-prob and argmax correctness (difficulty, boosting)."""
+    """Per gold-answer token (EOS last): teacher-forced log-prob and argmax correctness (difficulty,
+    boosting; :meth:`AnswerScore.correct` picks the units)."""
     pairs = [encode_pair(tokenizer, sft_prompt(r), sft_answer(r["choices"][r["gold"]]), max_length) for r in records]
     return score_answers(logprob_fn, pairs, tokenizer.pad_token_id, _chunk(len(pairs), batch_size), desc)
 

@@ -1,7 +1,9 @@
 """EnsemW2S-AdaBoost for generation (paper Algorithm 1): token-level boosting rounds, ensemble
 pseudo-answers for the hard questions, and students fine-tuned on them.
 
-Units of boosting are the answer tokens (EOS included) of the easy set, flattened in record order.
+Units of boosting are the gold answers' tokens of the easy set, flattened in record order; EOS
+is one of them only with ``eos_unit`` (see :mod:`ensemw2s.text`).  EOS is always trained: when it
+is not a unit its loss weight is the mean weight of its answer's units.
 """
 
 from __future__ import annotations
@@ -14,14 +16,28 @@ import numpy as np
 from . import boosting, ensemble, evaluate, models, text, train
 
 
-def answer_lengths(tokenizer, records: Sequence[dict], max_length: int) -> list[int]:
-    return [text.encode_pair(tokenizer, text.sft_prompt(r), text.sft_answer(r["choices"][r["gold"]]), max_length).answer_length for r in records]
+ROUND1_SCHEMES = ("uniform", "drawn")
+CHOICE_MAPPINGS = ("generated", "teacher_forced", "none")
 
 
-def token_mistakes(logprob_fn, tokenizer, records: Sequence[dict], max_length: int, batch_size: int) -> np.ndarray:
-    """1[h(x_i, y_i^{<j}) != y_i^j] for every gold-answer token, flattened (teacher forced, argmax)."""
+def unit_lengths(tokenizer, records: Sequence[dict], max_length: int, eos_unit: bool = False) -> list[int]:
+    """How many boosting units each gold answer has (its tokens, EOS counted only with ``eos_unit``)."""
+    lengths = [text.encode_pair(tokenizer, text.sft_prompt(r), text.sft_answer(r["choices"][r["gold"]]), max_length).answer_length for r in records]
+    return [n if eos_unit else n - 1 for n in lengths]
+
+
+def token_mistakes(logprob_fn, tokenizer, records: Sequence[dict], max_length: int, batch_size: int, eos_unit: bool = False) -> np.ndarray:
+    """1[h(x_i, y_i^{<j}) != y_i^j] for every unit of every gold answer, flattened (teacher forced, argmax)."""
     scores = evaluate.answer_token_correctness(logprob_fn, tokenizer, records, max_length, batch_size, desc="token errors")
-    return ~np.concatenate([np.asarray(s.token_correct, dtype=bool) for s in scores])
+    return ~np.concatenate([np.asarray(s.correct(eos_unit), dtype=bool) for s in scores])
+
+
+def training_token_weights(unit_weights: Sequence[Sequence[float]], eos_unit: bool) -> list[list[float]]:
+    """Per-answer-token loss weights (EOS last) from per-unit weights: when EOS is not a unit it is
+    still trained, weighted by the mean of its answer's unit weights."""
+    if eos_unit:
+        return [list(row) for row in unit_weights]
+    return [list(row) + [float(np.mean(row)) if len(row) else 1.0] for row in unit_weights]
 
 
 def draw_token_counts(weights: np.ndarray, n_draws: int, seed: int) -> np.ndarray:
@@ -52,42 +68,70 @@ def gold_answers(records: Sequence[dict]) -> list[str]:
     return [text.sft_answer(r["choices"][r["gold"]]) for r in records]
 
 
+@dataclass
+class BoostingSettings:
+    """How Algorithm 1 is run (config block ``generation``)."""
+
+    on_reject: str = "break"  # break (Algorithm 1 line 8) | continue
+    round1: str = "uniform"  # uniform: every unit once (the single-weak baseline) | drawn: n units drawn from D_1
+    eos_unit: bool = False  # EOS one of the boosting units
+
+    def __post_init__(self):
+        if self.on_reject not in boosting.ON_REJECT:
+            raise ValueError(f"on_reject must be one of {boosting.ON_REJECT}, got {self.on_reject!r}")
+        if self.round1 not in ROUND1_SCHEMES:
+            raise ValueError(f"round1 must be one of {ROUND1_SCHEMES}, got {self.round1!r}")
+
+
 def token_boosting_round(t: int, model_source: str, easy: Sequence[dict], settings, max_length: int, eval_batch_size: int,
-                         previous: dict | None, seed: int, trust_remote_code: bool = False):
+                         previous: dict | None, seed: int, trust_remote_code: bool = False, boost: BoostingSettings | None = None):
     """One round of EnsemW2S-AdaBoost on the easy set.
 
     Round 1 measures eps_pre (the pretrained weak model under D_1 = uniform) and trains on every
-    answer token uniformly: the single-weak baseline.  Round t >= 2 draws n tokens from D_t with
-    replacement and trains a fresh expert from the pretrained model, each token's loss weighted
-    by how often it was drawn.  Then eps_t (under D_t, whole easy set), acceptance (eps_t < eps_pre),
-    alpha_t and D_{t+1}.  Returns (expert, tokenizer, stats).
+    unit uniformly (the single-weak baseline; ``round1: drawn`` draws n units from D_1 as every other
+    round does).  Round t >= 2 draws n units from D_t with replacement and trains a fresh expert from
+    the pretrained model, each unit's loss weighted by how often it was drawn.  Then eps_t (under D_t,
+    whole easy set), acceptance (eps_t < eps_pre, the boundary within a tolerance), alpha_t and
+    D_{t+1}.  Under ``on_reject: break`` a round after a rejected one trains nothing and returns no
+    expert.  Returns (expert or None, tokenizer or None, stats).
     """
+    boost = boost or BoostingSettings()
+    stopped = boosting.stopped_at(previous, boost.on_reject)
+    if stopped is not None:
+        stats = boosting.stopped_round_stats(t, previous, stopped)
+        stats.update(epsilon_pre=previous["epsilon_pre"], train_token_error=float("nan"), n_tokens=previous["n_tokens"],
+                     token_weights=None, training=None)
+        return None, None, stats
     tokenizer = models.load_tokenizer(model_source, trust_remote_code)
-    lengths = answer_lengths(tokenizer, easy, max_length)
+    lengths = unit_lengths(tokenizer, easy, max_length, boost.eos_unit)
     n_tokens = sum(lengths)
     if t == 1:
         pretrained = models.load_for_inference(model_source, settings.mixed_precision, trust_remote_code)
-        pre_wrong = token_mistakes(evaluate.model_logprobs(pretrained), tokenizer, easy, max_length, eval_batch_size)
+        pre_wrong = token_mistakes(evaluate.model_logprobs(pretrained), tokenizer, easy, max_length, eval_batch_size, boost.eos_unit)
         del pretrained
         weights = boosting.uniform_weights(n_tokens)
         epsilon_pre = boosting.weighted_error(weights, pre_wrong)
-        token_weights, counts = None, None
     else:
         if previous is None:
             raise ValueError(f"round {t} needs the stats of round {t - 1}")
         weights = np.asarray(previous["next_weights"], dtype=np.float64)
         if weights.shape != (n_tokens,):
-            raise ValueError(f"round {t - 1} weighted {weights.size} tokens, the easy set has {n_tokens}")
+            raise ValueError(f"round {t - 1} weighted {weights.size} units, the easy set has {n_tokens}")
         epsilon_pre = previous["epsilon_pre"]
+    counts = None
+    if t > 1 or boost.round1 == "drawn":
         counts = draw_token_counts(weights, n_tokens, seed=boosting.round_seed(seed, t))
-        token_weights = unflatten(counts, lengths)
+    unit_weights = unflatten(counts if counts is not None else np.ones(n_tokens), lengths)
     expert, tokenizer, summary = train_sft_model(
-        model_source, easy, gold_answers(easy), settings, max_length, token_weights, trust_remote_code, desc=f"round {t}"
+        model_source, easy, gold_answers(easy), settings, max_length, training_token_weights(unit_weights, boost.eos_unit),
+        trust_remote_code, desc=f"round {t}",
     )
-    wrong = token_mistakes(evaluate.model_logprobs(expert), tokenizer, easy, max_length, eval_batch_size)
+    wrong = token_mistakes(evaluate.model_logprobs(expert), tokenizer, easy, max_length, eval_batch_size, boost.eos_unit)
     result = boosting.boosting_round(weights, wrong, epsilon_pre)
     stats = {
         "round": t,
+        "status": boosting.round_status(result.accepted),
+        "stopped_at": None,
         "epsilon_pre": epsilon_pre,
         "epsilon": result.epsilon,
         "alpha": result.alpha,
@@ -115,53 +159,102 @@ class DecodeSettings:
     temperature: float = 1.0
     seed: int = 0
     choice_nll: str = "sum"  # or "mean": per-token mean NLL when mapping to a choice
+    choice_mapping: str = "generated"  # generated (the paper) | teacher_forced | none (ŷ is the answer)
+    choice_eos: bool = False  # a choice's NLL includes its EOS term
+
+    def __post_init__(self):
+        if self.choice_mapping not in CHOICE_MAPPINGS:
+            raise ValueError(f"choice_mapping must be one of {CHOICE_MAPPINGS}, got {self.choice_mapping!r}")
+        if self.choice_nll not in ("sum", "mean"):
+            raise ValueError(f"choice_nll must be sum or mean, got {self.choice_nll!r}")
+
+
+def _mapped(nlls: Sequence[float], n_tokens: Sequence[int], reduction: str) -> int:
+    return evaluate.lowest_nll(nlls, n_tokens, [0] * len(nlls), reduction)
 
 
 def pseudo_answers(experts: Sequence, alphas: Sequence[float], tokenizer, hard: Sequence[dict], decode: DecodeSettings,
                    max_length: int, batch_size: int) -> tuple[list[dict], dict]:
-    """Ensemble pseudo-answers for the hard questions, each mapped to the choice with the lowest
-    NLL under the same mixture.  Returns per-question rows and a summary."""
+    """Ensemble pseudo-answers for the hard questions (Algorithm 1, lines 11-13).
+
+    The ensemble decodes ŷ (greedy or sampled) and records its next-token distribution p_j at every
+    step of ŷ's own path.  Each question gets two candidate labels: ``generated`` (the paper: the
+    choice with the lowest NLL −Σ_j log p_j(c_j) against the distributions along ŷ, decoding on past
+    ŷ's end until the longest choice is covered) and ``teacher_forced`` (each choice scored under
+    the mixture given the prompt alone).  ``decode.choice_mapping`` says which one the student
+    trains on, or ``none``: ŷ itself is the answer (free-form datasets).  Returns per-question rows
+    (ŷ, both labels, whether they agree, the answer text the student trains on) and a summary.
+    """
     weights = boosting.vote_weights(alphas)
-    generated = ensemble.ensemble_generate(
-        experts, weights, tokenizer, [text.sft_prompt(r) for r in hard], decode.max_new_tokens, decode.combine,
+    candidates = [[text.answer_ids(tokenizer, text.sft_answer(c), decode.choice_eos) for c in r["choices"]] for r in hard]
+    decoded = ensemble.ensemble_decode(
+        experts, weights, tokenizer, [text.sft_prompt(r) for r in hard], decode.max_new_tokens, candidates, decode.combine,
         decode.do_sample, decode.temperature, decode.seed, batch_size, max_length,
     )
-    scored = evaluate.evaluate_multiple_choice(
+    teacher = evaluate.evaluate_multiple_choice(
         ensemble.mixture_logprobs(experts, weights, decode.combine), tokenizer, hard, max_length, batch_size,
-        length_normalise=decode.choice_nll == "mean", desc="map to choices",
+        choice_eos=decode.choice_eos, desc="teacher-forced choices",
     )
     rows = []
-    for record, ids, prediction in zip(hard, generated, scored.predictions):
-        answer = tokenizer.decode(ids, skip_special_tokens=True).strip()
+    for record, result, scored in zip(hard, decoded, teacher.predictions, strict=True):
+        answer = tokenizer.decode(result.ids, skip_special_tokens=True).strip()
+        generated_nll = [-sum(logprobs) for logprobs in result.candidate_logprobs]
+        n_tokens = [len(logprobs) for logprobs in result.candidate_logprobs]
+        labels = {
+            "generated": _mapped(generated_nll, n_tokens, decode.choice_nll),
+            "teacher_forced": _mapped(scored["choice_nll"], scored["choice_tokens"], decode.choice_nll),
+        }
+        label = labels.get(decode.choice_mapping)
         rows.append({
             "id": record["id"],
             "generated": answer,
             "exact_match": answer in record["choices"],
-            "label": prediction["predicted"],
-            "label_correct": prediction["predicted"] == record["gold"],
+            "label_generated": labels["generated"],
+            "label_teacher_forced": labels["teacher_forced"],
+            "mappings_agree": labels["generated"] == labels["teacher_forced"],
+            "generated_choice_nll": generated_nll,
+            "label": label,
+            "answer": answer if label is None else record["choices"][label],
+            "label_correct": (answer == record["choices"][record["gold"]]) if label is None else label == record["gold"],
         })
     summary = {
         "ensemble_weights": weights,
+        "choice_mapping": decode.choice_mapping,
         "exact_match_rate": float(np.mean([r["exact_match"] for r in rows])),
+        "mapping_agreement_rate": float(np.mean([r["mappings_agree"] for r in rows])),
         "pseudo_label_accuracy": float(np.mean([r["label_correct"] for r in rows])),
+        "generated_label_accuracy": float(np.mean([r["label_generated"] == h["gold"] for r, h in zip(rows, hard)])),
+        "teacher_forced_label_accuracy": float(np.mean([r["label_teacher_forced"] == h["gold"] for r, h in zip(rows, hard)])),
     }
     return rows, summary
 
 
-def evaluate_parts(logprob_fn, tokenizer, parts: dict[str, Sequence[dict]], max_length: int, batch_size: int, length_normalise: bool = False) -> dict:
-    """Option-wise and token-wise accuracy on each named part (test, val)."""
+@dataclass
+class EvalSettings:
+    """How multiple-choice answers are scored (config: ``eval.choice_eos``, ``generation.eos_unit``)."""
+
+    max_length: int
+    batch_size: int
+    choice_eos: bool = False
+    eos_unit: bool = False
+
+
+def evaluate_parts(logprob_fn, tokenizer, parts: dict[str, Sequence[dict]], scoring: EvalSettings) -> dict:
+    """Option-wise (lm-eval ``acc`` and ``acc_norm``) and token-wise accuracy on each named part (test, val)."""
     metrics = {}
     for name, records in parts.items():
-        result = evaluate.evaluate_multiple_choice(logprob_fn, tokenizer, records, max_length, batch_size, length_normalise, desc=f"eval {name}")
-        metrics[name] = {"option_accuracy": result.option_accuracy, "token_accuracy": result.token_accuracy, "n": len(records)}
+        result = evaluate.evaluate_multiple_choice(
+            logprob_fn, tokenizer, records, scoring.max_length, scoring.batch_size, scoring.choice_eos, scoring.eos_unit, desc=f"eval {name}"
+        )
+        metrics[name] = {"option_accuracy": result.option_accuracy, "option_norm_accuracy": result.option_accuracy_norm,
+                         "token_accuracy": result.token_accuracy, "n": len(records)}
     return metrics
 
 
 def fine_tune_and_evaluate(model_source: str, records: Sequence[dict], answers: Sequence[str], settings, parts: dict[str, Sequence[dict]],
-                           max_length: int, eval_batch_size: int, length_normalise: bool = False, trust_remote_code: bool = False,
-                           desc: str = "sft") -> dict:
+                           scoring: EvalSettings, trust_remote_code: bool = False, desc: str = "sft") -> dict:
     """Fine-tune a fresh ``model_source`` on (prompt, answer) pairs and evaluate it on ``parts``:
     a student (pseudo-answers) or a gold model (ground truth)."""
-    model, tokenizer, summary = train_sft_model(model_source, records, answers, settings, max_length, trust_remote_code=trust_remote_code, desc=desc)
-    metrics = evaluate_parts(evaluate.model_logprobs(model), tokenizer, parts, max_length, eval_batch_size, length_normalise)
+    model, tokenizer, summary = train_sft_model(model_source, records, answers, settings, scoring.max_length, trust_remote_code=trust_remote_code, desc=desc)
+    metrics = evaluate_parts(evaluate.model_logprobs(model), tokenizer, parts, scoring)
     return {**metrics, "training": summary}

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .metrics import mean_sem, pgr, select_rounds
 
-MEASURES = ("option", "token")
+MEASURES = ("option", "option_norm", "token")  # lm-eval acc, acc_norm, token-wise accuracy
 SELECTIONS = ("best", "final", "val_selected")
 
 
@@ -34,7 +34,9 @@ def tidy_rows(students: Sequence[dict], labels: Sequence[dict], rounds: Sequence
         oracle = oracle_by[(seed, strong)]
         row = {"seed": int(seed), "weak": weak, "strong": strong, "t": int(t), "alpha": stats["alpha"], "epsilon": stats["epsilon"],
                "epsilon_pre": stats["epsilon_pre"], "accepted": stats["accepted"], "train_token_error": stats["train_token_error"],
-               "exact_match_rate": ensemble["exact_match_rate"], "pseudo_label_accuracy": ensemble["pseudo_label_accuracy"]}
+               "status": stats.get("status", "accepted" if stats["accepted"] else "rejected"), "stopped_at": stats.get("stopped_at"),
+               "experts_voting": ensemble.get("experts_voting"), "exact_match_rate": ensemble["exact_match_rate"],
+               "mapping_agreement_rate": ensemble.get("mapping_agreement_rate"), "pseudo_label_accuracy": ensemble["pseudo_label_accuracy"]}
         for measure in MEASURES:
             row[f"weak_{measure}"] = _acc(single, "test", measure)
             row[f"ensemble_{measure}"] = _acc(ensemble, "test", measure)
@@ -103,7 +105,7 @@ def main_table(aggregated: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Tables 3/4 and 6/7: (numeric frame, display frame of "mean ± SEM" strings)."""
     numeric = aggregated.copy()
     display = pd.DataFrame({"weak": numeric["weak"], "strong": numeric["strong"], "round": numeric["selection"], "seeds": numeric["n_seeds"]})
-    for m, name in (("token", "token"), ("option", "option")):
+    for m, name in (("token", "token"), ("option", "option"), ("option_norm", "option, acc_norm")):
         for column, label in (("weak", "weak"), ("baseline", "w2s baseline"), ("ensemble", "w2s ensemble"), ("oracle", "oracle"),
                               ("baseline_pgr", "PGR baseline"), ("ensemble_pgr", "PGR ensemble")):
             display[f"{label} ({name})"] = [_fmt(a, b) for a, b in zip(numeric[f"{column}_{m}"], numeric[f"{column}_{m}_sem"])]

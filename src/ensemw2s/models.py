@@ -122,6 +122,20 @@ def save_model(model, tokenizer, directory: str | os.PathLike) -> None:
     tokenizer.save_pretrained(directory)
 
 
+STOPPED_MARKER = "STOPPED.json"
+
+
+def save_stopped_marker(directory: str | os.PathLike, round_: int, stopped_at: int) -> None:
+    """The expert directory of a round that trained nothing because boosting stopped (``on_reject:
+    break``): a marker in place of a model, so the workflow's outputs keep their shape.  Its vote
+    weight is 0, so nothing loads it."""
+    import json
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / STOPPED_MARKER).write_text(json.dumps({"round": round_, "stopped_at": stopped_at, "model": None}) + "\n")
+
+
 # ------------------------------------------------------------------------------------------ loading
 def load_causal_lm(source: str, trust_remote_code: bool = False, dtype: torch.dtype | None = None):
     with from_cache("model", source):

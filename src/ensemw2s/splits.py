@@ -35,14 +35,17 @@ def random_split(ids: Sequence[str], n_test: int, n_val: int, seed: int) -> dict
     }
 
 
-def easyhard_split(difficulty: Mapping[str, float], n_test: int, n_val: int, seed: int) -> dict[str, list[str]]:
+def easyhard_split(difficulty: Mapping[str, float], n_test: int, n_val: int, seed: int, tie_break: Mapping[str, float] | None = None) -> dict[str, list[str]]:
     """Easy = the lowest-difficulty half of the training budget -> weak training; the rest (hard)
-    is shuffled into strong training, validation and test.  Ties break at random (seeded)."""
+    is shuffled into strong training, validation and test.  Equal difficulties are ordered by
+    ``tie_break`` (lower first; see :mod:`ensemw2s.difficulty`), and what is still tied at random
+    (seeded)."""
     ids = list(difficulty)
     n_train = _check_sizes(len(ids), n_test, n_val)
     rng = random.Random(seed)
-    tie_break = {item: rng.random() for item in sorted(ids)}
-    by_difficulty = sorted(ids, key=lambda item: (difficulty[item], tie_break[item]))
+    coin = {item: rng.random() for item in sorted(ids)}
+    second = tie_break or {}
+    by_difficulty = sorted(ids, key=lambda item: (difficulty[item], second.get(item, 0.0), coin[item]))
     n_easy = n_train // 2
     easy, hard = by_difficulty[:n_easy], by_difficulty[n_easy:]
     rng.shuffle(hard)

@@ -1,8 +1,12 @@
 """Prompts, answers and their token layout, shared by training, evaluation and decoding.
 
 Generation tasks (QuaRTz, ARC) are prompt -> answer pairs: the prompt is the background (if any) and
-the question, the answer is " " + choice text followed by EOS.  Answer tokens (EOS included) are
-the units that are trained, weighted, scored and boosted.  Prompt and answer are tokenised
+the question, the answer is " " + choice text followed by EOS.  Every answer token, EOS included,
+is trained (so decoding learns to stop); the *units* that are scored, boosted and rated are the
+choice's tokens, with EOS among them only when asked (``eos=True`` below; config keys
+``eval.choice_eos`` for option scoring and ``generation.eos_unit`` for boosting, token accuracy and
+difficulty), since the paper's units are "the k_i tokens in the answer part" and the
+lm-evaluation-harness scores a choice without an EOS term.  Prompt and answer are tokenised
 separately and concatenated, so an answer's tokens never depend on its prompt.
 
 The classification task (binary SciQ) is one text, "Q: {question} A: {answer}", with a 0/1 label.
@@ -35,14 +39,27 @@ class EncodedPair:
 
     @property
     def answer_length(self) -> int:
+        """Answer tokens, the final EOS included."""
         return len(self.input_ids) - self.answer_start
 
 
+def units(values: list, eos: bool) -> list:
+    """The per-answer-token ``values`` (EOS last) restricted to the scored units: the choice's
+    tokens, plus EOS when ``eos``."""
+    return list(values) if eos else list(values[:-1])
+
+
+def answer_ids(tokenizer, answer: str, eos: bool = True) -> list[int]:
+    """The answer's token ids (as :func:`encode_pair` lays them out), EOS appended when ``eos``."""
+    return tokenizer(answer, add_special_tokens=False)["input_ids"] + ([tokenizer.eos_token_id] if eos else [])
+
+
 def encode_pair(tokenizer, prompt: str, answer: str, max_length: int) -> EncodedPair:
-    """Token ids of prompt + answer + EOS, the prompt cut from the left to fit ``max_length``."""
+    """Token ids of prompt + answer + EOS, the prompt cut from the left to fit ``max_length``.
+    The answer always ends in EOS (an over-long answer is cut before it)."""
     prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
-    answer_ids = tokenizer(answer, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
-    answer_ids = answer_ids[: max_length - 1]  # keep at least one prompt token to condition on
+    # keep at least one prompt token to condition on, and the EOS
+    answer_ids = tokenizer(answer, add_special_tokens=False)["input_ids"][: max_length - 2] + [tokenizer.eos_token_id]
     room = max_length - len(answer_ids)
     prompt_ids = prompt_ids[-room:] if prompt_ids else [tokenizer.eos_token_id]
     return EncodedPair(prompt_ids + answer_ids, len(prompt_ids))
