@@ -44,8 +44,17 @@ GEN_MODELS = GENERATION.get("models", [])
 GEN_PAIRS = [(weak, strong) for i, weak in enumerate(GEN_MODELS) for strong in GEN_MODELS[i + 1 :]]
 GEN_WEAK = sorted({weak for weak, _ in GEN_PAIRS}, key=GEN_MODELS.index)
 GEN_ROUNDS = GENERATION.get("rounds", 0)
-# Paper table numbers: (random, easy-hard, one-run improvements) per dataset.
-GEN_TABLES = {"quartz": (3, 4, 5), "arc": (6, 7, 8)}
+# Paper table numbers: (random, easy-hard, one-run improvements) per dataset; other datasets (the
+# sandbox) get tables named after themselves.
+GEN_TABLE_NUMBERS = {"quartz": (3, 4, 5), "arc": (6, 7, 8)}
+GEN_TABLE_KINDS = ("random", "easyhard", "one_run")
+
+
+def generation_tables(dataset):
+    """{kind: (stem, title)} of a dataset's generation tables."""
+    if dataset in GEN_TABLE_NUMBERS:
+        return {kind: (f"results/tables/table{n}", f"Table {n}") for kind, n in zip(GEN_TABLE_KINDS, GEN_TABLE_NUMBERS[dataset])}
+    return {kind: (f"results/tables/{dataset}_{kind}", f"{dataset} ({kind.replace('_', ' ')})") for kind in GEN_TABLE_KINDS}
 
 
 def _check_generation():
@@ -104,9 +113,8 @@ def easy_vs_hard_inputs(wc):
 def generation_targets():
     targets = []
     for dataset in GEN_DATASETS:
-        table_random, table_easyhard, table_one_run = GEN_TABLES[dataset]
-        for number in (table_random, table_easyhard, table_one_run):
-            targets.extend(f"results/tables/table{number}.{ext}" for ext in ("csv", "md", "tex"))
+        for stem, _ in generation_tables(dataset).values():
+            targets.extend(f"{stem}.{ext}" for ext in ("csv", "md", "tex"))
         targets.append(f"figures/{dataset}_pgr.pdf")
         targets.extend(f"figures/{dataset}_{split}_bars.pdf" for split in SPLIT_KINDS)
     if GEN_DATASETS:

@@ -33,7 +33,8 @@ rule difficulty:
         data=dataset_file,
         folds=expand("results/difficulty/{{dataset}}/fold{fold}.csv", fold=range(config["difficulty"]["n_folds"])),
     output:
-        "results/difficulty/{dataset}.csv",
+        table="results/difficulty/{dataset}.csv",
+        summary="results/difficulty/{dataset}.json",
     log:
         "results/logs/difficulty/{dataset}.log",
     conda:

@@ -94,11 +94,11 @@ rule generation_metrics:
 
 
 for _dataset in GEN_DATASETS:
-    _random, _easyhard, _one_run = GEN_TABLES[_dataset]
+    _tables = generation_tables(_dataset)
 
     rule:
-        """Tables 3/4/5 (QuaRTz) or 6/7/8 (ARC): random and easy-hard split (mean ± SEM over seeds),
-        and one run's improvement of the ensemble over the baseline."""
+        """Tables 3/4/5 (QuaRTz) or 6/7/8 (ARC), or a non-paper dataset's three tables: random and
+        easy-hard split (mean ± SEM over seeds), and one run's improvement of the ensemble over the baseline."""
         name:
             f"generation_tables_{_dataset}"
         localrule: True
@@ -106,12 +106,10 @@ for _dataset in GEN_DATASETS:
             random=f"results/metrics/{_dataset}/random.csv",
             easyhard=f"results/metrics/{_dataset}/easyhard.csv",
         output:
-            random=multiext(f"results/tables/table{_random}", ".csv", ".md", ".tex"),
-            easyhard=multiext(f"results/tables/table{_easyhard}", ".csv", ".md", ".tex"),
-            one_run=multiext(f"results/tables/table{_one_run}", ".csv", ".md", ".tex"),
+            **{kind: multiext(stem, ".csv", ".md", ".tex") for kind, (stem, _) in _tables.items()},
         params:
             dataset=_dataset,
-            numbers=[_random, _easyhard, _one_run],
+            titles=[title for _, title in _tables.values()],
             report_seed=config["seeds"][0],
         log:
             f"results/logs/tables/{_dataset}.log",

@@ -1,4 +1,4 @@
-"""Tables 3/4/5 (QuaRTz) or 6/7/8 (ARC)."""
+"""Tables 3/4/5 (QuaRTz), 6/7/8 (ARC), or a non-paper dataset's three tables."""
 
 import pandas as pd
 
@@ -7,18 +7,24 @@ from ensemw2s.runtime import job
 from ensemw2s.tables import write_table
 
 p = snakemake.params  # noqa: F821
-inp = snakemake.input  # noqa: F821
+inp, out = snakemake.input, snakemake.output  # noqa: F821
 SPLIT_NAMES = {"random": "random split", "easyhard": "easy-hard split"}
+
+
+def stem(paths):
+    return str(paths[0]).removesuffix(".csv")
+
+
 with job(snakemake.log[0]):  # noqa: F821
     per_seed = []
-    for split, number in zip(("random", "easyhard"), p.numbers[:2]):
+    for split, title in zip(("random", "easyhard"), p.titles[:2]):
         frame = report.per_seed_summary(pd.read_csv(getattr(inp, split)))
         frame.insert(0, "split", split)
         per_seed.append(frame)
         numeric, display = report.main_table(report.aggregate_seeds(frame, ["split", "weak", "strong", "selection"]))
-        caption = (f"Table {number}: weak-to-strong generalization on {p.dataset} ({SPLIT_NAMES[split]}), token- and option-wise test "
+        caption = (f"{title}: weak-to-strong generalization on {p.dataset} ({SPLIT_NAMES[split]}), token- and option-wise test "
                    "accuracy, mean ± SEM over seeds. Ensemble round: best on test (paper), final, or best on validation.")
-        write_table(numeric, f"results/tables/table{number}", caption, display)
+        write_table(numeric, stem(getattr(out, split)), caption, display)
     one_run = report.one_run_table(pd.concat(per_seed), p.report_seed)
-    write_table(one_run, f"results/tables/table{p.numbers[2]}",
-                f"Table {p.numbers[2]}: {p.dataset}, one run (seed {p.report_seed}): improvement of the w2s ensemble (best round) over the w2s baseline.")
+    write_table(one_run, stem(out.one_run),
+                f"{p.titles[2]}: {p.dataset}, one run (seed {p.report_seed}): improvement of the w2s ensemble (best round) over the w2s baseline.")

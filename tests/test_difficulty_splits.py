@@ -77,3 +77,17 @@ def test_split_sizes_are_checked():
         splits.random_split([str(k) for k in range(10)], n_test=8, n_val=1, seed=0)
     with pytest.raises(ValueError, match="n_test >= 1"):
         splits.random_split([str(k) for k in range(10)], n_test=0, n_val=0, seed=0)
+
+
+def test_easyhard_ties_are_broken_by_the_gold_answer_nll():
+    from ensemw2s import splits
+
+    # four items share the rating 0.5: the two with the lowest NLL are the easy ones, for every seed
+    difficulty = {"a": 0.0, "b": 0.5, "c": 0.5, "d": 0.5, "e": 0.5, "f": 1.0, "g": 1.0, "h": 1.0}
+    nll = {"a": 0.1, "b": 2.0, "c": 0.3, "d": 0.4, "e": 3.0, "f": 1.0, "g": 1.0, "h": 1.0}
+    for seed in range(10):
+        parts = splits.easyhard_split(difficulty, n_test=1, n_val=1, seed=seed, tie_break=nll)
+        assert sorted(parts["weak_train"]) == ["a", "c", "d"]
+    # without the NLL the tied items are drawn at random
+    easy_sets = {tuple(sorted(splits.easyhard_split(difficulty, 1, 1, seed)["weak_train"])) for seed in range(10)}
+    assert len(easy_sets) > 1

@@ -237,3 +237,11 @@ def test_rounds_are_selected_per_pair_on_seed_means():
     aggregated = aggregate_seeds(summary, ["weak", "strong", "selection"]).set_index("selection")
     assert aggregated.loc["best", "ensemble_option"] == pytest.approx(0.625)
     assert aggregated.loc["best", "ensemble_option_sem"] == pytest.approx(0.075)  # std (ddof 1) 0.106 / sqrt 2
+
+
+def test_round1_trains_uniformly_or_on_draws_from_d1():
+    d1 = boosting.uniform_weights(50)
+    assert generation.round_draws(1, d1, seed=3, round1="uniform") is None
+    drawn = generation.round_draws(1, d1, seed=3, round1="drawn")
+    assert drawn.sum() == 50 and (drawn == 0).any()  # n draws with replacement leave some units out
+    assert (generation.round_draws(2, d1, seed=3) == generation.round_draws(2, d1, seed=3, round1="drawn")).all()

@@ -121,3 +121,16 @@ def test_split_size_reruns_that_datasets_splits_and_downstream_only(default_run,
         **reports(datasets=("quartz",)),
     }
     assert_plan(jobs, expected)
+
+
+@pytest.mark.parametrize("setting", ["max_new_tokens: 8", "decode: sample", "temperature: 0.5", "choice_mapping: teacher_forced"])
+def test_decoding_settings_rerun_the_pseudo_labels_and_their_students(default_run, tmp_path, setting):
+    """The labels come from the decoded answers: every decoding setting reaches the label jobs."""
+    jobs = planned(default_run, *edit(default_run, tmp_path, f"generation:\n  models: [tiny-weak, tiny-strong]\n  {setting}\n"))
+    runs = [(d, s) for d in DATASETS for s in SPLITS]
+    expected = {
+        "ensemble_pseudo_answers": {f"results/labels/{d}/{s}/seed0/tiny-weak/T{t}.jsonl" for d, s in runs for t in ROUNDS},
+        "generation_student": {f"results/students/{d}/{s}/seed0/tiny-weak_to_tiny-strong/T{t}/metrics.json" for d, s in runs for t in ROUNDS},
+        **reports(easy_vs_hard=False),
+    }
+    assert_plan(jobs, expected)

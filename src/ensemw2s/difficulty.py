@@ -101,3 +101,16 @@ def rate_fold(task: str, model_source: str, records: Sequence[dict], fold: int, 
     else:
         raise ValueError(f"unknown task {task!r}")
     return pd.DataFrame({"id": [r["id"] for r in held_out], "fold": fold, "difficulty": difficulty, "tie_break": tie_break})
+
+
+def rating_summary(table, records: Sequence[dict]) -> dict:
+    """What a merged rating says: its spread, and (for datasets whose difficulty is constructed,
+    the sandbox) the Spearman rank correlation between the k-fold rating and the constructed level."""
+    import pandas as pd
+
+    summary = {"n_items": int(len(table)), "mean": float(table["difficulty"].mean()), "distinct_ratings": int(table["difficulty"].nunique())}
+    constructed = {r["id"]: r["constructed_difficulty"] for r in records if "constructed_difficulty" in r}
+    if constructed:
+        levels = pd.Series([constructed.get(i) for i in table["id"]], dtype="float64")
+        summary["spearman_constructed"] = float(table["difficulty"].reset_index(drop=True).corr(levels, method="spearman"))
+    return summary

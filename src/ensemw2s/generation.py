@@ -118,9 +118,7 @@ def token_boosting_round(t: int, model_source: str, easy: Sequence[dict], settin
         if weights.shape != (n_tokens,):
             raise ValueError(f"round {t - 1} weighted {weights.size} units, the easy set has {n_tokens}")
         epsilon_pre = previous["epsilon_pre"]
-    counts = None
-    if t > 1 or boost.round1 == "drawn":
-        counts = draw_token_counts(weights, n_tokens, seed=boosting.round_seed(seed, t))
+    counts = round_draws(t, weights, seed, boost.round1)
     unit_weights = unflatten(counts if counts is not None else np.ones(n_tokens), lengths)
     expert, tokenizer, summary = train_sft_model(
         model_source, easy, gold_answers(easy), settings, max_length, training_token_weights(unit_weights, boost.eos_unit),
@@ -143,6 +141,14 @@ def token_boosting_round(t: int, model_source: str, easy: Sequence[dict], settin
         "next_weights": result.next_weights.tolist(),
     }
     return expert, tokenizer, stats
+
+
+def round_draws(t: int, weights: np.ndarray, seed: int, round1: str = "uniform") -> np.ndarray | None:
+    """How often each unit is drawn for round t's training (n draws from D_t, Algorithm 1 line 4),
+    or None when round 1 trains on every unit once (``round1: uniform``, the single-weak baseline)."""
+    if t == 1 and round1 == "uniform":
+        return None
+    return draw_token_counts(weights, len(weights), seed=boosting.round_seed(seed, t))
 
 
 def _count_summary(counts, n_tokens: int) -> dict:
