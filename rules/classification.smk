@@ -25,8 +25,8 @@ rule classification_round:
         epochs=dataset_setting("epochs"),
         # round 1 is the single-weak baseline: all weak-training data, uniformly
         weighting=lambda wc: "uniform" if int(wc.t) == 1 else CLS["weighting"],
-        # what follows a rejected round: break = every later round is stopped; continue = train on
-        on_reject=CLS["on_reject"],
+        # what follows a rejected round (rounds >= 2 only): break = every later round is stopped; continue = train on
+        on_reject=lambda wc: CLS["on_reject"] if int(wc.t) > 1 else "none",
         checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/weak/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}/round{wc.t}",
         **classification_training_params(weak_model),
     log:
