@@ -25,8 +25,10 @@ rule classification_round:
         epochs=dataset_setting("epochs"),
         # round 1 is the single-weak baseline: all weak-training data, uniformly
         weighting=lambda wc: "uniform" if int(wc.t) == 1 else CLS["weighting"],
+        # what follows a rejected round (rounds >= 2 only): break = every later round is stopped; continue = train on
+        on_reject=lambda wc: CLS["on_reject"] if int(wc.t) > 1 else "none",
         checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/weak/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}/round{wc.t}",
-        **training_params(weak_model),
+        **classification_training_params(weak_model),
     log:
         "results/logs/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}.log",
     wildcard_constraints:
@@ -72,8 +74,9 @@ rule classification_student:
         loss=CLS["student_loss"],
         aux_coef=CLS["logconf_aux_coef"],
         warmup_frac=CLS["logconf_warmup_frac"],
+        logconf_threshold=CLS["logconf_threshold"],
         checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/students/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}_to_{wc.strong}/T{wc.t}",
-        **training_params(strong_model),
+        **classification_training_params(strong_model),
     log:
         "results/logs/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}.log",
     wildcard_constraints:
@@ -100,7 +103,7 @@ rule classification_oracle:
         aux_coef=CLS["logconf_aux_coef"],
         warmup_frac=CLS["logconf_warmup_frac"],
         checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/oracle/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.strong}",
-        **training_params(strong_model),
+        **classification_training_params(strong_model),
     log:
         "results/logs/oracle/{dataset}/{split}/seed{seed}/{strong}.log",
     wildcard_constraints:

@@ -30,6 +30,21 @@ CLS_CONSTRAINTS = dict(
 ROUND_DIR = "results/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}"
 
 
+def classification_training_params(model_of):
+    """training_params plus the track's training choices (Burns et al.'s by default), each a leaf:
+    lr schedule, gradient clipping (0 = none), dropout (a probability, or "keep" = the model's
+    own) and the classifier head's initialisation."""
+    settings = training_params(model_of)
+    dropout = CLS["dropout"]
+    settings.update(
+        lr_schedule=CLS["lr_schedule"],
+        max_grad_norm=CLS["max_grad_norm"],
+        dropout="keep" if dropout is None or dropout == "keep" else float(dropout),
+        head_init=CLS["head_init"],
+    )
+    return settings
+
+
 def split_parts(wc):
     return dict(zip(SPLIT_PARTS, split_files(wc.dataset, wc.split, wc.seed)))
 

@@ -40,7 +40,8 @@ rule classification_table:
         models=CLS_MODELS,
         caption=lambda wc: (
             f"Weak-to-strong generalization on {CLS_DATASET} ({SCIQ_TABLES[wc.table]} split) with AdaBoost ensembles "
-            f"of weak classifiers; test accuracy, mean ± SEM over {len(config['seeds'])} seed(s)."
+            f"of weak classifiers; test accuracy, mean ± SEM over {len(config['seeds'])} seed(s). Students learn the "
+            f"{CLS['vote']} vote's labels; the weak ensemble is shown under both votes; ensemble rounds are chosen among T ≥ 2."
         ),
     log:
         "results/logs/tables/{table}.log",

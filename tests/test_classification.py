@@ -125,9 +125,14 @@ def test_seed_table_and_summary():
     pair = pairs.iloc[0]
     assert pair["baseline_acc"] == pytest.approx(0.65) and pair["baseline_acc_sem"] == pytest.approx(0.05)
     assert (pair["best_t"], pair["final_t"], pair["val_t"]) == (2, 2, 2)
-    assert pair["best_acc"] == pytest.approx(0.75) and pair["alpha_2"] == 0.0 and pair["train_err_1"] == 0.25
+    assert pair["best_acc"] == pytest.approx(0.75) and pair["paper_alpha_2"] == 0.0 and pair["train_err_1"] == 0.25
+    assert pair["paper_alpha_1"] == pytest.approx(0.5 * math.log(3))  # Algorithm 2's ½ ln((1 − ε)/ε), ε = 0.25
     shown = classification.display_pairs(pairs)
     assert shown.loc[0, "transfer baseline (T=1)"] == "0.650 ± 0.050"
+    assert shown.loc[0, "α_1 = ½ln((1−ε)/ε)"] == "0.549 ± 0.000"
+    # one seed: the SEM is undefined and printed so, never "± 0.000"
+    one_seed = classification.display_pairs(classification.summarise(table, ["w", "s"])[0])
+    assert one_seed.loc[0, "transfer baseline (T=1)"] == "0.600 ± n/a"
     summary = classification.figure_summary(pairs, "random", "val")
     assert summary.loc[0, "ensemble_acc"] == pytest.approx(0.75)
 
@@ -168,3 +173,139 @@ def test_expert_is_reproducible_across_processes(saved_tiny_model):
     )
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout for _ in range(2)]
     assert runs[0] == runs[1] and runs[0].startswith("[")
+
+
+# ------------------------------------------------------------------------- rejection and stopping
+LABELS = [1, 0, 1, 0]
+
+
+def _parts():
+    return {part: [{"id": f"{part}{i}", "binary_label": y} for i, y in enumerate(LABELS)] for part in classification.PARTS}
+
+
+def _trained_predictions(p_label1):
+    parts = _parts()
+    return classification.predictions_frame(parts, {part: p_label1 for part in parts})
+
+
+def _wrong(p_label1):
+    return (np.asarray(p_label1) > 0.5) != np.asarray(LABELS, dtype=bool)
+
+
+def test_a_rejected_round_stops_every_later_round_and_the_vote_stays_unchanged():
+    """Round 1 is wrong on item 0; round 2 repeats exactly that mistake, so under D_2 its error
+    sits on the threshold 0.5 and it is rejected (α = 0); under break, rounds 3 and 4 are stopped:
+    nothing trained, α = 0, and the ensemble of 4 rounds is the ensemble up to round 2."""
+    p1 = [0.2, 0.1, 0.9, 0.3]  # wrong on item 0
+    p2 = [0.4, 0.45, 0.6, 0.2]  # the same mistakes, other probabilities
+    stats = [classification.round_stats(1, np.full(4, 0.25), _wrong(p1), None)]
+    assert stats[0]["status"] == "accepted" and stats[0]["epsilon"] == 0.25
+    stats.append(classification.round_stats(2, stats[0]["next_weights"], _wrong(p2), stats[0]))
+    assert stats[1]["epsilon"] == pytest.approx(0.5)
+    assert (stats[1]["status"], stats[1]["alpha"], stats[1]["accepted"]) == ("rejected", 0.0, False)
+    assert classification.stopped_stats(2, stats[0], "break") is None  # after an accepted round: train
+    assert classification.stopped_stats(3, stats[1], "continue") is None  # continue: round 3 trains
+    for t in (3, 4):
+        stopped = classification.stopped_stats(t, stats[-1], "break")
+        assert (stopped["status"], stopped["stopped_at"], stopped["alpha"], stopped["round"]) == ("stopped", 2, 0.0, t)
+        assert math.isnan(stopped["epsilon"]) and math.isnan(stopped["train_error"])
+        assert stopped["next_weights"] == stats[1]["next_weights"]
+        stats.append(stopped)
+    predictions = [_trained_predictions(p1), _trained_predictions(p2)]
+    predictions += [classification.predictions_frame(_parts(), classification.stopped_probabilities(_parts())) for _ in range(2)]
+    assert predictions[2]["p_label1"].isna().all()
+    alphas = [s["alpha"] for s in stats]
+    for kind in classification.VOTES:
+        up_to_stop = classification.ensemble_part(predictions[:2], alphas[:2], "test", kind)
+        for t in (3, 4):
+            pd.testing.assert_frame_equal(classification.ensemble_part(predictions[:t], alphas[:t], "test", kind), up_to_stop)
+    students = [{"test_acc": 0.6, "val_acc": 0.6}] * 4
+    table = classification.seed_table("w", "s", stats, predictions, students, {"test_acc": 0.9, "val_acc": 0.9})
+    assert table["status"].tolist() == ["accepted", "rejected", "stopped", "stopped"]
+    assert table["paper_alpha"].tolist() == [pytest.approx(0.5 * math.log(3)), 0.0, 0.0, 0.0]
+    assert table["ensemble_soft_acc"].nunique() == 1 and table["ensemble_hard_acc"].nunique() == 1
+
+
+def test_the_vote_refuses_nan_predictions_of_a_voting_expert():
+    with pytest.raises(ValueError, match="non-finite"):
+        classification.soft_vote([[0.9, 0.1], [float("nan"), 0.2]], [1.0, 1.0])
+    np.testing.assert_allclose(classification.soft_vote([[0.9, 0.1], [float("nan"), 0.2]], [1.0, 0.0]), [0.9, 0.1])
+
+
+def test_stopped_round_marker(tmp_path):
+    stats = {"round": 4, "stopped_at": 2}
+    classification.write_stopped_marker(tmp_path / "model", stats)
+    assert (tmp_path / "model" / classification.STOPPED_MARKER).read_text().startswith("stopped at round 2")
+
+
+def test_seed_table_reports_both_votes():
+    """Three experts: the soft vote follows the confident one, the hard vote the α-majority."""
+    p = [[0.99, 0.01, 0.99, 0.01], [0.4, 0.6, 0.4, 0.6], [0.4, 0.6, 0.4, 0.6]]  # expert 1 right; 2 and 3 all wrong
+    stats = [{"epsilon": 0.2, "alpha": 1.0, "accepted": True, "train_error": 0.2}] * 3
+    predictions = [_trained_predictions(probs) for probs in p]
+    students = [{"test_acc": 0.6, "val_acc": 0.6}] * 3
+    for kind in classification.VOTES:
+        table = classification.seed_table("w", "s", stats, predictions, students, {"test_acc": 0.9, "val_acc": 0.9}, kind)
+        # soft, T = 3: (0.99 + 0.8) / 3 = 0.597 > 0.5 on the label-1 items -> right; hard: 1 vs 2 -> wrong
+        assert table["ensemble_soft_acc"].tolist() == [1.0, 1.0, 1.0]
+        assert table["ensemble_hard_acc"].tolist() == [1.0, 1.0, 0.0]  # T = 2: a tie, broken by the soft vote
+        assert table["ensemble_acc"].tolist() == table[f"ensemble_{kind}_acc"].tolist()
+    pairs, rounds = classification.summarise(table.assign(seed=0), ["w", "s"])
+    shown = classification.display_pairs(pairs)
+    assert {"weak ensemble, soft vote (best, T=2)", "weak ensemble, hard vote (best, T=2)"} <= set(shown.columns)
+    assert set(classification.display_rounds(rounds).columns) >= {"weak ensemble acc, soft vote", "weak ensemble acc, hard vote", "stopped"}
+
+
+# ----------------------------------------------------------------------- Burns et al.'s training
+@pytest.fixture
+def saved_gpt2_model(tmp_path, tokenizer):
+    """A tiny GPT-2 (dropout probabilities 0.1 in its config) saved as a model source."""
+    from ensemw2s.models import build_tiny_model, save_model
+
+    model = build_tiny_model({"family": "gpt2", "hidden_size": 16, "num_layers": 1, "num_heads": 2}, tokenizer, seed=0)
+    assert model.config.resid_pdrop == 0.1
+    save_model(model, tokenizer, tmp_path / "gpt2")
+    return str(tmp_path / "gpt2")
+
+
+@pytest.mark.parametrize("source", ["saved_gpt2_model", "saved_tiny_model"])
+def test_dropout_off_and_zero_head(source, request, tokenizer):
+    import torch
+
+    from ensemw2s import models
+
+    path = request.getfixturevalue(source)
+    model = models.load_classifier(path, tokenizer, seed=0, dropout=0.0, head_init="zero")
+    names = [n for n in vars(model.config) if ("dropout" in n or "pdrop" in n) and isinstance(getattr(model.config, n), float)]
+    assert names and all(getattr(model.config, n) == 0.0 for n in names)
+    assert all(m.p == 0.0 for m in model.modules() if isinstance(m, torch.nn.Dropout))
+    head = models.classifier_head(model)
+    assert torch.count_nonzero(head.weight) == 0 and (head.bias is None or torch.count_nonzero(head.bias) == 0)
+    default = models.load_classifier(path, tokenizer, seed=0)  # the model's own dropout, a seeded random head
+    assert torch.count_nonzero(models.classifier_head(default).weight) > 0
+    if source == "saved_gpt2_model":
+        assert default.config.resid_pdrop == 0.1 and any(m.p == 0.1 for m in default.modules() if isinstance(m, torch.nn.Dropout))
+    with pytest.raises(ValueError, match="head_init"):
+        models.load_classifier(path, tokenizer, seed=0, head_init="xavier")
+
+
+def test_logconf_batch_threshold_equals_the_single_batch_threshold_under_micro_batching(saved_tiny_model):
+    """With threshold="batch", splitting each batch of 4 into micro-batches of 2 gives the same
+    training as the whole batch at once (the hardening threshold and the gradient are both the
+    whole batch's); the threshold of the concatenated predictions is the single-batch one."""
+    import torch
+
+    p1, weak = torch.tensor([0.9, 0.8, 0.3, 0.1]), torch.tensor([[0.4, 0.6], [0.6, 0.4], [0.5, 0.5], [0.5, 0.5]])
+    halves = classification.logconf_threshold(torch.cat([p1[:2], p1[2:]]), torch.cat([weak[:2], weak[2:]]))
+    assert halves == classification.logconf_threshold(p1, weak)
+    records = _records()
+    targets = [0.8, 0.3, 0.6, 0.1] * 3
+    states = {}
+    for micro in (0, 2):
+        settings = TrainSettings(epochs=2, lr=1e-2, batch_size=4, seed=0, micro_batch_size=micro)
+        model, _, _ = classification.train_student(saved_tiny_model, records, targets, settings, 64, loss="logconf", threshold="batch")
+        states[micro] = {k: v.clone() for k, v in model.state_dict().items()}
+    for key, value in states[0].items():
+        assert torch.allclose(value, states[2][key], atol=1e-5), key
+    with pytest.raises(ValueError, match="logconf threshold"):
+        classification.train_student(saved_tiny_model, records, targets, settings, 64, loss="logconf", threshold="global")

@@ -23,7 +23,10 @@ def test_pgr():
 def test_mean_sem():
     mean, sem = mean_sem([1.0, 2.0, 3.0])
     assert mean == pytest.approx(2.0) and sem == pytest.approx(1 / math.sqrt(3))
-    assert mean_sem([0.5]) == (0.5, 0.0)  # one seed: no spread
+    mean, sem = mean_sem([0.5])  # one seed: no spread, the SEM is undefined (NaN), never 0
+    assert mean == 0.5 and math.isnan(sem)
+    mean, sem = mean_sem([float("nan"), 0.5])  # one defined value left
+    assert mean == 0.5 and math.isnan(sem)
     assert mean_sem([float("nan"), 1.0, 3.0]) == pytest.approx((2.0, 1.0))  # NaN dropped
     assert all(math.isnan(v) for v in mean_sem([float("nan")]))
     assert all(math.isnan(v) for v in mean_sem([]))
@@ -31,7 +34,12 @@ def test_mean_sem():
 
 def test_select_rounds():
     table = pd.DataFrame({"t": [1, 2, 3, 4], "test": [0.5, 0.7, 0.7, 0.6], "val": [0.6, 0.5, 0.6, 0.4]})
-    assert select_rounds(table) == {"best": 2, "final": 4, "val_selected": 1}  # ties -> earlier round
+    # best and val_selected among the ensemble rounds t >= 2 (round 1's val 0.6 ties round 3's but
+    # is the baseline); ties -> the earlier round
+    assert select_rounds(table) == {"best": 2, "final": 4, "val_selected": 3}
+    table.loc[0, "test"] = 0.9  # the baseline is never the "best" ensemble round
+    assert select_rounds(table)["best"] == 2
+    assert select_rounds(table.iloc[:1]) == {"best": 1, "final": 1, "val_selected": 1}  # T = 1: the baseline
     table["val"] = float("nan")
     assert select_rounds(table)["val_selected"] == 4  # nothing to select on: final
     with pytest.raises(ValueError, match="'score'"):
@@ -41,7 +49,7 @@ def test_select_rounds():
 def test_format_mean_sem():
     assert format_mean_sem(0.7123, 0.0131) == "0.712 ± 0.013"
     assert format_mean_sem(float("nan"), 0.1) == "n/a"
-    assert format_mean_sem(0.5, float("nan"), digits=2) == "0.50"
+    assert format_mean_sem(0.5, float("nan"), digits=2) == "0.50 ± n/a"  # one seed: no SEM, never ± 0
 
 
 def test_write_table_writes_three_formats(tmp_path):

@@ -167,3 +167,27 @@ def test_bad_settings_are_rejected():
         _settings(lr=0)
     with pytest.raises(ValueError, match="batch_size must be >= 1"):
         _settings(batch_size=0)
+
+
+def test_max_grad_norm_zero_does_not_clip_and_is_settable_from_params(tokenizer):
+    """One huge-lr step: clipped at a tiny norm, Adam's update shrinks (gradients below its eps);
+    with max_grad_norm 0 the full step is taken."""
+    from types import SimpleNamespace
+
+    from ensemw2s.models import build_tiny_model
+
+    arch = {"family": "gpt_neox", "hidden_size": 16, "num_layers": 1, "num_heads": 2}
+    start = _state(build_tiny_model(arch, tokenizer, 0))
+    moved = {}
+    for norm in (0.0, 1e-12):
+        model = build_tiny_model(arch, tokenizer, 0)
+        _sft(model, tokenizer, _settings(epochs=1, lr=1.0, batch_size=10, max_grad_norm=norm))
+        key = "gpt_neox.embed_in.weight"
+        moved[norm] = (model.state_dict()[key] - start[key]).abs().max().item()
+    assert moved[0.0] > 0.5 and moved[1e-12] < 0.1 * moved[0.0]
+    with pytest.raises(ValueError, match="max_grad_norm"):
+        _settings(max_grad_norm=-1.0)
+    params = dict(lr=1e-3, batch_size=4, micro_batch_size=0, weight_decay=0.0, warmup_ratio=0.0, lr_schedule="cosine",
+                  mixed_precision="no", checkpoint_dir="", checkpoint_every=0)
+    assert train.settings_from_params(SimpleNamespace(**params), seed=0, epochs=1).max_grad_norm == 1.0  # other tracks
+    assert train.settings_from_params(SimpleNamespace(**params, max_grad_norm=0.0), seed=0, epochs=1).max_grad_norm == 0.0

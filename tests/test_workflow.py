@@ -132,30 +132,41 @@ def test_default_run_sciq_tables_and_figure(default_run):
         rounds = pd.read_csv(default_run / f"results/tables/{table}_rounds.csv")
         assert len(pairs) == 1 and (pairs["weak"] == "tiny-weak").all() and (pairs["strong"] == "tiny-strong").all()
         assert rounds["t"].tolist() == [1, 2, 3]
-        accuracies = [c for c in pairs.columns if c.endswith("_acc") or c.startswith("train_err_")]
-        assert {"weak_acc", "oracle_acc", "baseline_acc", "best_acc", "final_acc", "val_acc", "best_weak_ensemble_acc"} <= set(accuracies)
+        accuracies = [c for c in pairs.columns if c.endswith("_acc")]
+        assert {"weak_acc", "oracle_acc", "baseline_acc", "best_acc", "final_acc", "val_acc", "best_weak_ensemble_acc",
+                "best_weak_ensemble_soft_acc", "best_weak_ensemble_hard_acc"} <= set(accuracies)
         values = pairs[accuracies].to_numpy(dtype=float)
         assert ((values >= 0) & (values <= 1)).all()  # finite and in [0, 1] (NaN fails both)
-        alphas = pairs[[f"alpha_{t}" for t in (1, 2, 3)]].to_numpy(dtype=float)
-        assert ((alphas >= 0) & (alphas < 30)).all()  # clipped: finite even for eps = 0
-        round_accuracies = rounds[[c for c in rounds.columns if c.endswith("acc_mean") or c.startswith("epsilon")]].to_numpy(dtype=float)
+        assert pairs["best_t"].iloc[0] >= 2 and pairs["val_t"].iloc[0] >= 2  # ensemble rounds only
+        alphas = pairs[[f"paper_alpha_{t}" for t in (1, 2, 3)]].to_numpy(dtype=float)
+        assert ((alphas >= 0) & (alphas < 15)).all()  # clipped: finite even for eps = 0
+        assert pairs[[f"{c}_sem" for c in ("weak_acc", "best_acc")]].isna().all().all()  # one seed: no SEM
+        # ε_t is undefined (NaN) only for a round stopped after a rejection
+        live = rounds["stopped_seeds"] == 0
+        round_accuracies = rounds.loc[live, [c for c in rounds.columns if c.endswith("acc_mean") or c == "epsilon_mean"]].to_numpy(dtype=float)
         assert ((round_accuracies >= 0) & (round_accuracies <= 1)).all()
         for ext in ("md", "tex"):
-            assert "±" in (default_run / f"results/tables/{table}.{ext}").read_text() or ext == "tex"
+            text = (default_run / f"results/tables/{table}.{ext}").read_text()
+            plus_minus = "±" if ext == "md" else r"$\pm$"
+            assert f"{plus_minus} n/a" in text and f"{plus_minus} 0.000" not in text
         # the stats chain: D_{t+1} sums to 1; a rejected round hands its weights on unchanged
         base = default_run / f"results/weak/sciq/{split}/seed0/tiny-weak"
         stats = [json.loads((base / f"round{t}/stats.json").read_text()) for t in (1, 2, 3)]
+        assert [s["round"] for s in stats] == [1, 2, 3] and {s["status"] for s in stats} <= {"accepted", "rejected", "stopped"}
         for before, after in zip(stats, stats[1:]):
             assert abs(sum(after["next_weights"]) - 1) < 1e-9
             if not after["accepted"]:
                 assert after["alpha"] == 0 and after["next_weights"] == pytest.approx(before["next_weights"])
+            # on_reject: break (default): a rejected or stopped round stops every later one
+            assert (after["status"] == "stopped") == (before["status"] in ("rejected", "stopped"))
         # T = 1 pseudo-labels are exactly the single weak expert's strong-train predictions
         labels = pd.read_json(default_run / f"results/labels/sciq/{split}/seed0/tiny-weak/T1.jsonl", lines=True, dtype={"id": str})
         predictions = pd.read_csv(base / "round1/predictions.csv", dtype={"id": str})
         strong = predictions[predictions["part"] == "strong_train"]
         assert labels["id"].tolist() == strong["id"].tolist()
         assert labels["p_label1"].to_numpy() == pytest.approx(strong["p_label1"].to_numpy(), abs=1e-6)
-        assert (base / "round3/model/config.json").is_file()
+        marker = "STOPPED" if stats[2]["status"] == "stopped" else "config.json"  # a stopped round's expert is a marker
+        assert (base / f"round3/model/{marker}").is_file()
     assert (default_run / "figures/sciq_pgr.pdf").read_bytes().startswith(b"%PDF")
 
 
@@ -172,6 +183,13 @@ def test_sciq_options_rerun_exactly_their_jobs(default_run, tmp_path):
     assert weighting["classification_round"] == 4 and "classification_oracle" not in weighting  # rounds 2 and 3 of both splits
     loss = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {student_loss: logconf}\n"), cwd=default_run).stdout)
     assert loss["classification_student"] == 6 and "classification_round" not in loss and "classification_oracle" not in loss and "classification_labels" not in loss
+    threshold = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {logconf_threshold: micro_batch}\n"), cwd=default_run).stdout)
+    assert threshold["classification_student"] == 6 and "classification_oracle" not in threshold and "classification_round" not in threshold
+    on_reject = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {on_reject: continue}\n"), cwd=default_run).stdout)
+    assert on_reject["classification_round"] == 4 and "classification_oracle" not in on_reject  # rounds 2 and 3 of both splits
+    for option in ("dropout: keep", "head_init: default", "lr_schedule: linear", "max_grad_norm: 1.0"):  # Burns et al.'s training
+        jobs = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, f"classification: {{{option}}}\n"), cwd=default_run).stdout)
+        assert (jobs["classification_round"], jobs["classification_student"], jobs["classification_oracle"]) == (6, 6, 2), option
 
 
 def test_sciq_round_is_deterministic(default_run):

@@ -32,7 +32,7 @@ def mean_sem(values: Iterable[float]) -> tuple[float, float]:
     """Mean and standard error of the mean (sample std, ddof = 1, over sqrt(n)).
 
     NaNs are dropped first (an undefined PGR of one seed does not poison the others).  With one
-    value left the SEM is 0.0 (a single seed has no spread to report, and tables stay numeric);
+    value left the SEM is NaN (a single seed has no spread: the tables print "n/a", not ± 0);
     with none, both are NaN.
     """
     array = np.asarray([float(v) for v in values], dtype=np.float64)
@@ -40,7 +40,7 @@ def mean_sem(values: Iterable[float]) -> tuple[float, float]:
     if array.size == 0:
         return float("nan"), float("nan")
     if array.size == 1:
-        return float(array[0]), 0.0
+        return float(array[0]), float("nan")
     return float(array.mean()), float(array.std(ddof=1) / math.sqrt(array.size))
 
 
@@ -57,14 +57,19 @@ def _argmax_round(table, column: str, round_col: str) -> int:
 def select_rounds(table, score: str = "test", val: str = "val", round_col: str = "t") -> dict[str, int]:
     """The rounds to report for one configuration (one row per round in ``table``).
 
-    best: the round with the highest ``score`` (what the paper reports; ties → the earlier round);
-    final: the last round; val_selected: the round with the highest ``val`` score (ties → earlier),
-    the honest choice that never looks at test.  A column that is all NaN falls back to final.
+    best: the ensemble round (t ≥ 2) with the highest ``score`` (what the paper reports, "all
+    rounds (n ≥ 2)" against the baseline n = 1, and the authors train students from round 2 on;
+    ties → the earlier round); final: the last round; val_selected: the ensemble round with the
+    highest ``val`` score (ties → earlier), the honest choice that never looks at test.  Round 1,
+    the single-weak baseline, is chosen only when it is the only round.  A column that is all NaN
+    (over the candidate rounds) falls back to final.
     """
     if round_col not in table.columns or table.empty:
         raise ValueError(f"cannot select a round: the table is empty or has no column {round_col!r}")
+    ensemble_rounds = table[table[round_col] >= 2]
+    candidates = ensemble_rounds if not ensemble_rounds.empty else table
     return {
-        "best": _argmax_round(table, score, round_col),
+        "best": _argmax_round(candidates, score, round_col),
         "final": int(table[round_col].max()),
-        "val_selected": _argmax_round(table, val, round_col),
+        "val_selected": _argmax_round(candidates, val, round_col),
     }

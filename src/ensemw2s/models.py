@@ -154,15 +154,71 @@ def load_for_inference(source: str, mixed_precision: str = "auto", trust_remote_
     return load_causal_lm(source, trust_remote_code, dtype).to(accelerator.device).eval()
 
 
-def load_classifier(source: str, tokenizer, seed: int, trust_remote_code: bool = False, dtype: torch.dtype | None = None):
+HEAD_INITS = ("default", "zero")
+
+
+def set_dropout(config, probability: float) -> list[str]:
+    """Set every dropout probability of a model config (GPT-2 ``resid_pdrop``/``embd_pdrop``/
+    ``attn_pdrop``, GPT-NeoX ``attention_dropout``/``hidden_dropout``, any other float
+    ``*dropout*`` / ``*pdrop*`` attribute) to ``probability``; returns the names set."""
+    if not 0.0 <= probability <= 1.0:
+        raise ValueError(f"a dropout probability must lie in [0, 1], got {probability}")
+    names = []
+    for name, value in vars(config).items():
+        if ("dropout" in name or "pdrop" in name) and isinstance(value, float):
+            setattr(config, name, float(probability))
+            names.append(name)
+    return names
+
+
+def classifier_head(model) -> torch.nn.Linear:
+    """The linear classification head a ``*ForSequenceClassification`` model adds (``score`` in
+    GPT-2, GPT-NeoX, Qwen, Llama; ``classifier`` elsewhere)."""
+    for name in ("score", "classifier"):
+        head = getattr(model, name, None)
+        if isinstance(head, torch.nn.Linear):
+            return head
+    raise ValueError(f"{type(model).__name__}: no linear classification head (score / classifier)")
+
+
+def load_classifier(
+    source: str,
+    tokenizer,
+    seed: int,
+    trust_remote_code: bool = False,
+    dtype: torch.dtype | None = None,
+    *,
+    dropout: float | None = None,
+    head_init: str = "default",
+):
     """Causal LM backbone with a linear head on the last non-pad token (Burns et al. 2023).
 
     The new head is drawn from torch's global generator: seeding it here makes the same job give
-    the same classifier in every process."""
+    the same classifier in every process.  ``head_init="zero"`` sets the head's weight (and bias)
+    to 0 instead (Burns et al.'s ``TransformerWithHead``).  ``dropout`` (None: the model's own)
+    replaces every dropout probability of the config before the model is built, and of every
+    ``nn.Dropout`` module after (Burns et al. train with dropout off)."""
+    from transformers import AutoConfig
+
+    if head_init not in HEAD_INITS:
+        raise ValueError(f"unknown head_init {head_init!r}; expected one of {HEAD_INITS}")
     torch.manual_seed(seed)
     with from_cache("model", source):
+        config = AutoConfig.from_pretrained(source, num_labels=2, trust_remote_code=trust_remote_code)
+        if dropout is not None:
+            set_dropout(config, dropout)
         model = AutoModelForSequenceClassification.from_pretrained(
-            source, num_labels=2, use_safetensors=True, trust_remote_code=trust_remote_code, dtype=dtype
+            source, config=config, use_safetensors=True, trust_remote_code=trust_remote_code, dtype=dtype
         )
+    if dropout is not None:
+        for module in model.modules():
+            if isinstance(module, torch.nn.Dropout):
+                module.p = float(dropout)
+    if head_init == "zero":
+        head = classifier_head(model)
+        with torch.no_grad():
+            head.weight.zero_()
+            if head.bias is not None:
+                head.bias.zero_()
     model.config.pad_token_id = tokenizer.pad_token_id
     return model

@@ -11,11 +11,11 @@ from .files import atomic_open
 
 
 def format_mean_sem(mean: float, sem: float, digits: int = 3) -> str:
-    """"0.712 ± 0.013"; an undefined mean is "n/a", an undefined SEM is left out."""
+    """"0.712 ± 0.013"; an undefined mean is "n/a", an undefined SEM (one seed) is "0.712 ± n/a"."""
     if mean is None or (isinstance(mean, float) and math.isnan(mean)):
         return "n/a"
     if sem is None or (isinstance(sem, float) and math.isnan(sem)):
-        return f"{mean:.{digits}f}"
+        return f"{mean:.{digits}f} ± n/a"
     return f"{mean:.{digits}f} ± {sem:.{digits}f}"
 
 

@@ -43,7 +43,7 @@ class TrainSettings:
     weight_decay: float = 0.0
     warmup_ratio: float = 0.0
     lr_schedule: str = "linear"
-    max_grad_norm: float = 1.0
+    max_grad_norm: float = 1.0  # 0: no gradient clipping
     mixed_precision: str = "auto"  # auto = bf16 on a CUDA GPU that supports it, else fp32
     checkpoint_dir: str = ""  # empty: no checkpoints
     checkpoint_every: int = 0  # optimiser steps between checkpoints; 0 = only on SIGTERM
@@ -54,6 +54,8 @@ class TrainSettings:
                 raise ValueError(f"training setting {name} must be >= 1, got {getattr(self, name)}")
         if not self.lr > 0:
             raise ValueError(f"training setting lr must be > 0, got {self.lr}")
+        if not self.max_grad_norm >= 0:
+            raise ValueError(f"training setting max_grad_norm must be >= 0 (0 = no clipping), got {self.max_grad_norm}")
 
 
 def make_accelerator(mixed_precision: str = "auto") -> Accelerator:
@@ -95,6 +97,7 @@ def fit(
     fingerprint: str = "",
     desc: str = "train",
     on_step: Callable[[int, int], None] | None = None,
+    on_batches: Callable[[torch.nn.Module, list], None] | None = None,
 ) -> dict:
     """Minimise ``sum(loss_sum) / sum(loss_count)`` over each batch of items, ``settings.epochs`` times.
 
@@ -105,6 +108,9 @@ def fit(
     Returns a summary (steps, final loss, whether it resumed).  Removes its checkpoints on success.
     ``on_step(step, total_steps)`` (optional) is called before each optimiser step, also after a
     resume, for losses that depend on training progress (the logconf warm-up).
+    ``on_batches(model, batches)`` (optional) is called with every micro-batch of a step (under
+    autocast) before their losses, for losses that need a statistic of the whole batch (the logconf
+    hardening threshold under gradient accumulation).  ``settings.max_grad_norm`` 0: no clipping.
     """
     if n_items < 1:
         raise ValueError("cannot train on an empty set")
@@ -134,6 +140,9 @@ def fit(
             # Each process takes its share of the micro-batches (one process on CPU / one GPU).
             chunks = [indices[i : i + micro] for i in range(0, len(indices), micro)]
             batches = [make_batch(chunk) for chunk in chunks]
+            if on_batches is not None:
+                with accelerator.autocast():
+                    on_batches(model, batches)
             denominator = sum(float(loss_count(batch)) for batch in batches)
             step_loss = 0.0
             for batch in batches[accelerator.process_index :: accelerator.num_processes]:
@@ -318,8 +327,11 @@ def train_classifier(
     max_length: int,
     example_weights: Sequence[float] | None = None,
     desc: str = "classifier",
+    extra_fingerprint: Sequence = (),
 ) -> dict:
-    """Train a sequence classifier on soft labels (rows of two probabilities), optionally weighted."""
+    """Train a sequence classifier on soft labels (rows of two probabilities), optionally weighted.
+    ``extra_fingerprint``: what else decides the result (e.g. how the model was loaded), so that a
+    checkpoint of another setting is never resumed."""
     ids = encode_texts(tokenizer, texts, max_length)
     labels = torch.as_tensor(soft_labels, dtype=torch.float32)
     if labels.shape != (len(ids), 2) or not torch.allclose(labels.sum(-1), torch.ones(len(ids)), atol=1e-4):
@@ -332,7 +344,7 @@ def train_classifier(
         input_ids, mask = pad_ids([ids[i] for i in indices], tokenizer.pad_token_id)
         return ClassifierBatch(input_ids, mask, labels[indices], weights[indices].float())
 
-    fingerprint = _fingerprint(ids, labels.tolist(), weights.tolist())
+    fingerprint = _fingerprint(ids, labels.tolist(), weights.tolist(), *extra_fingerprint) if extra_fingerprint else _fingerprint(ids, labels.tolist(), weights.tolist())
     return fit(model, len(ids), make_batch, classifier_loss_sum, classifier_loss_count, settings, fingerprint, desc)
 
 
@@ -353,7 +365,8 @@ def pretrain_lm(model, tokenizer, texts: Sequence[str], settings: TrainSettings,
 
 
 def settings_from_params(params, *, seed: int, epochs: int) -> TrainSettings:
-    """TrainSettings from a workflow job's ``params`` (see ``training_params`` in rules/common.smk)."""
+    """TrainSettings from a workflow job's ``params`` (see ``training_params`` in rules/common.smk).
+    ``max_grad_norm`` is optional (the classification track sets it; otherwise 1.0)."""
     return TrainSettings(
         epochs=int(epochs),
         lr=float(params.lr),
@@ -366,4 +379,5 @@ def settings_from_params(params, *, seed: int, epochs: int) -> TrainSettings:
         mixed_precision=str(params.mixed_precision),
         checkpoint_dir=str(params.checkpoint_dir),
         checkpoint_every=int(params.checkpoint_every),
+        max_grad_norm=float(getattr(params, "max_grad_norm", 1.0)),
     )
