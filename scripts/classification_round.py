@@ -9,7 +9,7 @@ import numpy as np
 
 from ensemw2s import boosting, classification
 from ensemw2s.files import atomic_path, read_json, read_jsonl, write_json
-from ensemw2s.models import save_model
+from ensemw2s.models import save_model, save_stopped_marker
 from ensemw2s.runtime import job
 from ensemw2s.train import settings_from_params
 
@@ -30,7 +30,7 @@ with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
         stats.update(weighting=p.weighting, training=None)
         probabilities = classification.stopped_probabilities(parts)
         if "expert" in out.keys():
-            classification.write_stopped_marker(out.expert, stats)
+            save_stopped_marker(out.expert, stats["round"], stats["stopped_at"])
     else:
         settings = settings_from_params(p, seed=boosting.round_seed(p.seed, p.t), epochs=p.epochs)
         dropout = None if p.dropout == "keep" else float(p.dropout)

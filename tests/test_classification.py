@@ -234,8 +234,11 @@ def test_the_vote_refuses_nan_predictions_of_a_voting_expert():
 
 def test_stopped_round_marker(tmp_path):
     stats = {"round": 4, "stopped_at": 2}
-    classification.write_stopped_marker(tmp_path / "model", stats)
-    assert (tmp_path / "model" / classification.STOPPED_MARKER).read_text().startswith("stopped at round 2")
+    from ensemw2s import models
+    from ensemw2s.files import read_json
+
+    models.save_stopped_marker(tmp_path / "model", stats["round"], stats["stopped_at"])
+    assert read_json(tmp_path / "model" / models.STOPPED_MARKER)["stopped_at"] == 2
 
 
 def test_seed_table_reports_both_votes():

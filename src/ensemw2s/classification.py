@@ -282,20 +282,6 @@ def stopped_stats(t: int, previous: dict | None, on_reject: str) -> dict | None:
     return stats
 
 
-STOPPED_MARKER = "STOPPED"
-
-
-def write_stopped_marker(directory, stats: dict) -> None:
-    """The model directory of a stopped round: one marker file saying where boosting stopped (no
-    expert exists; nothing downstream loads it)."""
-    from pathlib import Path
-
-    from .files import atomic_open
-
-    with atomic_open(Path(directory) / STOPPED_MARKER) as handle:
-        handle.write(f"stopped at round {stats['stopped_at']}: boosting stopped (on_reject: break), no expert was trained for round {stats['round']}\n")
-
-
 def stopped_probabilities(parts: dict[str, Sequence[dict]]) -> dict[str, list[float]]:
     """A stopped round's "predictions": NaN for every item (no expert exists; its vote weight is 0)."""
     return {part: [float("nan")] * len(records) for part, records in parts.items()}

@@ -129,11 +129,10 @@ def save_stopped_marker(directory: str | os.PathLike, round_: int, stopped_at: i
     """The expert directory of a round that trained nothing because boosting stopped (``on_reject:
     break``): a marker in place of a model, so the workflow's outputs keep their shape.  Its vote
     weight is 0, so nothing loads it."""
-    import json
+    from .files import write_json
 
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / STOPPED_MARKER).write_text(json.dumps({"round": round_, "stopped_at": stopped_at, "model": None}) + "\n")
+    write_json(Path(directory) / STOPPED_MARKER, {"round": round_, "stopped_at": stopped_at, "model": None,
+                                                  "why": "boosting stopped (on_reject: break): no expert was trained for this round"})
 
 
 # ------------------------------------------------------------------------------------------ loading
