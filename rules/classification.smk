@@ -130,7 +130,7 @@ rule classification_metrics:
     log:
         "results/logs/metrics/{dataset}/{split}/seed{seed}.log",
     wildcard_constraints:
-        dataset=re.escape(CLS_DATASET),
+        dataset=alternatives(CLS_DATASETS),
     conda:
         ENV
     script:

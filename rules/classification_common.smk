@@ -3,7 +3,7 @@
 import re
 
 CLS = config["classification"]
-CLS_DATASET = CLS["dataset"]
+CLS_DATASETS = CLS["datasets"]
 CLS_MODELS = CLS["models"]
 CLS_ROUNDS = range(1, CLS["rounds"] + 1)
 CLS_PAIRS = [(weak, strong) for i, weak in enumerate(CLS_MODELS) for strong in CLS_MODELS[i + 1 :]]
@@ -12,8 +12,9 @@ CLS_STRONG = list(dict.fromkeys(strong for _, strong in CLS_PAIRS))
 
 
 def _check_classification():
-    if CLS_DATASET not in config["datasets"] or config["datasets"][CLS_DATASET]["task"] != "classification":
-        raise ValueError(f"config key classification.dataset: {CLS_DATASET!r} is not a key of datasets with task: classification")
+    for dataset in CLS_DATASETS:
+        if dataset not in config["datasets"] or config["datasets"][dataset]["task"] != "classification":
+            raise ValueError(f"config key classification.datasets: {dataset!r} is not a key of datasets with task: classification")
     for name in CLS_MODELS:
         if name not in MODELS:
             raise ValueError(f"config key classification.models: {name!r} is not a key of models ({', '.join(MODELS)})")
@@ -22,7 +23,7 @@ def _check_classification():
 _check_classification()
 
 CLS_CONSTRAINTS = dict(
-    dataset=re.escape(CLS_DATASET),
+    dataset=alternatives(CLS_DATASETS),
     weak=alternatives(CLS_WEAK),
     strong=alternatives(CLS_STRONG),
     t=r"\d+",
@@ -58,8 +59,21 @@ def previous_round(wc):
     return round_files(wc, "stats.json", [t - 1]) if t > 1 else []
 
 
-def classification_metrics_files(split):
-    return [f"results/metrics/{CLS_DATASET}/{split}/seed{seed}.csv" for seed in config["seeds"]]
+# Paper Tables 1 (random split) and 2 (easy-hard) are SciQ's; other datasets (the sandbox) get
+# tables named after themselves.  {table stem name: (dataset, split, title)}
+CLS_TABLES = {
+    (f"table{1 + i}" if dataset == "sciq" else f"{dataset}_{split}"): (dataset, split, f"Table {1 + i}" if dataset == "sciq" else dataset)
+    for dataset in CLS_DATASETS
+    for i, split in enumerate(SPLIT_KINDS)
+}
+
+
+def classification_table_names(dataset):
+    return [name for name, (d, _, _) in CLS_TABLES.items() if d == dataset]
+
+
+def classification_metrics_files(dataset, split):
+    return [f"results/metrics/{dataset}/{split}/seed{seed}.csv" for seed in config["seeds"]]
 
 
 def seed_metric_inputs(wc):

@@ -224,7 +224,6 @@ def all_targets():
             for seed in config["seeds"]:
                 targets.extend(split_files(dataset, split, seed))
     # SciQ classification track (rules/classification.smk, rules/report.smk)
-    dataset = config["classification"]["dataset"]
-    targets += [f"results/tables/{table}.{ext}" for table in ("table1", "table2") for ext in ("csv", "md", "tex")]
-    targets.append(f"figures/{dataset}_pgr.pdf")
+    targets += [f"results/tables/{table}.{ext}" for table in CLS_TABLES for ext in ("csv", "md", "tex")]
+    targets += [f"figures/{dataset}_pgr.pdf" for dataset in CLS_DATASETS]
     return targets + generation_targets()

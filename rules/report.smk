@@ -21,10 +21,8 @@ rule difficulty_histogram:
         "../scripts/plot_difficulty.py"
 
 
-# SciQ classification track: Tables 1 (random split) and 2 (easy-hard), Figure 2.
-SCIQ_TABLES = {"table1": "random", "table2": "easyhard"}
-
-
+# Classification track: Tables 1 (SciQ, random split) and 2 (easy-hard), Figure 2; the same per
+# other classification dataset (CLS_TABLES in rules/classification_common.smk).
 localrules:
     classification_table,
     classification_figure,
@@ -32,21 +30,20 @@ localrules:
 
 rule classification_table:
     input:
-        lambda wc: classification_metrics_files(SCIQ_TABLES[wc.table]),
+        lambda wc: classification_metrics_files(*CLS_TABLES[wc.table][:2]),
     output:
         multiext("results/tables/{table}", ".csv", ".md", ".tex", "_rounds.csv", "_rounds.md", "_rounds.tex"),
     params:
-        stem=lambda wc: f"results/tables/{wc.table}",
         models=CLS_MODELS,
         caption=lambda wc: (
-            f"Weak-to-strong generalization on {CLS_DATASET} ({SCIQ_TABLES[wc.table]} split) with AdaBoost ensembles "
-            f"of weak classifiers; test accuracy, mean ± SEM over {len(config['seeds'])} seed(s). Students learn the "
-            f"{CLS['vote']} vote's labels; the weak ensemble is shown under both votes; ensemble rounds are chosen among T ≥ 2."
+            f"{CLS_TABLES[wc.table][2]}: weak-to-strong generalization on {CLS_TABLES[wc.table][0]} ({CLS_TABLES[wc.table][1]} split) "
+            f"with AdaBoost ensembles of weak classifiers; test accuracy, mean ± SEM over {len(config['seeds'])} seed(s). Students "
+            f"learn the {CLS['vote']} vote's labels; the weak ensemble is shown under both votes; ensemble rounds are chosen among T ≥ 2."
         ),
     log:
         "results/logs/tables/{table}.log",
     wildcard_constraints:
-        table="|".join(SCIQ_TABLES),
+        table=alternatives(CLS_TABLES),
     conda:
         ENV
     script:
@@ -55,15 +52,17 @@ rule classification_table:
 
 rule classification_figure:
     input:
-        [f"results/tables/{table}.csv" for table in SCIQ_TABLES],
+        lambda wc: [f"results/tables/{table}.csv" for table in classification_table_names(wc.dataset)],
     output:
-        f"figures/{CLS_DATASET}_pgr.pdf",
+        "figures/{dataset}_pgr.pdf",
+    wildcard_constraints:
+        dataset=alternatives(CLS_DATASETS),
     params:
-        splits=list(SCIQ_TABLES.values()),
+        splits=SPLIT_KINDS,
         round=CLS["figure_round"],
-        title=f"{CLS_DATASET}: weak-to-strong transfer, single weak model vs AdaBoost ensemble ({CLS['figure_round']} round)",
+        title=lambda wc: f"{wc.dataset}: weak-to-strong transfer, single weak model vs AdaBoost ensemble ({CLS['figure_round']} round)",
     log:
-        f"results/logs/figures/{CLS_DATASET}_pgr.log",
+        "results/logs/figures/{dataset}_pgr.log",
     conda:
         ENV
     script:

@@ -10,6 +10,7 @@ p = snakemake.params  # noqa: F821
 with job(snakemake.log[0]) as log:  # noqa: F821
     per_seed = pd.concat([pd.read_csv(path) for path in snakemake.input], ignore_index=True)  # noqa: F821
     pairs, rounds = classification.summarise(per_seed, p.models)
-    write_table(pairs, p.stem, p.caption, classification.display_pairs(pairs))
-    write_table(rounds, f"{p.stem}_rounds", p.caption + " Per boosting round T.", classification.display_rounds(rounds))
+    stem = str(snakemake.output[0]).removesuffix(".csv")  # noqa: F821
+    write_table(pairs, stem, p.caption, classification.display_pairs(pairs))
+    write_table(rounds, f"{stem}_rounds", p.caption + " Per boosting round T.", classification.display_rounds(rounds))
     log.info("%d pairs, %d rows by round, %d seeds", len(pairs), len(rounds), per_seed["seed"].nunique())
