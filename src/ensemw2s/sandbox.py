@@ -15,8 +15,10 @@ Difficulty is graded by construction: ``constructed_difficulty`` is the number o
 correct sum shares with its closest distractor (0: they differ in the leading digit, ``57+68=?``
 with ``125`` against ``225``; 2: only in the units, ``125`` against ``124``).  Tiny models learn
 magnitudes first (the leading digits) and exact digits last, so a longer shared prefix is harder:
-measured on tiny GPT-NeoX models, accuracy falls with the level (see config/config.yaml).  With
-1-2 digit operands the levels are 0-2, with 1-3 digits 0-3.
+measured on tiny GPT-NeoX models (multiple choice, 1-2 digit operands), option accuracy by level
+0/1/2 was 0.66/0.57/0.45 (1 layer, width 32) and 0.91/0.66/0.60 (2 layers, width 64); see
+config/config.yaml.  With 1-2 digit operands the levels are 0-2, with 1-3 digits 0-3.  (A first
+definition, operand digits + carries, was graded the wrong way: carried sums were *easier*.)
 Operand digit counts are drawn uniformly in ``[min_digits, max_digits]``, operands uniformly among
 numbers of that many digits (``0-9`` for one digit).  Items are drawn one after another from one
 seeded generator and a repeated question is drawn again, so no question appears twice (a test item
