@@ -206,8 +206,11 @@ def dataset_file(wc):
 
 
 def local_dataset_files(wc):
-    """The shipped files of a local dataset, or the marker of a hub dataset's prefetch."""
+    """The shipped files of a local dataset, the marker of a hub dataset's prefetch, or nothing for
+    the generated sandbox."""
     entry = config["datasets"][wc.dataset]
+    if entry["source"] == "sandbox":
+        return []
     return entry["local_files"] if entry["source"] == "local" else [f"results/hub/datasets/{wc.dataset}.json"]
 
 

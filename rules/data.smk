@@ -15,6 +15,12 @@ rule dataset:
         hub_splits=dataset_setting("hub_splits"),
         max_items=dataset_setting("max_items"),
         seed=dataset_setting("seed"),
+        task=dataset_setting("task"),
+        n_items=dataset_setting("n_items"),
+        min_digits=dataset_setting("min_digits"),
+        max_digits=dataset_setting("max_digits"),
+        n_choices=dataset_setting("n_choices"),
+        no_carry_share=dataset_setting("no_carry_share"),
     log:
         "results/logs/data/{dataset}.log",
     conda:

@@ -8,6 +8,7 @@ rule tokenizer:
         directory("results/tokenizers/{tokenizer}"),
     params:
         vocab_size=lambda wc: config["tokenizers"][wc.tokenizer].get("vocab_size", 0),
+        split_digits=lambda wc: config["tokenizers"][wc.tokenizer]["split_digits"],
         path=lambda wc: config["tokenizers"][wc.tokenizer].get("path", ""),
     log:
         "results/logs/tokenizers/{tokenizer}.log",

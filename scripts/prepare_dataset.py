@@ -1,4 +1,4 @@
-"""Normalise one dataset (shipped files or the hub) into results/data/{dataset}.jsonl."""
+"""Normalise one dataset (shipped files, the hub, or the sandbox generator) into results/data/{dataset}.jsonl."""
 
 from ensemw2s import data
 from ensemw2s.files import write_jsonl
@@ -8,8 +8,21 @@ p = snakemake.params  # noqa: F821 (injected by snakemake)
 with job(snakemake.log[0]) as log:  # noqa: F821
     if p.source == "local":
         records = data.load_local(p.dataset, p.local_files, p.seed)
-    else:
+    elif p.source == "hub":
         records = data.load_hub(p.dataset, p.hub_path, p.hub_configs, p.hub_splits, p.seed)
+    elif p.source == "sandbox":
+        records = data.load_sandbox(
+            p.dataset,
+            p.task,
+            p.seed,
+            n_items=p.n_items,
+            min_digits=p.min_digits,
+            max_digits=p.max_digits,
+            n_choices=p.n_choices,
+            no_carry_share=p.no_carry_share,
+        )
+    else:
+        raise data.DataError(f"{p.dataset}: unknown source {p.source!r}")
     records = data.subsample(records, p.max_items, p.seed)
     write_jsonl(snakemake.output[0], records)  # noqa: F821
     log.info("%s: %d records from %s", p.dataset, len(records), p.source)

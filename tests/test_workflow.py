@@ -20,8 +20,8 @@ def test_lint_is_clean():
 def test_dry_run_default_config(tmp_path):
     result = snakemake("-n", "--directory", str(copy_workflow(tmp_path)), cwd=tmp_path)
     jobs = planned_jobs(result.stdout)
-    assert jobs["difficulty_fold"] == 3 * 3  # 3 datasets x 3 folds
-    assert jobs["split"] == 3 * 2  # 3 datasets x (random, easyhard) x 1 seed
+    assert jobs["difficulty_fold"] == 5 * 3  # 3 datasets + 2 sandbox datasets x 3 folds
+    assert jobs["split"] == 5 * 2  # 5 datasets x (random, easyhard) x 1 seed
     # SciQ classification track: 2 splits x 1 seed x 1 weak model x T = 3, one pair
     assert (jobs["classification_round"], jobs["classification_labels"], jobs["classification_student"], jobs["classification_oracle"]) == (6, 6, 6, 2)
 
@@ -30,9 +30,11 @@ def test_dry_run_paper_config(tmp_path):
     copy_workflow(tmp_path)
     result = snakemake("-n", "--configfile", "config/paper.yaml", cwd=tmp_path)
     jobs = planned_jobs(result.stdout)
-    assert jobs["difficulty_fold"] == 3 * 10
-    assert jobs["split"] == 3 * 2 * 3
-    assert "tiny_model" not in jobs  # hub models only
+    # --configfile merges into config/config.yaml, so the sandbox datasets (and their tiny rater)
+    # come along: 3 hub datasets + 2 sandbox datasets.
+    assert jobs["difficulty_fold"] == 5 * 10
+    assert jobs["split"] == 5 * 2 * 3
+    assert jobs.get("tiny_model") == 1  # only the sandbox rater; every other model is a hub model
     # Generation: 2 datasets x 2 splits x 3 seeds x 5 weak Pythias x T = 5 rounds (and as many ensembles);
     # 15 weak -> strong pairs of 6 Pythias.
     assert jobs["token_boosting_round"] == jobs["ensemble_pseudo_answers"] == 2 * 2 * 3 * 5 * 5

@@ -1,10 +1,13 @@
-"""Load SciQ, ARC and QuaRTz from shipped files or the Hugging Face hub into one record layout.
+"""Load SciQ, ARC and QuaRTz from shipped files or the Hugging Face hub, and generate the sandbox
+(:mod:`ensemw2s.sandbox`), into one record layout.
 
 A normalised record is a plain dict::
 
     {"id": str, "question": str, "context": str, "choices": [str, ...], "gold": int,
-     # SciQ only, the binary view of Burns et al. (2023):
-     "binary_answer": str, "binary_label": 0 | 1}
+     # SciQ and sandbox_binary, the binary view of Burns et al. (2023):
+     "binary_answer": str, "binary_label": 0 | 1,
+     # sandbox only: difficulty by construction (higher = harder)
+     "constructed_difficulty": int}
 
 Every malformed row raises :class:`DataError` naming its file (or hub split) and line.
 """
@@ -19,6 +22,7 @@ from typing import Callable, Iterable, Iterator
 from .hub import from_cache
 
 DATASETS = ("sciq", "arc", "quartz")
+SANDBOX_DATASETS = ("sandbox_mc", "sandbox_binary")
 
 
 class DataError(ValueError):
@@ -183,6 +187,20 @@ def load_hub(dataset: str, path: str, configs: list[str], splits: list[str], see
                 where = f"hub {path}[{origin}]: row {index}"
                 records.append(normalise(dict(row), _row_id(dataset, row, origin, index), where, seed))
     return _unique(records, f"hub dataset {path}")
+
+
+def load_sandbox(dataset: str, task: str, seed: int, **settings) -> list[dict]:
+    """Generate a sandbox dataset (:func:`ensemw2s.sandbox.generate`); the classification task adds
+    the binary fields.  ``settings`` are the generator's keys (n_items, min_digits, ...)."""
+    from . import sandbox
+
+    if task not in ("generation", "classification"):
+        raise DataError(f"sandbox dataset {dataset!r}: unknown task {task!r}")
+    try:
+        records = sandbox.generate(dataset, seed=seed, binary=task == "classification", **settings)
+    except sandbox.SandboxError as error:
+        raise DataError(f"sandbox dataset {dataset!r}: {error}") from None
+    return _unique(records, f"sandbox dataset {dataset}")
 
 
 def subsample(records: list[dict], max_items: int | None, seed: int) -> list[dict]:

@@ -31,12 +31,20 @@ TINY_FAMILIES = ("gpt_neox", "gpt2")
 
 
 # ---------------------------------------------------------------------------------------- tokenizers
-def train_bpe_tokenizer(texts: list[str], vocab_size: int) -> PreTrainedTokenizerFast:
-    """A byte-level BPE tokenizer trained on ``texts`` (GPT-2 style, EOS and PAD as special tokens)."""
+def train_bpe_tokenizer(texts: list[str], vocab_size: int, split_digits: bool = False) -> PreTrainedTokenizerFast:
+    """A byte-level BPE tokenizer trained on ``texts`` (GPT-2 style, EOS and PAD as special tokens).
+
+    ``split_digits``: every digit is its own pre-token (``Digits(individual_digits=True)`` before the
+    byte-level step), so no merge spans two digits and numbers are spelled digit by digit (the
+    sandbox's arithmetic is learnable that way)."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
     core = Tokenizer(models.BPE())
-    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    if split_digits:
+        core.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True), byte_level])
+    else:
+        core.pre_tokenizer = byte_level
     core.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,

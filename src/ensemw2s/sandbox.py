@@ -1,0 +1,172 @@
+"""The sandbox: a seeded synthetic addition task that tiny models learn in seconds on a CPU.
+
+Each item asks for a sum, ``question = "a+b=?"`` (so the prompt is ``"Q: 12+39=?\\nA:"``), and offers
+the correct sum among near-miss distractors, all distinct and non-negative:
+
+* the sum computed *without carrying* (each digit ``(a_i + b_i) mod 10``), for items with a carry,
+  drawn with probability ``no_carry_share`` where it has as many digits as the sum (a shorter
+  distractor would give itself away by its length);
+* otherwise the sum with one digit moved up or down by one (position drawn uniformly; a move
+  that would give a leading zero or leave the digits is turned the other way);
+* extra choices (``n_choices > 2``): more one-digit moves, then the nearest numbers of the same
+  length (``n_choices`` is at most 8, so a one-digit sum still has enough).
+
+Difficulty is graded by construction: ``constructed_difficulty`` is the number of leading digits the
+correct sum shares with its closest distractor (0: they differ in the leading digit, ``57+68=?``
+with ``125`` against ``225``; 2: only in the units, ``125`` against ``124``).  Tiny models learn
+magnitudes first (the leading digits) and exact digits last, so a longer shared prefix is harder:
+measured on tiny GPT-NeoX models (multiple choice, 1-2 digit operands), option accuracy by level
+0/1/2 was 0.66/0.57/0.45 (1 layer, width 32) and 0.91/0.66/0.60 (2 layers, width 64); see
+config/config.yaml.  With 1-2 digit operands the levels are 0-2, with 1-3 digits 0-3.  (A first
+definition, operand digits + carries, was graded the wrong way: carried sums were *easier*.)
+Operand digit counts are drawn uniformly in ``[min_digits, max_digits]``, operands uniformly among
+numbers of that many digits (``0-9`` for one digit).  Items are drawn one after another from one
+seeded generator and a repeated question is drawn again, so no question appears twice (a test item
+never repeats a training item); the same settings give the same records.
+
+Two formats share the layout of :mod:`ensemw2s.data` (``id, question, context, choices, gold``):
+
+* multiple choice (generation track, like QuaRTz): the gold position is drawn per item;
+* classification (``binary=True``, like binary SciQ): in addition ``binary_answer`` and
+  ``binary_label``, drawn exactly as :func:`ensemw2s.data.normalise_sciq` draws them: the shown
+  answer is correct with probability 0.5, else a random distractor, seeded per item id.
+
+Pure Python: no torch, no files.
+"""
+
+from __future__ import annotations
+
+import random
+
+DEFAULTS = {"n_items": 3000, "min_digits": 1, "max_digits": 2, "n_choices": 2, "no_carry_share": 0.5}
+
+
+class SandboxError(ValueError):
+    """Generator settings that cannot give the requested items."""
+
+
+def carries(a: int, b: int) -> int:
+    """Number of carries in the column addition a + b."""
+    count = carry = 0
+    while a or b:
+        carry = int(a % 10 + b % 10 + carry >= 10)
+        count += carry
+        a, b = a // 10, b // 10
+    return count
+
+
+def no_carry_sum(a: int, b: int) -> int:
+    """a + b with every carry dropped: each digit is (a_i + b_i) mod 10."""
+    total, place = 0, 1
+    while a or b:
+        total += ((a % 10 + b % 10) % 10) * place
+        a, b, place = a // 10, b // 10, place * 10
+    return total
+
+
+def shared_prefix(x: str, y: str) -> int:
+    """Number of leading characters two answers share."""
+    n = 0
+    while n < min(len(x), len(y)) and x[n] == y[n]:
+        n += 1
+    return n
+
+
+def constructed_difficulty(correct: str, distractors: list[str]) -> int:
+    """How many leading digits the correct sum shares with its closest distractor: the digits one
+    must get right, most significant first, before the choices part."""
+    return max(shared_prefix(correct, d) for d in distractors)
+
+
+def _digit_move(value: int, rng: random.Random) -> int:
+    """``value`` with one digit (uniform position) moved by +-1, never to a leading zero."""
+    digits = [int(c) for c in str(value)]
+    position = rng.randrange(len(digits))
+    step = rng.choice((-1, 1))
+    lowest = 1 if position == 0 and len(digits) > 1 else 0
+    if not lowest <= digits[position] + step <= 9:
+        step = -step
+    digits[position] += step
+    return int("".join(map(str, digits)))
+
+
+def _distractors(a: int, b: int, n: int, no_carry_share: float, rng: random.Random) -> list[int]:
+    total = a + b
+    chosen: list[int] = []
+
+    def add(value: int) -> None:
+        if value >= 0 and value != total and value not in chosen and len(chosen) < n:
+            chosen.append(value)
+
+    if carries(a, b) and rng.random() < no_carry_share:
+        dropped = no_carry_sum(a, b)
+        if len(str(dropped)) == len(str(total)):  # a shorter answer would give itself away
+            add(dropped)
+    for _ in range(4 * n):
+        add(_digit_move(total, rng))
+    step = 1
+    while len(chosen) < n:  # deterministic fallback for many choices of a small sum: the nearest
+        for value in (total + step, total - step):  # numbers of the same length
+            if len(str(value)) == len(str(total)):
+                add(value)
+        step += 1
+    return chosen
+
+
+def _draw_operand(digits: int, rng: random.Random) -> int:
+    return rng.randrange(10) if digits == 1 else rng.randrange(10 ** (digits - 1), 10**digits)
+
+
+def generate(
+    dataset: str,
+    n_items: int = DEFAULTS["n_items"],
+    min_digits: int = DEFAULTS["min_digits"],
+    max_digits: int = DEFAULTS["max_digits"],
+    n_choices: int = DEFAULTS["n_choices"],
+    no_carry_share: float = DEFAULTS["no_carry_share"],
+    seed: int = 0,
+    binary: bool = False,
+) -> list[dict]:
+    """``n_items`` distinct addition items named ``{dataset}-{index:05d}`` (see the module docstring)."""
+    if not 1 <= min_digits <= max_digits:
+        raise SandboxError(f"need 1 <= min_digits <= max_digits, got {min_digits}, {max_digits}")
+    if n_choices < 2:
+        raise SandboxError(f"need n_choices >= 2, got {n_choices}")
+    if not 0.0 <= no_carry_share <= 1.0:
+        raise SandboxError(f"no_carry_share must lie in [0, 1], got {no_carry_share}")
+    rng = random.Random(f"sandbox:{seed}:{min_digits}:{max_digits}")
+    seen: set[str] = set()
+    records: list[dict] = []
+    attempts = 0
+    while len(records) < n_items:
+        attempts += 1
+        if attempts > 50 * n_items + 1000:
+            raise SandboxError(
+                f"could not draw {n_items} distinct questions with {min_digits}-{max_digits} digit operands"
+            )
+        a = _draw_operand(rng.randint(min_digits, max_digits), rng)
+        b = _draw_operand(rng.randint(min_digits, max_digits), rng)
+        question = f"{a}+{b}=?"
+        if question in seen:
+            continue
+        seen.add(question)
+        correct = str(a + b)
+        wrong = [str(v) for v in _distractors(a, b, n_choices - 1, no_carry_share, rng)]
+        gold = rng.randrange(n_choices)
+        choices = wrong[:gold] + [correct] + wrong[gold:]
+        record = {
+            "id": f"{dataset}-{len(records):05d}",
+            "question": question,
+            "context": "",
+            "choices": choices,
+            "gold": gold,
+            "constructed_difficulty": constructed_difficulty(correct, wrong),
+        }
+        if binary:
+            # As data.normalise_sciq: its own generator per item, so the draws depend on id only.
+            item_rng = random.Random(f"{seed}:{record['id']}")
+            label = int(item_rng.random() < 0.5)
+            record["binary_answer"] = correct if label else item_rng.choice(wrong)
+            record["binary_label"] = label
+        records.append(record)
+    return records

@@ -1,0 +1,104 @@
+"""The sandbox generator (no training): seeded, well-formed, graded, balanced; its config and tokenizer."""
+
+from collections import Counter
+
+import pytest
+import yaml
+
+from ensemw2s import data, sandbox
+
+
+@pytest.fixture(scope="module")
+def mc():
+    return data.load_sandbox("sandbox_mc", "generation", seed=0, n_items=2000)
+
+
+@pytest.fixture(scope="module")
+def binary():
+    return data.load_sandbox("sandbox_binary", "classification", seed=0, n_items=2000, n_choices=4)
+
+
+def test_same_seed_same_records_other_seed_other_records(mc):
+    assert data.load_sandbox("sandbox_mc", "generation", seed=0, n_items=2000) == mc
+    assert data.load_sandbox("sandbox_mc", "generation", seed=1, n_items=2000) != mc
+
+
+def test_records_are_well_formed(mc, binary):
+    for records in (mc, binary):
+        assert len({r["id"] for r in records}) == len(records)
+        assert len({r["question"] for r in records}) == len(records)  # no question twice
+        for r in records:
+            assert set(r) >= {"id", "question", "context", "choices", "gold", "constructed_difficulty"}
+            a, b = map(int, r["question"].removesuffix("=?").split("+"))
+            assert len(set(r["choices"])) == len(r["choices"])
+            assert [c == str(a + b) for c in r["choices"]].count(True) == 1
+            assert r["choices"][r["gold"]] == str(a + b)
+            wrong = [c for c in r["choices"] if c != str(a + b)]
+            assert all(len(c) == len(str(a + b)) for c in wrong)  # no distractor betrayed by its length
+            assert r["constructed_difficulty"] == sandbox.constructed_difficulty(str(a + b), wrong)
+    assert {len(r["choices"]) for r in mc} == {2} and {len(r["choices"]) for r in binary} == {4}
+    assert "binary_label" not in mc[0]
+    # the gold position is not a shortcut
+    assert 0.45 < sum(r["gold"] for r in mc) / len(mc) < 0.55
+
+
+def test_difficulty_spans_levels(mc):
+    levels = Counter(r["constructed_difficulty"] for r in mc)
+    assert set(levels) == {0, 1, 2}  # 1-2 digit operands: sums of up to 3 digits
+    assert min(levels.values()) > 100
+    deeper = sandbox.generate("sandbox_mc", 2000, max_digits=3)
+    assert {r["constructed_difficulty"] for r in deeper} == {0, 1, 2, 3}
+    assert sandbox.constructed_difficulty("125", ["225"]) == 0
+    assert sandbox.constructed_difficulty("125", ["124", "225"]) == 2
+
+
+def test_binary_view_as_sciq(binary):
+    share = sum(r["binary_label"] for r in binary) / len(binary)
+    assert 0.46 < share < 0.54
+    for r in binary:
+        gold = r["choices"][r["gold"]]
+        assert (r["binary_answer"] == gold) == bool(r["binary_label"])
+        assert r["binary_answer"] in r["choices"]
+
+
+def test_carry_helpers():
+    assert sandbox.carries(57, 68) == 2 and sandbox.carries(12, 34) == 0 and sandbox.carries(95, 5) == 2
+    assert sandbox.no_carry_sum(57, 68) == 15 and sandbox.no_carry_sum(17, 25) == 32
+
+
+def test_impossible_settings_raise():
+    with pytest.raises(data.DataError, match="distinct questions"):
+        data.load_sandbox("sandbox_mc", "generation", seed=0, n_items=200, max_digits=1)  # only 100 exist
+    with pytest.raises(data.DataError, match="min_digits"):
+        data.load_sandbox("sandbox_mc", "generation", seed=0, min_digits=3, max_digits=2)
+
+
+def test_config_entries_validate_against_schema(repo):
+    from snakemake.utils import validate
+
+    config = yaml.safe_load((repo / "config/config.yaml").read_text())
+    validate(config, str(repo / "config/schema.yaml"))  # fills defaults
+    for name, task in (("sandbox_mc", "generation"), ("sandbox_binary", "classification")):
+        entry = config["datasets"][name]
+        assert entry["source"] == "sandbox" and entry["task"] == task
+        assert entry["difficulty_rater"] in config["models"]
+    assert config["tokenizers"]["bpe"]["split_digits"] is True
+    # a real dataset cannot be generated, and a sandbox entry cannot be loaded from files
+    bad = yaml.safe_load((repo / "config/config.yaml").read_text())
+    bad["datasets"]["sandbox_mc"]["source"] = "local"
+    bad["datasets"]["sandbox_mc"]["local_files"] = ["x.jsonl"]
+    with pytest.raises(Exception):
+        validate(bad, str(repo / "config/schema.yaml"))
+
+
+def test_split_digits_tokenizer_spells_numbers_digit_by_digit(mc):
+    from ensemw2s.models import train_bpe_tokenizer
+
+    corpus = list(data.corpus_lines(mc))
+    split = train_bpe_tokenizer(corpus, 400, split_digits=True)
+    tokens = split.tokenize("Q: 12+395=?\nA: 407")
+    digits = [t.lstrip("Ġ") for t in tokens if any(c.isdigit() for c in t)]
+    assert digits == list("12395407")
+    assert split.decode(split("12+395=? 407")["input_ids"]) == "12+395=? 407"
+    merged = train_bpe_tokenizer(corpus, 400)  # the default merges digits on this corpus
+    assert any(sum(c.isdigit() for c in t) > 1 for t in merged.tokenize("Q: 12+395=?\nA: 407"))
