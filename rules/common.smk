@@ -60,6 +60,61 @@ def _check_generation():
 _check_generation()
 
 
+# ----------------------------------------------------------------------- parse-time warnings
+# Known sizes of hub checkpoints whose id carries no "70m" / "1.4b" size (GPT-2 family).
+NAMED_SIZES = {"gpt2": 124e6, "gpt2-medium": 355e6, "gpt2-large": 774e6, "gpt2-xl": 1.5e9, "distilgpt2": 82e6}
+
+
+def model_size(name):
+    """Parameter count of a registry entry, or None when unknown: tiny models from their
+    architecture (non-embedding parameters), hub models from a size in their id (70m, 1.4b, xl)."""
+    entry = MODELS.get(name, {})
+    if "hub" not in entry:
+        if not {"hidden_size", "num_layers"} <= set(entry):
+            return None
+        hidden = entry["hidden_size"]
+        inner = entry.get("intermediate_size") or 4 * hidden
+        return entry["num_layers"] * (4 * hidden * hidden + 2 * hidden * inner)
+    repo = entry["hub"].rpartition(chr(47))[2].lower()  # the name after the owner
+    match = re.search(r"(?:^|[-_.])(\d+(?:\.\d+)?)([mb])(?:$|[-_.])", repo)
+    if match:
+        return float(match.group(1)) * (1e6 if match.group(2) == "m" else 1e9)
+    return NAMED_SIZES.get(repo)
+
+
+def _warn_model_order(key, names):
+    """Weak -> strong lists: warn (naming the config key) when a later model is smaller."""
+    sizes = [(name, model_size(name)) for name in names]
+    known = [(name, size) for name, size in sizes if size is not None]
+    for (weak, weak_size), (strong, strong_size) in zip(known, known[1:]):
+        if strong_size < weak_size:
+            logger.warning(
+                f"config key {key}: {strong!r} (~{strong_size:.3g} parameters) comes after {weak!r} "
+                f"(~{weak_size:.3g}); the list is ordered weak -> strong, so {weak!r} is treated as the "
+                f"weak model of a pair with a smaller strong model. Reorder the list if that is not meant."
+            )
+
+
+def _warn_what_is_off():
+    """Empty settings that silently turn a part of the workflow off: say what they turn off."""
+    if "generation" not in config:
+        logger.warning("config has no generation block: the generation track (Tables 3-8, figures quartz/arc_pgr, weak_ensemble_gain, easy_vs_hard) is off")
+    elif not GEN_DATASETS:
+        logger.warning(
+            "config key generation.datasets is empty: the generation track is off (no token boosting, "
+            "Tables 3-8, figures {quartz,arc}_pgr / _bars, weak_ensemble_gain, easy_vs_hard)"
+        )
+    used = set(GEN_DATASETS) | {config["classification"].get("dataset", "sciq")}
+    for dataset in config["datasets"]:
+        if dataset not in used:
+            logger.warning(f"config key datasets.{dataset}: no track uses it; only its data, difficulty ratings and splits are built")
+
+
+_warn_model_order("generation.models", GEN_MODELS)
+_warn_model_order("classification.models", config["classification"]["models"])
+_warn_what_is_off()
+
+
 def alternatives(names):
     """A wildcard regex matching exactly these names (never anything, if empty)."""
     return "|".join(re.escape(name) for name in names) if names else "(?!)"

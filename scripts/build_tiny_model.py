@@ -30,6 +30,7 @@ with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
             warmup_ratio=0.05,
             checkpoint_dir=p.checkpoint_dir,
             checkpoint_every=p.checkpoint_every,
+            label=f"tiny model {snakemake.wildcards.model}",  # noqa: F821
         )
         summary = pretrain_lm(model, tokenizer, texts, settings, p.pretrain_seq_len)
         log.info("pretraining: %s", summary)

@@ -16,6 +16,7 @@ import random
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from .files import FileFormatError, read_text
 from .hub import from_cache
 
 DATASETS = ("sciq", "arc", "quartz")
@@ -125,7 +126,12 @@ NORMALISERS: dict[str, Callable[[dict, str, str, int], dict]] = {
 
 def _rows_from_file(path: Path) -> Iterator[tuple[dict, str]]:
     """Yield (row, 'file:line') for a JSON array file or a JSON-lines file."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = read_text(path)
+    except FileFormatError as error:
+        raise DataError(str(error)) from None
+    if not text.strip():
+        raise DataError(f"{path}: empty data file ({path.stat().st_size} bytes, no rows)")
     if text.lstrip().startswith("["):
         try:
             rows = json.loads(text)

@@ -71,16 +71,31 @@ def write_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> None:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+class FileFormatError(ValueError):
+    """An intermediate file that cannot be read; the message names the file (and line)."""
+
+
+def read_text(path: str | os.PathLike) -> str:
+    """A UTF-8 text file; a byte that is not UTF-8 fails naming the file, line and byte offset."""
+    raw = Path(path).read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise FileFormatError(
+            f"{path}:{line}: not UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start}: {error.reason})"
+        ) from None
+
+
 def read_jsonl(path: str | os.PathLike) -> list[dict]:
     rows = []
-    with open(path, encoding="utf-8") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{path}:{line_number}: not valid JSON ({error.msg})") from None
+    for line_number, line in enumerate(read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as error:
+            raise FileFormatError(f"{path}:{line_number}: not valid JSON ({error.msg}; truncated or corrupt file?)") from None
     return rows
 
 
@@ -91,5 +106,9 @@ def write_json(path: str | os.PathLike, obj: Any) -> None:
 
 
 def read_json(path: str | os.PathLike) -> Any:
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+    text = read_text(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        what = "empty file" if not text.strip() else f"not valid JSON ({error.msg})"
+        raise FileFormatError(f"{path}:{error.lineno}: {what}; truncated or corrupt file?") from None

@@ -30,6 +30,12 @@ from transformers import get_scheduler
 from .text import EncodedPair, LMBatch, collate_pairs, encode_pair
 
 log = logging.getLogger(__name__)
+# TrainSettings fields that cannot change a trained model: left out of the checkpoint's identity.
+OPERATIONAL_SETTINGS = ("checkpoint_dir", "checkpoint_every", "label")
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss (or the gradient) became NaN / infinite or exploded: nothing is saved."""
 
 
 @dataclass
@@ -47,6 +53,8 @@ class TrainSettings:
     mixed_precision: str = "auto"  # auto = bf16 on a CUDA GPU that supports it, else fp32
     checkpoint_dir: str = ""  # empty: no checkpoints
     checkpoint_every: int = 0  # optimiser steps between checkpoints; 0 = only on SIGTERM
+    label: str = ""  # what is trained (the model source), for messages only
+    divergence_factor: float = 100.0  # a step loss above this x the first step's loss is divergence
 
     def __post_init__(self):
         for name in ("epochs", "batch_size"):
@@ -125,6 +133,7 @@ def fit(
     micro = settings.micro_batch_size if 0 < settings.micro_batch_size < settings.batch_size else settings.batch_size
     model.train()
     last_loss = float("nan")
+    first_loss = None
     progress = tqdm(total=total_steps, initial=start_step, desc=desc, file=sys.stderr, mininterval=5, dynamic_ncols=False, ascii=True)
     with _SigtermFlag() as sigterm:
         for step in range(start_step, total_steps):
@@ -141,8 +150,10 @@ def fit(
                     loss = loss_sum(model, batch) / max(denominator, 1e-12)
                 accelerator.backward(loss)
                 step_loss += loss.item()
-            if settings.max_grad_norm:
-                accelerator.clip_grad_norm_(model.parameters(), settings.max_grad_norm)
+            grad_norm = accelerator.clip_grad_norm_(model.parameters(), settings.max_grad_norm) if settings.max_grad_norm else None
+            if first_loss is None:
+                first_loss = step_loss
+            _check_divergence(step_loss, grad_norm, first_loss, step + 1, total_steps, desc, settings, checkpoint)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
@@ -158,9 +169,38 @@ def fit(
             if settings.checkpoint_every and done % settings.checkpoint_every == 0 and done < total_steps:
                 checkpoint.save(accelerator, done)
     progress.close()
+    bad = [name for name, tensor in model.named_parameters() if not torch.isfinite(tensor).all()]
+    if bad:
+        checkpoint.clear()
+        raise TrainingDiverged(
+            f"{_what(desc, settings)}: {len(bad)} parameter tensors ({bad[0]}, ...) are NaN/inf after "
+            f"step {total_steps}/{total_steps} at lr {settings.lr:g}; no model written. Lower the learning rate."
+        )
     checkpoint.clear()
     model.eval()
     return {"steps": total_steps, "resumed_from_step": start_step, "final_loss": last_loss}
+
+
+def _what(desc: str, settings: TrainSettings) -> str:
+    return f"training {desc!r}" + (f" of {settings.label}" if settings.label else "")
+
+
+def _check_divergence(loss, grad_norm, first_loss, step, total_steps, desc, settings, checkpoint) -> None:
+    """Stop before the optimiser applies a NaN / infinite gradient, or when the loss explodes."""
+    problem = None
+    if not math.isfinite(loss):
+        problem = f"loss is {loss}"
+    elif grad_norm is not None and not math.isfinite(float(grad_norm)):
+        problem = f"gradient norm is {float(grad_norm)} (loss {loss:.4g})"
+    elif first_loss > 0 and loss > settings.divergence_factor * first_loss:
+        problem = f"loss exploded to {loss:.4g}, over {settings.divergence_factor:g} x the first step's {first_loss:.4g}"
+    if problem is None:
+        return
+    checkpoint.clear()  # its weights led here; a retry with the same settings would diverge again
+    raise TrainingDiverged(
+        f"{_what(desc, settings)} diverged at step {step}/{total_steps}, lr {settings.lr:g}: {problem}. "
+        f"No model written. Lower the learning rate (models.<name>.lr) or check the data."
+    )
 
 
 def _batch_indices(step: int, steps_per_epoch: int, n_items: int, settings: TrainSettings) -> list[int]:
@@ -175,7 +215,7 @@ def _batch_indices(step: int, steps_per_epoch: int, n_items: int, settings: Trai
 class _Checkpoint:
     def __init__(self, settings: TrainSettings, n_items: int, fingerprint: str):
         self.root = Path(settings.checkpoint_dir) if settings.checkpoint_dir else None
-        identity = {k: v for k, v in dataclasses.asdict(settings).items() if k not in ("checkpoint_dir", "checkpoint_every")}
+        identity = {k: v for k, v in dataclasses.asdict(settings).items() if k not in (*OPERATIONAL_SETTINGS, "divergence_factor")}
         identity.update(n_items=n_items, fingerprint=fingerprint)
         self.key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
@@ -366,4 +406,5 @@ def settings_from_params(params, *, seed: int, epochs: int) -> TrainSettings:
         mixed_precision=str(params.mixed_precision),
         checkpoint_dir=str(params.checkpoint_dir),
         checkpoint_every=int(params.checkpoint_every),
+        label=str(getattr(params, "model_source", "")),
     )
