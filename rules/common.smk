@@ -132,6 +132,12 @@ def round_dir(wc, t):
     return f"results/weak/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}/round{t}"
 
 
+def checkpoint_dir(output_dir):
+    """One layout for every training job: .checkpoints/ + the job's output folder under results/
+    (results/weak/... -> .checkpoints/weak/...)."""
+    return f"{CHECKPOINT_ROOT}/{output_dir.removeprefix('results/')}"
+
+
 def split_part(part):
     return lambda wc: f"results/splits/{wc.dataset}/{wc.split}/seed{wc.seed}/{part}.jsonl"
 

@@ -18,7 +18,7 @@ rule token_boosting_round:
         t=lambda wc: int(wc.t),
         seed=lambda wc: int(wc.seed),
         epochs=dataset_setting("epochs"),
-        checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/{round_dir(wc, wc.t)}",
+        checkpoint_dir=lambda wc: checkpoint_dir(round_dir(wc, wc.t)),
         **training_params(weak_model),
     log:
         "results/logs/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}.log",

@@ -240,14 +240,49 @@ class _Checkpoint:
             return
         staging = self.root / "staging"
         shutil.rmtree(staging, ignore_errors=True)
+        self.prepare(staging)
         accelerator.save_state(str(staging))
         (staging / "progress.json").write_text(json.dumps({"key": self.key, "step": step}))
         shutil.rmtree(self.latest, ignore_errors=True)
         staging.rename(self.latest)  # the previous checkpoint is replaced only by a complete one
 
     def clear(self) -> None:
-        if self.root is not None:
-            shutil.rmtree(self.root, ignore_errors=True)
+        """Remove this job's checkpoint folder and the parents it leaves empty, up to the
+        ``.checkpoints`` folder that holds them (kept), if there is one."""
+        if self.root is None:
+            return
+        shutil.rmtree(self.root, ignore_errors=True)
+        remove_empty_parents(self.root)
+
+    def prepare(self, folder: Path) -> None:
+        # a job finishing beside this one may remove an empty parent between our mkdir calls
+        for attempt in range(5):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                return
+            except FileNotFoundError:
+                if attempt == 4:
+                    raise
+
+
+CHECKPOINT_FOLDER = ".checkpoints"
+
+
+def remove_empty_parents(folder: Path, stop_at: str = CHECKPOINT_FOLDER) -> None:
+    """rmdir the now-empty parents of ``folder`` up to (not including) the nearest ancestor named
+    ``stop_at``; nothing when there is no such ancestor.  ``rmdir`` only ever removes an empty
+    folder, so a sibling job's checkpoint is never touched."""
+    folder = Path(folder).absolute()
+    if stop_at not in folder.parts[:-1]:
+        return
+    for parent in folder.parents:
+        if parent.name == stop_at:
+            return
+        try:
+            parent.rmdir()
+        except OSError:  # not empty (or already gone / in use): stop here
+            if parent.exists():
+                return
 
 
 # ------------------------------------------------------------------------------------------ losses
