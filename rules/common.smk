@@ -60,6 +60,30 @@ def _check_generation():
 _check_generation()
 
 
+def _check_split_sizes():
+    """n_val >= 1 where a track uses the dataset (both report the round chosen on validation);
+    with max_items set, n_test + n_val must leave training items.  (A pool smaller than
+    n_test + n_val + 2 without max_items fails in the split job, naming the same keys.)"""
+    tracks = {dataset: "generation" for dataset in GEN_DATASETS}
+    tracks.setdefault(config["classification"].get("dataset", "sciq"), "classification")
+    for dataset, entry in config["datasets"].items():
+        if dataset in tracks and entry.get("n_val", 0) < 1:
+            raise ValueError(
+                f"config key datasets.{dataset}.n_val: {entry.get('n_val', 0)}, but the {tracks[dataset]} track "
+                f"uses {dataset} and reports the round chosen on the validation split: set n_val >= 1"
+            )
+        budget = entry["n_test"] + entry.get("n_val", 0)
+        if entry.get("max_items") and budget + 2 > entry["max_items"]:
+            raise ValueError(
+                f"config keys datasets.{dataset}.n_test ({entry['n_test']}) + datasets.{dataset}.n_val "
+                f"({entry.get('n_val', 0)}) leave fewer than 2 of datasets.{dataset}.max_items ({entry['max_items']}) "
+                f"items for weak and strong training"
+            )
+
+
+_check_split_sizes()
+
+
 # ----------------------------------------------------------------------- parse-time warnings
 # Known sizes of hub checkpoints whose id carries no "70m" / "1.4b" size (GPT-2 family).
 NAMED_SIZES = {"gpt2": 124e6, "gpt2-medium": 355e6, "gpt2-large": 774e6, "gpt2-xl": 1.5e9, "distilgpt2": 82e6}

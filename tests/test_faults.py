@@ -119,3 +119,37 @@ def test_model_sizes_from_hub_names():
         namespace["MODELS"][name] = {"hub": repo}
         sizes[name] = namespace["model_size"](name)
     assert sizes == {"a": 70e6, "b": 1.4e9, "c": 1.5e9, "d": 1.8e9, "e": 124e6, "f": None}
+
+
+# -------------------------------------------------------------------------------- split sizes
+@pytest.mark.workflow
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("datasets:\n  quartz: {n_val: 0}\n", "config key datasets.quartz.n_val: 0, but the generation track uses quartz"),
+        ("datasets:\n  sciq: {n_val: 0}\n", "config key datasets.sciq.n_val: 0, but the classification track uses sciq"),
+        ("datasets:\n  arc: {n_test: 150, n_val: 49, max_items: 200}\n", "config keys datasets.arc.n_test (150) + datasets.arc.n_val (49) leave fewer than 2 of datasets.arc.max_items (200)"),
+    ],
+    ids=["generation-n_val-0", "classification-n_val-0", "max_items"],
+)
+def test_split_sizes_that_cannot_work_fail_at_parse_time(tmp_path, override, message):
+    result = _dry_run(tmp_path, override)
+    assert result.returncode != 0 and message in result.stdout + result.stderr
+
+
+@pytest.mark.workflow
+def test_n_val_0_is_fine_for_a_dataset_no_track_uses(tmp_path):
+    result = _dry_run(tmp_path, "generation:\n  datasets: [arc]\n  models: [tiny-weak, tiny-strong]\ndatasets:\n  quartz: {n_val: 0}\n")
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+@pytest.mark.workflow
+def test_split_larger_than_the_pool_fails_the_split_job_naming_the_keys(tmp_path):
+    """A real (fast) job run: the dataset job, then the split job, which fails and leaves no part."""
+    copy_workflow(tmp_path)
+    (tmp_path / "override.yaml").write_text("datasets:\n  quartz: {n_test: 5000, max_items: 0}\n")
+    result = snakemake("results/splits/quartz/random/seed0/test.jsonl", "-c1", "--configfile", "override.yaml", cwd=tmp_path, check=False)
+    assert result.returncode != 0
+    log = (tmp_path / "results/logs/splits/quartz/random/seed0.log").read_text()
+    assert "config keys datasets.quartz.n_test (5000) and datasets.quartz.n_val (20) do not fit the 384 items of results/data/quartz.jsonl" in log
+    assert not (tmp_path / "results/splits").exists() or not any(p.is_file() for p in (tmp_path / "results/splits").rglob("*"))
