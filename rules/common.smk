@@ -260,6 +260,15 @@ if config.get("hub_cache"):
     HUB_ENVIRONMENT["HF_HOME"] = os.path.abspath(config["hub_cache"])
 os.environ.update(HUB_ENVIRONMENT)
 
+# Operational settings (README "Reproducibility and long jobs"): values that cannot change an output
+# reach the jobs through the environment (ensemw2s.runtime.OPERATIONAL), never through params, so
+# editing one reruns nothing.  SLURM jobs re-read the config and set them again.
+OPERATIONAL_ENVIRONMENT = {
+    "ENSEMW2S_CHECKPOINT_EVERY": str(config["training"]["checkpoint_every"]),
+    "ENSEMW2S_PROGRESS_INTERVAL": str(config["training"]["progress_interval"]),
+}
+os.environ.update(OPERATIONAL_ENVIRONMENT)
+
 
 def model_wildcard(wc):
     return wc.model
@@ -272,7 +281,7 @@ def rater(wc):
 def training_params(model_of):
     """The training settings of the model ``model_of(wc)``, each a leaf ``params:`` value."""
     settings = {key: model_setting(model_of, key) for key in ("lr", "batch_size", "micro_batch_size", "trust_remote_code")}
-    for key in ("max_length", "eval_batch_size", "checkpoint_every", "weight_decay", "warmup_ratio", "lr_schedule", "mixed_precision"):
+    for key in ("max_length", "eval_batch_size", "weight_decay", "warmup_ratio", "lr_schedule", "mixed_precision"):
         settings[key] = config["training"][key]
     settings["model_source"] = lambda wc: model_source(model_of(wc))
     return settings

@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .evaluate import LogProbFn, model_device
+from .runtime import progress_interval
 
 COMBINE_MODES = ("prob", "logit")
 
@@ -128,7 +129,7 @@ def _generate(models, weights, tokenizer, prompts, max_new_tokens, combine, do_s
     prompt_ids = [tokenizer(p, add_special_tokens=False)["input_ids"][-room:] or [tokenizer.eos_token_id] for p in prompts]
     generator = torch.Generator().manual_seed(seed) if do_sample else None
     outputs: list[list[int]] = []
-    for start in tqdm(range(0, len(prompt_ids), batch_size), desc=desc, file=sys.stderr, mininterval=5, ascii=True):
+    for start in tqdm(range(0, len(prompt_ids), batch_size), desc=desc, file=sys.stderr, mininterval=progress_interval(), ascii=True):
         outputs.extend(
             _decode_batch(active, active_weights, prompt_ids[start : start + batch_size], tokenizer.eos_token_id, tokenizer.pad_token_id,
                           max_new_tokens, combine, do_sample, temperature, generator, use_cache)

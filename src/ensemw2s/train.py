@@ -27,6 +27,7 @@ from accelerate.utils import set_seed
 from tqdm.auto import tqdm
 from transformers import get_scheduler
 
+from .runtime import operational, progress_interval
 from .text import EncodedPair, LMBatch, collate_pairs, encode_pair
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ def fit(
     model.train()
     last_loss = float("nan")
     first_loss = None
-    progress = tqdm(total=total_steps, initial=start_step, desc=desc, file=sys.stderr, mininterval=5, dynamic_ncols=False, ascii=True)
+    progress = tqdm(total=total_steps, initial=start_step, desc=desc, file=sys.stderr, mininterval=progress_interval(), dynamic_ncols=False, ascii=True)
     with _SigtermFlag() as sigterm:
         for step in range(start_step, total_steps):
             if on_step is not None:
@@ -440,6 +441,6 @@ def settings_from_params(params, *, seed: int, epochs: int) -> TrainSettings:
         lr_schedule=str(params.lr_schedule),
         mixed_precision=str(params.mixed_precision),
         checkpoint_dir=str(params.checkpoint_dir),
-        checkpoint_every=int(params.checkpoint_every),
+        checkpoint_every=int(operational("checkpoint_every")),  # operational: not a params value
         label=str(getattr(params, "model_source", "")),
     )
