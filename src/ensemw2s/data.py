@@ -174,7 +174,7 @@ def load_local(dataset: str, files: Iterable[str | Path], seed: int) -> list[dic
     return _unique(records, "local files " + ", ".join(map(str, files)))
 
 
-def load_hub(dataset: str, path: str, configs: list[str], splits: list[str], seed: int) -> list[dict]:
+def load_hub(dataset: str, path: str, configs: list[str], splits: list[str], seed: int, revision: str = "main") -> list[dict]:
     """Normalise rows from ``datasets.load_dataset(path, config, split=...)`` for each config and split."""
     import datasets  # imported lazily: the local path never needs it
 
@@ -183,7 +183,7 @@ def load_hub(dataset: str, path: str, configs: list[str], splits: list[str], see
     for config in configs or [None]:
         for split in splits:
             with from_cache("dataset", path):
-                rows = datasets.load_dataset(path, config, split=split)
+                rows = datasets.load_dataset(path, config, split=split, revision=revision)
             origin = "-".join(part for part in (config, split) if part)
             for index, row in enumerate(rows):
                 where = f"hub {path}[{origin}]: row {index}"

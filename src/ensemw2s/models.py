@@ -23,7 +23,7 @@ from transformers import (
     PreTrainedTokenizerFast,
 )
 
-from .hub import from_cache
+from .hub import from_cache, split_revision
 
 EOS = "<|endoftext|>"
 PAD = "<|padding|>"
@@ -61,8 +61,9 @@ def load_shipped_tokenizer(path: str | os.PathLike) -> PreTrainedTokenizerFast:
 
 
 def load_tokenizer(source: str, trust_remote_code: bool = False):
+    repo, revision = split_revision(source)
     with from_cache("model", source):
-        return _finish(AutoTokenizer.from_pretrained(source, trust_remote_code=trust_remote_code))
+        return _finish(AutoTokenizer.from_pretrained(repo, revision=revision, trust_remote_code=trust_remote_code))
 
 
 def _finish(tokenizer):
@@ -124,9 +125,10 @@ def save_model(model, tokenizer, directory: str | os.PathLike) -> None:
 
 # ------------------------------------------------------------------------------------------ loading
 def load_causal_lm(source: str, trust_remote_code: bool = False, dtype: torch.dtype | None = None):
+    repo, revision = split_revision(source)
     with from_cache("model", source):
         return AutoModelForCausalLM.from_pretrained(
-            source, use_safetensors=True, trust_remote_code=trust_remote_code, dtype=dtype
+            repo, revision=revision, use_safetensors=True, trust_remote_code=trust_remote_code, dtype=dtype
         )
 
 
@@ -146,9 +148,10 @@ def load_classifier(source: str, tokenizer, seed: int, trust_remote_code: bool =
     The new head is drawn from torch's global generator: seeding it here makes the same job give
     the same classifier in every process."""
     torch.manual_seed(seed)
+    repo, revision = split_revision(source)
     with from_cache("model", source):
         model = AutoModelForSequenceClassification.from_pretrained(
-            source, num_labels=2, use_safetensors=True, trust_remote_code=trust_remote_code, dtype=dtype
+            repo, revision=revision, num_labels=2, use_safetensors=True, trust_remote_code=trust_remote_code, dtype=dtype
         )
     model.config.pad_token_id = tokenizer.pad_token_id
     return model
