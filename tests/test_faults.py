@@ -152,3 +152,50 @@ def test_split_larger_than_the_pool_fails_the_split_job_naming_the_keys(tmp_path
     log = (tmp_path / "results/logs/splits/quartz/random/seed0.log").read_text()
     assert "config keys datasets.quartz.n_test (5000) and datasets.quartz.n_val (20) do not fit the 384 items of results/data/quartz.jsonl" in log
     assert not (tmp_path / "results/splits").exists() or not any(p.is_file() for p in (tmp_path / "results/splits").rglob("*"))
+
+
+# ------------------------------------------------------------------------- config: schema errors
+def _results_left(workdir: Path) -> list[Path]:
+    return [p for p in (workdir / "results").rglob("*") if p.is_file()] if (workdir / "results").exists() else []
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        ("missing", "config key datasets.quartz.n_test: required, but missing"),
+        ("generation:\n  models: [tiny-weak, tiny-strong]\n  rounds: three\n", "config key generation.rounds: 'three' is not of type 'integer'"),
+        ("training:\n  checkpoint_evry: 10\n", "config key training.checkpoint_evry: unknown key (known: checkpoint_every,"),
+        ("generaton:\n  rounds: 2\n", "config key generaton: unknown key"),
+        ("models:\n  tiny-weak: {lr: -1}\n", "config key models.tiny-weak.lr: -1 is less than or equal to the minimum of 0"),
+    ],
+    ids=["required-key-missing", "wrong-type", "unknown-key", "unknown-top-level-key", "out-of-range"],
+)
+def test_config_errors_name_the_key_and_run_nothing(tmp_path, edit, message):
+    copy_workflow(tmp_path)
+    args = []
+    if edit == "missing":  # a required key can only go missing from the base config itself
+        config = tmp_path / "config/config.yaml"
+        text = config.read_text()
+        quartz = text.index("  quartz:")
+        config.write_text(text[:quartz] + text[quartz:].replace("    n_test: 50\n", "", 1))
+    else:
+        (tmp_path / "override.yaml").write_text(edit)
+        args = ["--configfile", "override.yaml"]
+    result = snakemake("results/splits/quartz/random/seed0/test.jsonl", "-c1", *args, cwd=tmp_path, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and message in output, output[-3000:]
+    assert "invalid config" in output and "Failed validating" not in output  # one line per error, no schema dump
+    assert _results_left(tmp_path) == []
+
+
+@pytest.mark.workflow
+def test_empty_data_file_fails_the_dataset_job_naming_it_and_leaves_no_output(tmp_path):
+    """A real (fast) job run: the dataset job on an empty shipped file."""
+    copy_workflow(tmp_path)
+    (tmp_path / "resources" / "empty.jsonl").write_text("\n \n")
+    (tmp_path / "override.yaml").write_text("datasets:\n  quartz: {local_files: [resources/empty.jsonl]}\n")
+    result = snakemake("results/data/quartz.jsonl", "-c1", "--configfile", "override.yaml", cwd=tmp_path, check=False)
+    assert result.returncode != 0
+    assert "DataError: resources/empty.jsonl: empty data file (3 bytes, no rows)" in (tmp_path / "results/logs/data/quartz.log").read_text()
+    assert [p for p in _results_left(tmp_path) if "logs" not in p.parts] == []

@@ -154,7 +154,11 @@ def fit(
             grad_norm = accelerator.clip_grad_norm_(model.parameters(), settings.max_grad_norm) if settings.max_grad_norm else None
             if first_loss is None:
                 first_loss = step_loss
-            _check_divergence(step_loss, grad_norm, first_loss, step + 1, total_steps, desc, settings, checkpoint)
+            try:
+                _check_divergence(step_loss, grad_norm, first_loss, step + 1, total_steps, desc, settings, checkpoint)
+            except TrainingDiverged:
+                progress.close()
+                raise
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
