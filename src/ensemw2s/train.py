@@ -55,7 +55,10 @@ class TrainSettings:
     checkpoint_dir: str = ""  # empty: no checkpoints
     checkpoint_every: int = 0  # optimiser steps between checkpoints; 0 = only on SIGTERM
     label: str = ""  # what is trained (the model source), for messages only
-    divergence_factor: float = 100.0  # a step loss above this x the first step's loss is divergence
+    # A step loss above divergence_factor x max(first step's loss, 1) is divergence.  Large on purpose:
+    # boosting weights (mean 1, up to the number of items on one item) legitimately scale a batch's
+    # loss by 100s; NaN / inf losses and gradients are caught whatever this says.
+    divergence_factor: float = 1e4
 
     def __post_init__(self):
         for name in ("epochs", "batch_size"):
@@ -197,8 +200,8 @@ def _check_divergence(loss, grad_norm, first_loss, step, total_steps, desc, sett
         problem = f"loss is {loss}"
     elif grad_norm is not None and not math.isfinite(float(grad_norm)):
         problem = f"gradient norm is {float(grad_norm)} (loss {loss:.4g})"
-    elif first_loss > 0 and loss > settings.divergence_factor * first_loss:
-        problem = f"loss exploded to {loss:.4g}, over {settings.divergence_factor:g} x the first step's {first_loss:.4g}"
+    elif loss > settings.divergence_factor * max(first_loss, 1.0):
+        problem = f"loss exploded to {loss:.4g}, over {settings.divergence_factor:g} x max(first step's loss {first_loss:.4g}, 1)"
     if problem is None:
         return
     checkpoint.clear()  # its weights led here; a retry with the same settings would diverge again
