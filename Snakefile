@@ -9,7 +9,10 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
-validate(config, "config/schema.yaml")
+include: "rules/config_check.smk"
+
+
+validate(config, "config/schema.yaml")  # sets the schema's defaults
 
 
 include: "rules/common.smk"

@@ -69,6 +69,77 @@ def _check_generation():
 _check_generation()
 
 
+def _check_split_sizes():
+    """n_val >= 1 where a track uses the dataset (both report the round chosen on validation).
+    n_test + n_val larger than the pool fails in the split job (scripts/make_split.py), naming the keys."""
+    tracks = {dataset: "generation" for dataset in GEN_DATASETS}
+    tracks.setdefault(config["classification"].get("dataset", "sciq"), "classification")
+    for dataset, entry in config["datasets"].items():
+        if dataset in tracks and entry.get("n_val", 0) < 1:
+            raise ValueError(
+                f"config key datasets.{dataset}.n_val: {entry.get('n_val', 0)}, but the {tracks[dataset]} track "
+                f"uses {dataset} and reports the round chosen on the validation split: set n_val >= 1"
+            )
+
+
+_check_split_sizes()
+
+
+# ----------------------------------------------------------------------- parse-time warnings
+# Known sizes of hub checkpoints whose id carries no "70m" / "1.4b" size (GPT-2 family).
+NAMED_SIZES = {"gpt2": 124e6, "gpt2-medium": 355e6, "gpt2-large": 774e6, "gpt2-xl": 1.5e9, "distilgpt2": 82e6}
+
+
+def model_size(name):
+    """Parameter count of a registry entry, or None when unknown: tiny models from their
+    architecture (non-embedding parameters), hub models from a size in their id (70m, 1.4b, xl)."""
+    entry = MODELS.get(name, {})
+    if "hub" not in entry:
+        if not {"hidden_size", "num_layers"} <= set(entry):
+            return None
+        hidden = entry["hidden_size"]
+        inner = entry.get("intermediate_size") or 4 * hidden
+        return entry["num_layers"] * (4 * hidden * hidden + 2 * hidden * inner)
+    repo = entry["hub"].rpartition(chr(47))[2].lower()  # the name after the owner
+    match = re.search(r"(?:^|[-_.])(\d+(?:\.\d+)?)([mb])(?:$|[-_.])", repo)
+    if match:
+        return float(match.group(1)) * (1e6 if match.group(2) == "m" else 1e9)
+    return NAMED_SIZES.get(repo)
+
+
+def _warn_model_order(key, names):
+    """Weak -> strong lists: warn (naming the config key) when a later model is smaller."""
+    sizes = [(name, model_size(name)) for name in names]
+    known = [(name, size) for name, size in sizes if size is not None]
+    for (weak, weak_size), (strong, strong_size) in zip(known, known[1:]):
+        if strong_size < weak_size:
+            logger.warning(
+                f"config key {key}: {strong!r} (~{strong_size:.3g} parameters) comes after {weak!r} "
+                f"(~{weak_size:.3g}); the list is ordered weak -> strong, so {weak!r} is treated as the "
+                f"weak model of a pair with a smaller strong model. Reorder the list if that is not meant."
+            )
+
+
+def _warn_what_is_off():
+    """Empty settings that silently turn a part of the workflow off: say what they turn off."""
+    if "generation" not in config:
+        logger.warning("config has no generation block: the generation track (Tables 3-8, figures quartz/arc_pgr, weak_ensemble_gain, easy_vs_hard) is off")
+    elif not GEN_DATASETS:
+        logger.warning(
+            "config key generation.datasets is empty: the generation track is off (no token boosting, "
+            "Tables 3-8, figures {quartz,arc}_pgr / _bars, weak_ensemble_gain, easy_vs_hard)"
+        )
+    used = set(GEN_DATASETS) | {config["classification"].get("dataset", "sciq")}
+    for dataset in config["datasets"]:
+        if dataset not in used:
+            logger.warning(f"config key datasets.{dataset}: no track uses it; only its data, difficulty ratings and splits are built")
+
+
+_warn_model_order("generation.models", GEN_MODELS)
+_warn_model_order("classification.models", config["classification"]["models"])
+_warn_what_is_off()
+
+
 def alternatives(names):
     """A wildcard regex matching exactly these names (never anything, if empty)."""
     return "|".join(re.escape(name) for name in names) if names else "(?!)"
@@ -84,6 +155,12 @@ def strong_model(wc):
 
 def round_dir(wc, t):
     return f"results/weak/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}/round{t}"
+
+
+def checkpoint_dir(output_dir):
+    """One layout for every training job: .checkpoints/ + the job's output folder under results/
+    (results/weak/... -> .checkpoints/weak/...)."""
+    return f"{CHECKPOINT_ROOT}/{output_dir.removeprefix('results/')}"
 
 
 def split_part(part):
@@ -140,8 +217,13 @@ def model_setting(model_of, key):
 
 
 def model_source(name):
-    """What from_pretrained loads: the hub id, or the directory the tiny_model rule writes."""
-    return MODELS[name]["hub"] if "hub" in MODELS[name] else f"results/models/{name}"
+    """What from_pretrained loads: the hub id (``id@revision`` when the entry pins one, see
+    ensemw2s.models.hub_source), or the directory the tiny_model rule writes."""
+    entry = MODELS[name]
+    if "hub" not in entry:
+        return f"results/models/{name}"
+    revision = entry.get("revision", "main")
+    return entry["hub"] if revision == "main" else f"{entry['hub']}@{revision}"
 
 
 def model_inputs(name):
@@ -183,6 +265,15 @@ if config.get("hub_cache"):
     HUB_ENVIRONMENT["HF_HOME"] = os.path.abspath(config["hub_cache"])
 os.environ.update(HUB_ENVIRONMENT)
 
+# Operational settings (README "Reproducibility and long jobs"): values that cannot change an output
+# reach the jobs through the environment (ensemw2s.runtime.OPERATIONAL), never through params, so
+# editing one reruns nothing.  SLURM jobs re-read the config and set them again.
+OPERATIONAL_ENVIRONMENT = {
+    "ENSEMW2S_CHECKPOINT_EVERY": str(config["training"]["checkpoint_every"]),
+    "ENSEMW2S_PROGRESS_INTERVAL": str(config["training"]["progress_interval"]),
+}
+os.environ.update(OPERATIONAL_ENVIRONMENT)
+
 
 def model_wildcard(wc):
     return wc.model
@@ -195,7 +286,7 @@ def rater(wc):
 def training_params(model_of):
     """The training settings of the model ``model_of(wc)``, each a leaf ``params:`` value."""
     settings = {key: model_setting(model_of, key) for key in ("lr", "batch_size", "micro_batch_size", "trust_remote_code")}
-    for key in ("max_length", "eval_batch_size", "checkpoint_every", "weight_decay", "warmup_ratio", "lr_schedule", "mixed_precision"):
+    for key in ("max_length", "eval_batch_size", "weight_decay", "warmup_ratio", "lr_schedule", "mixed_precision"):
         settings[key] = config["training"][key]
     settings["model_source"] = lambda wc: model_source(model_of(wc))
     return settings

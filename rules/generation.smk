@@ -21,7 +21,7 @@ rule token_boosting_round:
         on_reject=GENERATION.get("on_reject"),
         round1=GENERATION.get("round1"),
         eos_unit=GENERATION.get("eos_unit"),
-        checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/{round_dir(wc, wc.t)}",
+        checkpoint_dir=lambda wc: checkpoint_dir(round_dir(wc, wc.t)),
         **training_params(weak_model),
     log:
         "results/logs/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}.log",

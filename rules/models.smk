@@ -39,7 +39,6 @@ rule tiny_model:
         pretrain_seq_len=model_setting(model_wildcard, "pretrain_seq_len"),
         max_length=config["training"]["max_length"],
         checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/models/{wc.model}",
-        checkpoint_every=config["training"]["checkpoint_every"],
     log:
         "results/logs/models/{model}.log",
     threads: 2

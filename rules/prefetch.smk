@@ -16,7 +16,8 @@ rule prefetch_model:
         model=alternatives(HUB_MODELS),
     params:
         kind="model",
-        repo=model_setting(model_wildcard, "hub"),
+        repo=lambda wc: model_source(wc.model),  # id@revision when pinned
+        trust_remote_code=model_setting(model_wildcard, "trust_remote_code"),
     log:
         "results/logs/hub/models/{model}.log",
     conda:
@@ -35,6 +36,7 @@ rule prefetch_dataset:
         repo=dataset_setting("hub_path"),
         hub_configs=dataset_setting("hub_configs"),
         hub_splits=dataset_setting("hub_splits"),
+        revision=dataset_setting("revision"),
     log:
         "results/logs/hub/datasets/{dataset}.log",
     conda:

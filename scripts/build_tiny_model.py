@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from ensemw2s import models
-from ensemw2s.runtime import job
+from ensemw2s.runtime import job, operational
 from ensemw2s.train import TrainSettings, pretrain_lm
 
 p = snakemake.params  # noqa: F821
@@ -29,7 +29,8 @@ with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
             seed=p.init_seed,
             warmup_ratio=0.05,
             checkpoint_dir=p.checkpoint_dir,
-            checkpoint_every=p.checkpoint_every,
+            checkpoint_every=operational("checkpoint_every"),
+            label=f"tiny model {snakemake.wildcards.model}",  # noqa: F821
         )
         summary = pretrain_lm(model, tokenizer, texts, settings, p.pretrain_seq_len)
         log.info("pretraining: %s", summary)

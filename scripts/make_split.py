@@ -9,12 +9,19 @@ from ensemw2s.runtime import job
 p = snakemake.params  # noqa: F821
 with job(snakemake.log[0]) as log:  # noqa: F821
     records = read_jsonl(snakemake.input.data)  # noqa: F821
-    if p.kind == "random":
-        parts = splits.random_split([r["id"] for r in records], p.n_test, p.n_val, p.seed)
-    else:
-        table = pd.read_csv(snakemake.input.difficulty[0], dtype={"id": str})  # noqa: F821
-        tie_break = dict(zip(table["id"], table["tie_break"])) if p.tie_break == "nll" else None
-        parts = splits.easyhard_split(dict(zip(table["id"], table["difficulty"])), p.n_test, p.n_val, p.seed, tie_break)
+    dataset = snakemake.wildcards.dataset  # noqa: F821
+    try:
+        if p.kind == "random":
+            parts = splits.random_split([r["id"] for r in records], p.n_test, p.n_val, p.seed)
+        else:
+            table = pd.read_csv(snakemake.input.difficulty[0], dtype={"id": str})  # noqa: F821
+            tie_break = dict(zip(table["id"], table["tie_break"])) if p.tie_break == "nll" else None
+            parts = splits.easyhard_split(dict(zip(table["id"], table["difficulty"])), p.n_test, p.n_val, p.seed, tie_break)
+    except splits.SplitSizeError as error:
+        raise splits.SplitSizeError(
+            f"config keys datasets.{dataset}.n_test ({p.n_test}) and datasets.{dataset}.n_val ({p.n_val}) "
+            f"do not fit the {len(records)} items of {snakemake.input.data}: {error}"  # noqa: F821
+        ) from None
     by_id = {r["id"]: r for r in records}
     for part, ids in parts.items():
         write_jsonl(snakemake.output[part], [by_id[i] for i in ids])  # noqa: F821

@@ -10,8 +10,9 @@ from ensemw2s.runtime import job  # noqa: E402
 p = snakemake.params  # noqa: F821
 with job(snakemake.log[0]) as log:  # noqa: F821
     if p.kind == "model":
-        summary = hub.prefetch_model(p.repo)
+        repo, revision = hub.split_revision(p.repo)
+        summary = hub.prefetch_model(repo, revision, trust_remote_code=p.trust_remote_code)
     else:
-        summary = hub.prefetch_dataset(p.repo, p.hub_configs, p.hub_splits)
+        summary = hub.prefetch_dataset(p.repo, p.hub_configs, p.hub_splits, revision=p.revision)
     write_json(snakemake.output[0], summary)  # noqa: F821
-    log.info("%s %s cached in %s", p.kind, p.repo, summary["cache"])
+    log.info("%s %s (revision %s = %s) cached in %s", p.kind, p.repo, summary["revision"], summary["resolved_revision"], summary["cache"])

@@ -134,3 +134,53 @@ def test_decoding_settings_rerun_the_pseudo_labels_and_their_students(default_ru
         **reports(easy_vs_hard=False),
     }
     assert_plan(jobs, expected)
+
+
+# --------------------------------------------------------------------- operational settings
+SMALL = """
+datasets:
+  sciq: {max_items: 60, n_test: 10, n_val: 5, epochs: 1}
+  quartz: {max_items: 60, n_test: 10, n_val: 5, epochs: 1}
+  arc: {max_items: 60, n_test: 10, n_val: 5, epochs: 1}
+models:
+  tiny-weak: {pretrain_steps: 6}
+difficulty: {n_folds: 2}
+training: {checkpoint_every: 1, progress_interval: 5}
+"""
+SMALL_TARGET = "results/difficulty/quartz/fold0.csv"
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    """A completed tiny run (dataset, corpus, tokenizer, a pretrained tiny model, one difficulty
+    fold): every training job with checkpoints every step."""
+    from conftest import copy_workflow
+
+    workdir = copy_workflow(tmp_path_factory.mktemp("small_run"))
+    (workdir / "small.yaml").write_text(SMALL)
+    snakemake(SMALL_TARGET, "-c1", "--configfile", "small.yaml", cwd=workdir)
+    return workdir
+
+
+@pytest.mark.parametrize("edit_text", ["training: {checkpoint_every: 7}", "training: {checkpoint_every: 0}", "training: {progress_interval: 60}"])
+def test_operational_settings_rerun_nothing(small_run, edit_text):
+    (small_run / "edit.yaml").write_text(edit_text + "\n")
+    assert planned(small_run, SMALL_TARGET, "--configfile", "small.yaml", "edit.yaml") == {}
+    # control: a value that does change the model plans the fold again
+    (small_run / "edit.yaml").write_text("models:\n  tiny-weak: {lr: 2.0e-3}\n")
+    assert set(planned(small_run, SMALL_TARGET, "--configfile", "small.yaml", "edit.yaml")) == {"difficulty_fold"}
+
+
+def test_completed_training_jobs_leave_no_checkpoint_folders(small_run):
+    leftovers = [p for p in (small_run / ".checkpoints").rglob("*")] if (small_run / ".checkpoints").exists() else []
+    assert leftovers == []
+
+
+def test_no_rule_takes_an_operational_setting_as_params(repo):
+    """The environment carries them (rules/common.smk OPERATIONAL_ENVIRONMENT); a params value
+    would make every training job rerun when one is edited."""
+    for path in (repo / "rules").glob("*.smk"):
+        text = path.read_text()
+        for key in ("checkpoint_every", "progress_interval"):
+            assert f'"{key}"' not in text.replace(f'config["training"]["{key}"]', ""), f"{path.name} passes {key}"
+            assert f"{key}=" not in text, f"{path.name} passes {key}"

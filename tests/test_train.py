@@ -191,3 +191,33 @@ def test_max_grad_norm_zero_does_not_clip_and_is_settable_from_params(tokenizer)
                   mixed_precision="no", checkpoint_dir="", checkpoint_every=0)
     assert train.settings_from_params(SimpleNamespace(**params), seed=0, epochs=1).max_grad_norm == 1.0  # other tracks
     assert train.settings_from_params(SimpleNamespace(**params, max_grad_norm=0.0), seed=0, epochs=1).max_grad_norm == 0.0
+
+
+def test_finished_training_removes_its_checkpoint_and_empty_parents(tokenizer, tmp_path):
+    from ensemw2s.models import build_tiny_model
+
+    root = tmp_path / ".checkpoints"
+    sibling = root / "weak" / "quartz" / "random" / "seed0" / "tiny-weak" / "round1" / "latest"
+    sibling.mkdir(parents=True)  # another job's checkpoint, under a shared parent
+    mine = root / "weak" / "quartz" / "random" / "seed0" / "tiny-weak" / "round2"
+    other = root / "students" / "quartz" / "random" / "seed0" / "a_to_b" / "T1"
+    arch = {"family": "gpt_neox", "hidden_size": 16, "num_layers": 1, "num_heads": 2}
+    _sft(build_tiny_model(arch, tokenizer, 0), tokenizer, _settings(checkpoint_dir=str(mine), checkpoint_every=1))
+    assert not mine.exists() and sibling.is_dir()  # the sibling's folders stay
+    _sft(build_tiny_model(arch, tokenizer, 0), tokenizer, _settings(checkpoint_dir=str(other), checkpoint_every=1))
+    assert not (root / "students").exists()  # every folder it left empty is gone...
+    assert root.is_dir()  # ... up to .checkpoints itself
+    outside = tmp_path / "elsewhere" / "ckpt"  # no .checkpoints ancestor: only its own folder goes
+    _sft(build_tiny_model(arch, tokenizer, 0), tokenizer, _settings(checkpoint_dir=str(outside), checkpoint_every=1))
+    assert not outside.exists() and (tmp_path / "elsewhere").is_dir()
+
+
+def test_every_training_rule_uses_one_checkpoint_layout(repo):
+    """.checkpoints/<the job's output folder under results/>: never .checkpoints/results/..."""
+    import re
+
+    for path in (repo / "rules").glob("*.smk"):
+        for line in path.read_text().splitlines():
+            if "checkpoint_dir=" in line:
+                assert "CHECKPOINT_ROOT}/{round_dir" not in line and "results/" not in line, f"{path.name}: {line.strip()}"
+                assert re.search(r"CHECKPOINT_ROOT|checkpoint_dir\(", line), f"{path.name}: {line.strip()}"

@@ -58,7 +58,7 @@ def test_bad_config_value_names_the_key(tmp_path):
     result = snakemake("-n", "--configfile", _override(tmp_path, "models:\n  tiny-weak: {lr: -1}\n"), cwd=tmp_path, check=False)
     assert result.returncode != 0
     message = result.stdout + result.stderr
-    assert "-1 is less than or equal to the minimum of 0" in message and "['models']['tiny-weak']['lr']" in message
+    assert "config key models.tiny-weak.lr: -1 is less than or equal to the minimum of 0" in message
     result = snakemake("-n", "--configfile", _override(tmp_path, "datasets:\n  sciq: {difficulty_rater: gpt9}\n"), cwd=tmp_path, check=False)
     assert result.returncode != 0 and "config key datasets.sciq.difficulty_rater: 'gpt9'" in result.stdout + result.stderr
 

@@ -19,6 +19,7 @@ import random
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from .files import FileFormatError, read_text
 from .hub import from_cache
 
 DATASETS = ("sciq", "arc", "quartz")
@@ -129,7 +130,12 @@ NORMALISERS: dict[str, Callable[[dict, str, str, int], dict]] = {
 
 def _rows_from_file(path: Path) -> Iterator[tuple[dict, str]]:
     """Yield (row, 'file:line') for a JSON array file or a JSON-lines file."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = read_text(path)
+    except FileFormatError as error:
+        raise DataError(str(error)) from None
+    if not text.strip():
+        raise DataError(f"{path}: empty data file ({path.stat().st_size} bytes, no rows)")
     if text.lstrip().startswith("["):
         try:
             rows = json.loads(text)
@@ -172,7 +178,7 @@ def load_local(dataset: str, files: Iterable[str | Path], seed: int) -> list[dic
     return _unique(records, "local files " + ", ".join(map(str, files)))
 
 
-def load_hub(dataset: str, path: str, configs: list[str], splits: list[str], seed: int) -> list[dict]:
+def load_hub(dataset: str, path: str, configs: list[str], splits: list[str], seed: int, revision: str = "main") -> list[dict]:
     """Normalise rows from ``datasets.load_dataset(path, config, split=...)`` for each config and split."""
     import datasets  # imported lazily: the local path never needs it
 
@@ -181,7 +187,7 @@ def load_hub(dataset: str, path: str, configs: list[str], splits: list[str], see
     for config in configs or [None]:
         for split in splits:
             with from_cache("dataset", path):
-                rows = datasets.load_dataset(path, config, split=split)
+                rows = datasets.load_dataset(path, config, split=split, revision=revision)
             origin = "-".join(part for part in (config, split) if part)
             for index, row in enumerate(rows):
                 where = f"hub {path}[{origin}]: row {index}"

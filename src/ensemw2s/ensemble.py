@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .evaluate import LogProbFn, model_device
+from .runtime import progress_interval
 
 COMBINE_MODES = ("prob", "logit")
 
@@ -166,7 +167,7 @@ def _decode(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sam
         raise ValueError(f"{len(candidates)} candidate lists for {len(prompts)} prompts")
     generator = torch.Generator().manual_seed(seed) if do_sample else None
     outputs: list[Decoded] = []
-    for start in tqdm(range(0, len(prompt_ids), batch_size), desc=desc, file=sys.stderr, mininterval=5, ascii=True):
+    for start in tqdm(range(0, len(prompt_ids), batch_size), desc=desc, file=sys.stderr, mininterval=progress_interval(), ascii=True):
         outputs.extend(
             _decode_batch(active, active_weights, prompt_ids[start : start + batch_size], tokenizer.eos_token_id, tokenizer.pad_token_id,
                           max_new_tokens, combine, do_sample, temperature, generator, use_cache,

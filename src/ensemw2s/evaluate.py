@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from .runtime import progress_interval
 from .text import EncodedPair, collate_pairs, encode_pair, sft_answer, sft_prompt, units
 from .train import encode_texts, pad_ids
 
@@ -55,7 +56,7 @@ def score_answers(logprob_fn: LogProbFn, pairs: Sequence[EncodedPair], pad_id: i
     ``batches`` lists the pair indices scored together in one padded forward pass.
     """
     scores: list[AnswerScore | None] = [None] * len(pairs)
-    for indices in tqdm(batches, desc=desc, file=sys.stderr, mininterval=5, ascii=True):
+    for indices in tqdm(batches, desc=desc, file=sys.stderr, mininterval=progress_interval(), ascii=True):
         batch = collate_pairs([pairs[i] for i in indices], pad_id)
         logprobs = logprob_fn(batch.input_ids, batch.attention_mask)[:, :-1]
         targets = batch.input_ids[:, 1:].to(logprobs.device)
@@ -160,7 +161,7 @@ def classifier_probabilities(model, tokenizer, texts: Sequence[str], max_length:
     ids = encode_texts(tokenizer, texts, max_length)
     device = model_device(model)
     probabilities: list[float] = []
-    for indices in tqdm(_chunk(len(ids), batch_size), desc=desc, file=sys.stderr, mininterval=5, ascii=True):
+    for indices in tqdm(_chunk(len(ids), batch_size), desc=desc, file=sys.stderr, mininterval=progress_interval(), ascii=True):
         input_ids, mask = pad_ids([ids[i] for i in indices], tokenizer.pad_token_id)
         logits = model(input_ids=input_ids.to(device), attention_mask=mask.to(device)).logits.float()
         probabilities.extend(F.softmax(logits, dim=-1)[:, 1].cpu().tolist())

@@ -20,7 +20,18 @@ from typing import Iterator
 
 OFFLINE_VARIABLES = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE")
 # What a model needs to load with from_pretrained(use_safetensors=True): configs, weights, tokenizer.
-MODEL_FILES = ["*.json", "*.safetensors", "*.txt", "*.model", "*.tiktoken", "*.py"]
+# Never the repository's Python code, unless the entry sets trust_remote_code (REMOTE_CODE_FILES).
+MODEL_FILES = ["*.json", "*.safetensors", "*.txt", "*.model", "*.tiktoken"]
+REMOTE_CODE_FILES = ["*.py"]
+
+
+def split_revision(source: str) -> tuple[str, str | None]:
+    """``"owner/name@revision"`` -> (``"owner/name"``, ``"revision"``); a plain id or an existing
+    local path -> (source, None), which loads the default branch (main)."""
+    if "@" in source and not _looks_local(source):
+        repo, _, revision = source.rpartition("@")
+        return repo, revision or None
+    return source, None
 
 
 class HubCacheMiss(RuntimeError):
@@ -67,24 +78,42 @@ def from_cache(kind: str, name: str) -> Iterator[None]:
         ) from error
 
 
-def prefetch_model(repo_id: str, revision: str | None = None) -> dict:
-    """Download a model's configs, safetensors weights and tokenizer files into the cache."""
+def prefetch_model(repo_id: str, revision: str | None = None, trust_remote_code: bool = False) -> dict:
+    """Download a model's configs, safetensors weights and tokenizer files into the cache (and its
+    ``*.py`` files only with ``trust_remote_code``); the marker records the resolved commit."""
     from huggingface_hub import snapshot_download
 
-    path = snapshot_download(repo_id=repo_id, revision=revision, allow_patterns=MODEL_FILES)
+    patterns = MODEL_FILES + (REMOTE_CODE_FILES if trust_remote_code else [])
+    path = snapshot_download(repo_id=repo_id, revision=revision, allow_patterns=patterns)
     files = sorted(str(p.relative_to(path)) for p in Path(path).rglob("*") if p.is_file())
     if not any(name.endswith(".safetensors") for name in files):
         raise HubCacheMiss(f"hub model {repo_id!r}: no safetensors weights in the snapshot ({', '.join(files) or 'no files'})")
-    return {"kind": "model", "repo": repo_id, "revision": revision or "main", "snapshot": str(path), "files": files, "cache": str(cache_home())}
+    return {
+        "kind": "model", "repo": repo_id, "revision": revision or "main",
+        "resolved_revision": Path(path).name,  # the cache keeps every snapshot under snapshots/<commit hash>
+        "trust_remote_code": bool(trust_remote_code), "snapshot": str(path), "files": files, "cache": str(cache_home()),
+    }
 
 
-def prefetch_dataset(path: str, configs: list[str], splits: list[str]) -> dict:
-    """Load every (config, split) once, so that ``datasets`` caches it for offline jobs."""
+def prefetch_dataset(path: str, configs: list[str], splits: list[str], revision: str = "main") -> dict:
+    """Load every (config, split) once, so that ``datasets`` caches it for offline jobs; the marker
+    records the resolved commit of a hub repository (None for a local folder)."""
     import datasets
 
     rows = {}
     for config in configs or [None]:
         for split in splits:
-            loaded = datasets.load_dataset(path, config, split=split)
+            loaded = datasets.load_dataset(path, config, split=split, revision=revision)
             rows["-".join(part for part in (config, split) if part)] = len(loaded)
-    return {"kind": "dataset", "path": path, "configs": list(configs), "splits": list(splits), "rows": rows, "cache": str(cache_home())}
+    return {
+        "kind": "dataset", "path": path, "configs": list(configs), "splits": list(splits), "revision": revision,
+        "resolved_revision": _resolved_dataset_revision(path, revision), "rows": rows, "cache": str(cache_home()),
+    }
+
+
+def _resolved_dataset_revision(path: str, revision: str) -> str | None:
+    if _looks_local(path):
+        return None
+    from huggingface_hub import HfApi
+
+    return HfApi().dataset_info(path, revision=revision).sha

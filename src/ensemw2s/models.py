@@ -23,7 +23,7 @@ from transformers import (
     PreTrainedTokenizerFast,
 )
 
-from .hub import from_cache
+from .hub import from_cache, split_revision
 
 EOS = "<|endoftext|>"
 PAD = "<|padding|>"
@@ -69,8 +69,9 @@ def load_shipped_tokenizer(path: str | os.PathLike) -> PreTrainedTokenizerFast:
 
 
 def load_tokenizer(source: str, trust_remote_code: bool = False):
+    repo, revision = split_revision(source)
     with from_cache("model", source):
-        return _finish(AutoTokenizer.from_pretrained(source, trust_remote_code=trust_remote_code))
+        return _finish(AutoTokenizer.from_pretrained(repo, revision=revision, trust_remote_code=trust_remote_code))
 
 
 def _finish(tokenizer):
@@ -145,9 +146,10 @@ def save_stopped_marker(directory: str | os.PathLike, round_: int, stopped_at: i
 
 # ------------------------------------------------------------------------------------------ loading
 def load_causal_lm(source: str, trust_remote_code: bool = False, dtype: torch.dtype | None = None):
+    repo, revision = split_revision(source)
     with from_cache("model", source):
         return AutoModelForCausalLM.from_pretrained(
-            source, use_safetensors=True, trust_remote_code=trust_remote_code, dtype=dtype
+            repo, revision=revision, use_safetensors=True, trust_remote_code=trust_remote_code, dtype=dtype
         )
 
 
@@ -210,12 +212,13 @@ def load_classifier(
     if head_init not in HEAD_INITS:
         raise ValueError(f"unknown head_init {head_init!r}; expected one of {HEAD_INITS}")
     torch.manual_seed(seed)
+    repo, revision = split_revision(source)
     with from_cache("model", source):
         config = AutoConfig.from_pretrained(source, num_labels=2, trust_remote_code=trust_remote_code)
         if dropout is not None:
             set_dropout(config, dropout)
         model = AutoModelForSequenceClassification.from_pretrained(
-            source, config=config, use_safetensors=True, trust_remote_code=trust_remote_code, dtype=dtype
+            repo, revision=revision, config=config, use_safetensors=True, trust_remote_code=trust_remote_code, dtype=dtype
         )
     if dropout is not None:
         for module in model.modules():

@@ -11,9 +11,13 @@ import seaborn as sns  # noqa: E402
 from .files import atomic_path  # noqa: E402
 
 
+# No creation date in the PDF: the same data (and the same matplotlib) gives byte-identical files.
+PDF_METADATA = {"CreationDate": None, "ModDate": None, "Creator": "ensemw2s"}
+
+
 def save_figure(figure, path: str) -> None:
     with atomic_path(path) as tmp:
-        figure.savefig(tmp, format="pdf", bbox_inches="tight")
+        figure.savefig(tmp, format="pdf", bbox_inches="tight", metadata=PDF_METADATA)
     plt.close(figure)
 
 

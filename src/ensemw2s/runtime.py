@@ -9,6 +9,29 @@ import sys
 from typing import Iterator
 
 
+# Operational settings: they cannot change an output, so they reach jobs through the environment
+# (set from the config by rules/common.smk), not through params, and editing them reruns nothing.
+OPERATIONAL = {
+    "checkpoint_every": ("ENSEMW2S_CHECKPOINT_EVERY", int, 0),  # optimiser steps; 0 = only on SIGTERM
+    "progress_interval": ("ENSEMW2S_PROGRESS_INTERVAL", float, 5.0),  # seconds between progress lines
+}
+
+
+def operational(name: str):
+    """The value of an operational setting in this job (its default outside the workflow)."""
+    variable, kind, default = OPERATIONAL[name]
+    value = os.environ.get(variable, "")
+    try:
+        return kind(value) if value.strip() else default
+    except ValueError:
+        raise ValueError(f"environment variable {variable}={value!r} is not a valid {kind.__name__}") from None
+
+
+def progress_interval() -> float:
+    """Seconds between two progress lines of a job's log (tqdm's mininterval)."""
+    return operational("progress_interval")
+
+
 @contextlib.contextmanager
 def job(log_path: str | None, threads: int = 1) -> Iterator[logging.Logger]:
     """Send stdout, stderr (tqdm progress included) and logging to ``log_path``; use ``threads``

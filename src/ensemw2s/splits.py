@@ -13,12 +13,16 @@ from typing import Mapping, Sequence
 PARTS = ("weak_train", "strong_train", "val", "test")
 
 
+class SplitSizeError(ValueError):
+    """n_test / n_val do not fit the pool."""
+
+
 def _check_sizes(n_pool: int, n_test: int, n_val: int) -> int:
     if n_test < 1 or n_val < 0:
-        raise ValueError(f"need n_test >= 1 and n_val >= 0, got n_test={n_test}, n_val={n_val}")
+        raise SplitSizeError(f"need n_test >= 1 and n_val >= 0, got n_test={n_test}, n_val={n_val}")
     n_train = n_pool - n_test - n_val
     if n_train < 2:
-        raise ValueError(f"pool of {n_pool} items leaves {n_train} for training after n_test={n_test}, n_val={n_val}")
+        raise SplitSizeError(f"pool of {n_pool} items leaves {n_train} for training (at least 2 needed) after n_test={n_test}, n_val={n_val}")
     return n_train
 
 

@@ -27,9 +27,16 @@ from accelerate.utils import set_seed
 from tqdm.auto import tqdm
 from transformers import get_scheduler
 
+from .runtime import operational, progress_interval
 from .text import EncodedPair, LMBatch, collate_pairs, encode_pair
 
 log = logging.getLogger(__name__)
+# TrainSettings fields that cannot change a trained model: left out of the checkpoint's identity.
+OPERATIONAL_SETTINGS = ("checkpoint_dir", "checkpoint_every", "label")
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss (or the gradient) became NaN / infinite or exploded: nothing is saved."""
 
 
 @dataclass
@@ -47,6 +54,11 @@ class TrainSettings:
     mixed_precision: str = "auto"  # auto = bf16 on a CUDA GPU that supports it, else fp32
     checkpoint_dir: str = ""  # empty: no checkpoints
     checkpoint_every: int = 0  # optimiser steps between checkpoints; 0 = only on SIGTERM
+    label: str = ""  # what is trained (the model source), for messages only
+    # A step loss above divergence_factor x max(first step's loss, 1) is divergence.  Large on purpose:
+    # boosting weights (mean 1, up to the number of items on one item) legitimately scale a batch's
+    # loss by 100s; NaN / inf losses and gradients are caught whatever this says.
+    divergence_factor: float = 1e4
 
     def __post_init__(self):
         for name in ("epochs", "batch_size"):
@@ -131,7 +143,8 @@ def fit(
     micro = settings.micro_batch_size if 0 < settings.micro_batch_size < settings.batch_size else settings.batch_size
     model.train()
     last_loss = float("nan")
-    progress = tqdm(total=total_steps, initial=start_step, desc=desc, file=sys.stderr, mininterval=5, dynamic_ncols=False, ascii=True)
+    first_loss = None
+    progress = tqdm(total=total_steps, initial=start_step, desc=desc, file=sys.stderr, mininterval=progress_interval(), dynamic_ncols=False, ascii=True)
     with _SigtermFlag() as sigterm:
         for step in range(start_step, total_steps):
             if on_step is not None:
@@ -150,8 +163,14 @@ def fit(
                     loss = loss_sum(model, batch) / max(denominator, 1e-12)
                 accelerator.backward(loss)
                 step_loss += loss.item()
-            if settings.max_grad_norm:
-                accelerator.clip_grad_norm_(model.parameters(), settings.max_grad_norm)
+            grad_norm = accelerator.clip_grad_norm_(model.parameters(), settings.max_grad_norm) if settings.max_grad_norm else None
+            if first_loss is None:
+                first_loss = step_loss
+            try:
+                _check_divergence(step_loss, grad_norm, first_loss, step + 1, total_steps, desc, settings, checkpoint)
+            except TrainingDiverged:
+                progress.close()
+                raise
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
@@ -167,9 +186,38 @@ def fit(
             if settings.checkpoint_every and done % settings.checkpoint_every == 0 and done < total_steps:
                 checkpoint.save(accelerator, done)
     progress.close()
+    bad = [name for name, tensor in model.named_parameters() if not torch.isfinite(tensor).all()]
+    if bad:
+        checkpoint.clear()
+        raise TrainingDiverged(
+            f"{_what(desc, settings)}: {len(bad)} parameter tensors ({bad[0]}, ...) are NaN/inf after "
+            f"step {total_steps}/{total_steps} at lr {settings.lr:g}; no model written. Lower the learning rate."
+        )
     checkpoint.clear()
     model.eval()
     return {"steps": total_steps, "resumed_from_step": start_step, "final_loss": last_loss}
+
+
+def _what(desc: str, settings: TrainSettings) -> str:
+    return f"training {desc!r}" + (f" of {settings.label}" if settings.label else "")
+
+
+def _check_divergence(loss, grad_norm, first_loss, step, total_steps, desc, settings, checkpoint) -> None:
+    """Stop before the optimiser applies a NaN / infinite gradient, or when the loss explodes."""
+    problem = None
+    if not math.isfinite(loss):
+        problem = f"loss is {loss}"
+    elif grad_norm is not None and not math.isfinite(float(grad_norm)):
+        problem = f"gradient norm is {float(grad_norm)} (loss {loss:.4g})"
+    elif loss > settings.divergence_factor * max(first_loss, 1.0):
+        problem = f"loss exploded to {loss:.4g}, over {settings.divergence_factor:g} x max(first step's loss {first_loss:.4g}, 1)"
+    if problem is None:
+        return
+    checkpoint.clear()  # its weights led here; a retry with the same settings would diverge again
+    raise TrainingDiverged(
+        f"{_what(desc, settings)} diverged at step {step}/{total_steps}, lr {settings.lr:g}: {problem}. "
+        f"No model written. Lower the learning rate (models.<name>.lr) or check the data."
+    )
 
 
 def _batch_indices(step: int, steps_per_epoch: int, n_items: int, settings: TrainSettings) -> list[int]:
@@ -184,7 +232,7 @@ def _batch_indices(step: int, steps_per_epoch: int, n_items: int, settings: Trai
 class _Checkpoint:
     def __init__(self, settings: TrainSettings, n_items: int, fingerprint: str):
         self.root = Path(settings.checkpoint_dir) if settings.checkpoint_dir else None
-        identity = {k: v for k, v in dataclasses.asdict(settings).items() if k not in ("checkpoint_dir", "checkpoint_every")}
+        identity = {k: v for k, v in dataclasses.asdict(settings).items() if k not in (*OPERATIONAL_SETTINGS, "divergence_factor")}
         identity.update(n_items=n_items, fingerprint=fingerprint)
         self.key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
@@ -209,14 +257,49 @@ class _Checkpoint:
             return
         staging = self.root / "staging"
         shutil.rmtree(staging, ignore_errors=True)
+        self.prepare(staging)
         accelerator.save_state(str(staging))
         (staging / "progress.json").write_text(json.dumps({"key": self.key, "step": step}))
         shutil.rmtree(self.latest, ignore_errors=True)
         staging.rename(self.latest)  # the previous checkpoint is replaced only by a complete one
 
     def clear(self) -> None:
-        if self.root is not None:
-            shutil.rmtree(self.root, ignore_errors=True)
+        """Remove this job's checkpoint folder and the parents it leaves empty, up to the
+        ``.checkpoints`` folder that holds them (kept), if there is one."""
+        if self.root is None:
+            return
+        shutil.rmtree(self.root, ignore_errors=True)
+        remove_empty_parents(self.root)
+
+    def prepare(self, folder: Path) -> None:
+        # a job finishing beside this one may remove an empty parent between our mkdir calls
+        for attempt in range(5):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                return
+            except FileNotFoundError:
+                if attempt == 4:
+                    raise
+
+
+CHECKPOINT_FOLDER = ".checkpoints"
+
+
+def remove_empty_parents(folder: Path, stop_at: str = CHECKPOINT_FOLDER) -> None:
+    """rmdir the now-empty parents of ``folder`` up to (not including) the nearest ancestor named
+    ``stop_at``; nothing when there is no such ancestor.  ``rmdir`` only ever removes an empty
+    folder, so a sibling job's checkpoint is never touched."""
+    folder = Path(folder).absolute()
+    if stop_at not in folder.parts[:-1]:
+        return
+    for parent in folder.parents:
+        if parent.name == stop_at:
+            return
+        try:
+            parent.rmdir()
+        except OSError:  # not empty (or already gone / in use): stop here
+            if parent.exists():
+                return
 
 
 # ------------------------------------------------------------------------------------------ losses
@@ -378,6 +461,7 @@ def settings_from_params(params, *, seed: int, epochs: int) -> TrainSettings:
         lr_schedule=str(params.lr_schedule),
         mixed_precision=str(params.mixed_precision),
         checkpoint_dir=str(params.checkpoint_dir),
-        checkpoint_every=int(params.checkpoint_every),
+        checkpoint_every=int(operational("checkpoint_every")),  # operational: not a params value
         max_grad_norm=float(getattr(params, "max_grad_norm", 1.0)),
+        label=str(getattr(params, "model_source", "")),
     )
