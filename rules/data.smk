@@ -22,6 +22,7 @@ rule dataset:
         max_digits=dataset_setting("max_digits"),
         n_choices=dataset_setting("n_choices"),
         no_carry_share=dataset_setting("no_carry_share"),
+        operation=dataset_setting("operation"),
     log:
         "results/logs/data/{dataset}.log",
     conda:

@@ -20,6 +20,7 @@ with job(snakemake.log[0]) as log:  # noqa: F821
             max_digits=p.max_digits,
             n_choices=p.n_choices,
             no_carry_share=p.no_carry_share,
+            operation=p.operation,
         )
     else:
         raise data.DataError(f"{p.dataset}: unknown source {p.source!r}")

@@ -102,3 +102,18 @@ def test_split_digits_tokenizer_spells_numbers_digit_by_digit(mc):
     assert split.decode(split("12+395=? 407")["input_ids"]) == "12+395=? 407"
     merged = train_bpe_tokenizer(corpus, 400)  # the default merges digits on this corpus
     assert any(sum(c.isdigit() for c in t) > 1 for t in merged.tokenize("Q: 12+395=?\nA: 407"))
+
+
+def test_max_operation_is_graded_and_leaves_addition_unchanged():
+    records = sandbox.generate("sandbox_binary", n_items=600, min_digits=2, max_digits=3, seed=0, binary=True, operation="max")
+    levels = Counter()
+    for r in records:
+        a, b = map(int, r["question"][len("max(") : -len(")=?")].split(","))
+        assert a != b and len(str(a)) == len(str(b))
+        assert r["choices"][r["gold"]] == str(max(a, b)) and str(min(a, b)) in r["choices"]
+        assert r["constructed_difficulty"] == sandbox.shared_prefix(str(a), str(b))
+        levels[r["constructed_difficulty"]] += 1
+    assert set(levels) == {0, 1, 2}
+    assert sandbox.generate("x", n_items=50, seed=0) == sandbox.generate("x", n_items=50, seed=0, operation="add")
+    with pytest.raises(sandbox.SandboxError):
+        sandbox.generate("x", n_items=5, operation="min")
