@@ -263,7 +263,7 @@ def test_batched_experts_decode_and_score_like_the_per_expert_loop(tokenizer, fa
         warnings.simplefilter("error", DeprecationWarning)
         warnings.simplefilter("error", FutureWarning)  # transformers' deprecations (e.g. past_key_values)
         batched, loop = _decode_both(experts, weights, tokenizer, PROMPTS, 4, combine, candidates)
-    assert "batched in one vmapped forward" in caplog.text and "batched=False" in caplog.text
+    assert "batched in one vmapped forward" in caplog.text and "batched=False" in caplog.text and "falling back" not in caplog.text
     assert [b.ids for b in batched] == [l.ids for l in loop]
     for b, l, row in zip(batched, loop, candidates, strict=True):
         assert [len(c) for c in b.candidate_logprobs] == [len(c) for c in row]  # recorded past max_new_tokens
@@ -279,6 +279,7 @@ def test_batched_experts_decode_and_score_like_the_per_expert_loop(tokenizer, fa
         stacked = ensemble.mixture_logprobs(experts, weights, combine)(input_ids, mask)
     per_expert = ensemble.mixture_logprobs(experts, weights, combine, batched=False)(input_ids, mask)
     assert torch.allclose(stacked[mask.bool()], per_expert[mask.bool()], atol=1e-5)
+    assert "failed" not in caplog.text
 
 
 def test_experts_of_different_shapes_run_one_at_a_time(tokenizer, caplog):

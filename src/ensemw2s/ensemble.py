@@ -215,22 +215,26 @@ def _decode(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sam
 
 def ensemble_decode(models: Sequence, weights: Sequence[float], tokenizer, prompts: Sequence[str], max_new_tokens: int,
                     candidates: Sequence[Sequence[Sequence[int]]] | None = None, combine: str = "prob", do_sample: bool = False,
-                    temperature: float = 1.0, seed: int = 0, batch_size: int = 16, max_length: int = 512, desc: str = "decode") -> list[Decoded]:
+                    temperature: float = 1.0, seed: int = 0, batch_size: int = 16, max_length: int = 512, desc: str = "decode",
+                    batched: bool = True) -> list[Decoded]:
     """Decode each prompt with the ensemble (lockstep KV-cached experts, batched over prompts) and
     score each prompt's ``candidates`` along the decoded path (see :class:`Decoded`).  The recorded
-    distribution is the mixture's own; ``temperature`` only shapes what is sampled."""
-    return _decode(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, True, desc, candidates)
+    distribution is the mixture's own; ``temperature`` only shapes what is sampled.  ``batched``:
+    experts of one shape in one vmapped forward per step (else one forward per expert)."""
+    return _decode(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, True, desc, candidates,
+                   batched)
 
 
 def ensemble_generate(models: Sequence, weights: Sequence[float], tokenizer, prompts: Sequence[str], max_new_tokens: int, combine: str = "prob",
                       do_sample: bool = False, temperature: float = 1.0, seed: int = 0, batch_size: int = 16, max_length: int = 512,
-                      desc: str = "decode") -> list[list[int]]:
+                      desc: str = "decode", batched: bool = True) -> list[list[int]]:
     """Decode each prompt with the ensemble: lockstep KV-cached experts, batched over prompts.
 
     Greedy unless ``do_sample``.  Stops at EOS (not returned) or after ``max_new_tokens``.
     Experts with weight 0 (rejected rounds) are skipped.  Returns the generated token ids.
     """
-    return [d.ids for d in _decode(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, True, desc)]
+    return [d.ids for d in _decode(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, True, desc,
+                                   None, batched)]
 
 
 def naive_ensemble_generate(models: Sequence, weights: Sequence[float], tokenizer, prompts: Sequence[str], max_new_tokens: int, combine: str = "prob",

@@ -74,6 +74,73 @@ def _stacked_sdpa_forward(module, query, key, value, attention_mask, dropout=0.0
     return out.transpose(1, 2).contiguous(), None
 
 
+@torch.library.custom_op("ensemw2s::stacked_embedding", mutates_args=())
+def _embedding(weight: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    return F.embedding(ids, weight)
+
+
+@_embedding.register_fake
+def _(weight, ids):
+    return weight.new_empty(*ids.shape, weight.shape[-1])
+
+
+@_embedding.register_vmap
+def _(info, in_dims, weight, ids):
+    """Look up rows of every expert's table in place (PyTorch's own rule copies the stacked table)."""
+    w_dim, i_dim = in_dims
+    if w_dim is None:
+        return F.embedding(ids, weight), i_dim
+    w = weight.movedim(w_dim, 0)  # [S, V, H]
+    if i_dim is None:
+        return w.index_select(1, ids.reshape(-1)).view(w.shape[0], *ids.shape, w.shape[-1]), 0
+    i = ids.movedim(i_dim, 0)
+    rows = torch.arange(w.shape[0], device=w.device).view(-1, *([1] * (i.dim() - 1)))
+    return w[rows, i], 0
+
+
+class _VmapEmbedding(torch.nn.Embedding):
+    """nn.Embedding whose lookup vmap batches without copying the stacked table (forward only)."""
+
+    def forward(self, input):
+        return _embedding(self.weight, input)
+
+
+@torch.library.custom_op("ensemw2s::stacked_linear", mutates_args=())
+def _linear(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor]) -> torch.Tensor:
+    return F.linear(x, weight, bias)
+
+
+@_linear.register_fake
+def _(x, weight, bias):
+    return x.new_empty(*x.shape[:-1], weight.shape[0])
+
+
+@_linear.register_vmap
+def _(info, in_dims, x, weight, bias):
+    """One (b)addbmm over the experts.  PyTorch's own rule broadcasts the stacked weight over the
+    batch (a copy of every expert's matrix per sequence) when the input is not contiguous."""
+    x_dim, w_dim, b_dim = in_dims
+    if w_dim is None and b_dim is None:
+        return F.linear(x, weight, bias), x_dim
+    size = info.batch_size
+    w = weight.movedim(w_dim, 0) if w_dim is not None else weight.unsqueeze(0).expand(size, *weight.shape)
+    xs = x.movedim(x_dim, 0) if x_dim is not None else x.unsqueeze(0).expand(size, *x.shape)
+    flat = xs.reshape(size, -1, xs.shape[-1])
+    if bias is None:
+        out = torch.bmm(flat, w.transpose(1, 2))
+    else:
+        b = bias.movedim(b_dim, 0) if b_dim is not None else bias.unsqueeze(0).expand(size, *bias.shape)
+        out = torch.baddbmm(b.unsqueeze(1), flat, w.transpose(1, 2))
+    return out.view(size, *xs.shape[1:-1], w.shape[1]), 0
+
+
+class _VmapLinear(torch.nn.Linear):
+    """nn.Linear as one batched matmul over the stacked experts under vmap (forward only)."""
+
+    def forward(self, input):
+        return _linear(input, self.weight, self.bias)
+
+
 _registered = False
 
 
@@ -213,12 +280,18 @@ class StackedExperts:
         from torch.func import stack_module_state
 
         _register_attention()
+        self.models = list(models)
         first = models[0]
         self.params, self.buffers_ = stack_module_state(list(models))
         with torch.device("meta"):
             self.base = type(first)(copy.deepcopy(first.config))
         self.base.eval()
         self.base.config._attn_implementation = ATTENTION
+        for module in self.base.modules():
+            if type(module) is torch.nn.Embedding:
+                module.__class__ = _VmapEmbedding
+            elif type(module) is torch.nn.Linear:
+                module.__class__ = _VmapLinear
         self._make_cache = _cache_classes()
 
     def _forward(self, params, buffers, input_ids, attention_mask, position_ids, kv, length, prefill):
@@ -253,13 +326,30 @@ class StackedExperts:
         return torch.vmap(run)(self.params, self.buffers_)
 
 
+_last_stacked: list = []  # (key, weak references to the experts, runner): the last stacked experts, reused
+
+
+def _state_key(models) -> tuple:
+    """Identity and in-place version of every parameter: changes when any expert's weights do."""
+    return tuple((id(m), tuple((id(p), p._version) for p in m.parameters())) for m in models)
+
+
 def make_runner(models: Sequence, batched: bool = True):
     """:class:`StackedExperts` where the experts allow it (and ``batched``), else :class:`ExpertLoop`;
-    logs which path runs and why."""
+    logs which path runs and why.  The stacked copy of the last experts is reused while none of
+    their parameters changed (decoding, then scoring, the same ensemble stacks it once)."""
+    import weakref
+
     ok, reason = stackable(models) if batched else (False, "batched=False")
     if ok:
+        key = _state_key(models)
+        if _last_stacked and _last_stacked[0][0] == key and all(ref() is m for ref, m in zip(_last_stacked[0][1], models)):
+            log.info("ensemble: %d experts batched in one vmapped forward per step (reused stacked parameters)", len(models))
+            return _last_stacked[0][2]
+        _last_stacked.clear()
         try:
             runner = StackedExperts(models)
+            _last_stacked.append((key, [weakref.ref(m) for m in models], runner))
             log.info("ensemble: %d experts batched in one vmapped forward per step (%s)", len(models), reason)
             return runner
         except Exception as error:  # noqa: BLE001 - anything vmap or the model cannot do: fall back
