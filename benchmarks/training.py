@@ -91,6 +91,8 @@ def main() -> None:
         args.precision = args.precision or args.dtype
         print("RESULT " + json.dumps(worker(args)))
         return
+    if args.threads:  # the workers set it themselves (same argv); here only for the header
+        torch.set_num_threads(args.threads)
     results: dict[str, list[dict]] = {"library": [], "trainer": []}
     for _ in range(args.repeats):
         for name in results:
