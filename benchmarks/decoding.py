@@ -1,98 +1,93 @@
 """Ensemble decoding benchmark (run by hand; not part of the test suite).
 
 Measures, in one run, on T experts of one shape and the same prompts (QuaRTz questions):
-  1. the lockstep KV-cached ensemble decoder (ensemw2s.ensemble.ensemble_generate),
-  2. a naive ensemble decoder that re-encodes every expert's whole prefix at each step,
-  3. one expert's `generate()` (batched, KV cache), divided by T: the floor an ensemble of T
-     experts cannot beat without batching the experts themselves.
-and prints generated tokens/s of each and the ratios against the naive baseline and the floor.
+  1. batched: the lockstep KV-cached ensemble decoder with all experts in one vmapped forward per
+     step (ensemw2s.ensemble.ensemble_generate, the default),
+  2. loop: the same decoder running one forward per expert per step (batched=False),
+  3. naive: re-encoding every expert's whole prefix at each step (the tested reference),
+  4. floor: one expert's `generate()` (batched, KV cache) divided by T, what an ensemble of T
+     experts would cost if it were exactly T single-model decodes.
+Every method runs --repeats times, interleaved, and its best time counts (the machine may be shared).
+Prints generated tokens/s of each and the ratios, for each value of --max-new-tokens.  The naive
+decoder is slow (its step re-encodes the prompt): --naive-new-tokens caps its new tokens, which
+flatters it (its cost per token grows with length), so the ratio against it is conservative.
 
-    python benchmarks/decoding.py --shape pythia-70m --experts 5
-    python benchmarks/decoding.py --shape tiny --experts 3 --device cuda --dtype bfloat16
+    python benchmarks/decoding.py --shape pythia-70m --experts 5 --max-new-tokens 5 64
+    python benchmarks/decoding.py --shape pythia-410m --device cuda --dtype bfloat16 --prompts 64 --batch-size 32
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import time
-from pathlib import Path
 
 import torch
+from common import add_common_args, build, header, quartz, setup, synchronize
 
-from ensemw2s import ensemble, models, text
-
-REPO = Path(__file__).resolve().parents[1]
-SHAPES = {  # random weights, real architectures: speed does not depend on what the weights learned
-    "tiny": {"family": "gpt_neox", "hidden_size": 64, "num_layers": 2, "num_heads": 4},
-    "pythia-70m": {"family": "gpt_neox", "hidden_size": 512, "num_layers": 6, "num_heads": 8, "intermediate_size": 2048},
-    "pythia-160m": {"family": "gpt_neox", "hidden_size": 768, "num_layers": 12, "num_heads": 12, "intermediate_size": 3072},
-}
+from ensemw2s import ensemble, text
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shape", choices=sorted(SHAPES), default="pythia-70m")
+    add_common_args(parser)
     parser.add_argument("--experts", type=int, default=5)
-    parser.add_argument("--prompts", type=int, default=32)
+    parser.add_argument("--prompts", type=int, default=16)
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--max-new-tokens", type=int, default=32)
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--dtype", choices=["float32", "bfloat16"], default="float32")
-    parser.add_argument("--threads", type=int, default=0, help="CPU threads (0 = torch default)")
+    parser.add_argument("--max-new-tokens", type=int, nargs="+", default=[5, 64])
+    parser.add_argument("--naive-new-tokens", type=int, default=0, help="cap on the naive decoder's new tokens (0: no cap)")
+    parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-
-    tokenizer = models.load_shipped_tokenizer(REPO / "resources/tokenizers/pythia")
-    rows = [json.loads(line) for line in (REPO / "resources/data/quartz/validation.jsonl").read_text().splitlines()][: args.prompts]
-    prompts = [text.sft_prompt({"question": r["question"], "context": r["para"]}) for r in rows]
-    dtype = getattr(torch, args.dtype)
-    arch = dict(SHAPES[args.shape], max_position_embeddings=2048)
-    experts = [models.build_tiny_model(arch, tokenizer, seed).to(args.device, dtype).eval() for seed in range(args.experts)]
-    # Keep generation going to max_new_tokens: random weights would otherwise stop at a stray EOS.
-    for expert in experts:
+    tokenizer = setup(args)
+    prompts = [text.sft_prompt({"question": r["question"], "context": r["para"]}) for r in quartz(args.prompts)]
+    experts = [build(args, tokenizer, seed).eval() for seed in range(args.experts)]
+    for expert in experts:  # keep generating to max_new_tokens: random weights would stop at a stray EOS
         with torch.no_grad():
-            bias = expert.get_output_embeddings().weight
-            bias[tokenizer.eos_token_id].zero_()
+            expert.get_output_embeddings().weight[tokenizer.eos_token_id].zero_()
     weights = [1.0 + 0.1 * s for s in range(args.experts)]
-    common = dict(max_new_tokens=args.max_new_tokens, batch_size=args.batch_size, max_length=2048)
 
-    def timed(fn):
-        fn(prompts[: args.batch_size])  # warm-up
-        if args.device.startswith("cuda"):
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        outputs = fn(prompts)
-        if args.device.startswith("cuda"):
-            torch.cuda.synchronize()
-        seconds = time.perf_counter() - start
-        return sum(len(o) for o in outputs) / seconds, outputs
-
-    cached_rate, cached = timed(lambda p: ensemble.ensemble_generate(experts, weights, tokenizer, p, desc="cached", **common))
-    naive_rate, naive = timed(lambda p: ensemble.naive_ensemble_generate(experts, weights, tokenizer, p, desc="naive", **common))
-
-    def single_generate(batch_prompts):
+    def single_generate(batch_prompts, new_tokens):
         tokenizer.padding_side = "left"
         outputs = []
         for start in range(0, len(batch_prompts), args.batch_size):
             encoded = tokenizer(batch_prompts[start : start + args.batch_size], return_tensors="pt", padding=True).to(args.device)
-            out = experts[0].generate(**encoded, max_new_tokens=args.max_new_tokens, min_new_tokens=args.max_new_tokens, do_sample=False,
-                                      pad_token_id=tokenizer.pad_token_id)
+            out = experts[0].generate(**encoded, max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False, pad_token_id=tokenizer.pad_token_id)
             outputs.extend(out[:, encoded["input_ids"].shape[1]:].tolist())
         tokenizer.padding_side = "right"
         return outputs
 
-    single_rate, _ = timed(single_generate)
-    floor = single_rate / args.experts
-    print(f"shape={args.shape} experts={args.experts} prompts={len(prompts)} batch={args.batch_size} new_tokens={args.max_new_tokens} "
-          f"device={args.device} dtype={args.dtype} threads={torch.get_num_threads()}")
-    print(f"cached lockstep ensemble : {cached_rate:10.1f} tokens/s")
-    print(f"naive re-encoding        : {naive_rate:10.1f} tokens/s")
-    print(f"generate() / T (floor)   : {floor:10.1f} tokens/s   (one expert: {single_rate:.1f} tokens/s)")
-    print(f"ratio cached / naive     : {cached_rate / naive_rate:10.2f}x")
-    print(f"ratio cached / floor     : {cached_rate / floor:10.2f}x")
-    print(f"cached == naive tokens   : {cached == naive}")
+    print(header(args, experts=args.experts, prompts=len(prompts), batch=args.batch_size))
+    for new_tokens in args.max_new_tokens:
+        naive_tokens = min(new_tokens, args.naive_new_tokens) if args.naive_new_tokens else new_tokens
+        common = dict(batch_size=args.batch_size, max_length=2048)
+        methods = {
+            "batched": lambda p, n=new_tokens: ensemble.ensemble_generate(experts, weights, tokenizer, p, n, desc="batched", **common),
+            "loop": lambda p, n=new_tokens: ensemble.ensemble_generate(experts, weights, tokenizer, p, n, desc="loop", batched=False, **common),
+            "naive": lambda p, n=naive_tokens: ensemble.naive_ensemble_generate(experts, weights, tokenizer, p, n, desc="naive", **common),
+            "generate": lambda p, n=new_tokens: single_generate(p, n),
+        }
+        best, outputs = {}, {}
+        for name, fn in methods.items():  # warm-up
+            fn(prompts[: min(2, len(prompts))])
+        for _ in range(args.repeats):
+            for name, fn in methods.items():
+                synchronize(args.device)
+                start = time.perf_counter()
+                outputs[name] = fn(prompts)
+                synchronize(args.device)
+                best[name] = min(best.get(name, float("inf")), time.perf_counter() - start)
+        rate = {name: sum(len(o) for o in outputs[name]) / best[name] for name in methods}
+        floor = rate["generate"] / args.experts
+        print(f"\nnew_tokens={new_tokens} (naive: {naive_tokens}) repeats={args.repeats}, best of each")
+        print(f"  batched ensemble (vmapped) : {rate['batched']:10.1f} tokens/s")
+        print(f"  per-expert lockstep (loop) : {rate['loop']:10.1f} tokens/s")
+        print(f"  naive re-encoding          : {rate['naive']:10.1f} tokens/s")
+        print(f"  generate() / T (floor)     : {floor:10.1f} tokens/s   (one expert: {rate['generate']:.1f} tokens/s)")
+        print(f"  ratio batched / floor      : {rate['batched'] / floor:10.2f}x")
+        print(f"  ratio batched / loop       : {rate['batched'] / rate['loop']:10.2f}x")
+        print(f"  ratio batched / naive      : {rate['batched'] / rate['naive']:10.2f}x")
+        print(f"  ratio loop / floor         : {rate['loop'] / floor:10.2f}x")
+        same = outputs["batched"] == outputs["loop"] and (naive_tokens != new_tokens or outputs["batched"] == outputs["naive"])
+        print(f"  batched == loop{' == naive' if naive_tokens == new_tokens else ''} tokens : {same}")
 
 
 if __name__ == "__main__":

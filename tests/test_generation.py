@@ -246,3 +246,75 @@ def test_round1_trains_uniformly_or_on_draws_from_d1():
     drawn = generation.round_draws(1, d1, seed=3, round1="drawn")
     assert drawn.sum() == 50 and (drawn == 0).any()  # n draws with replacement leave some units out
     assert (generation.round_draws(2, d1, seed=3) == generation.round_draws(2, d1, seed=3, round1="drawn")).all()
+
+
+# ---------------------------------------------------------------------- batched (stacked) experts
+def _decode_both(experts, weights, tok, prompts, max_new, combine, candidates):
+    run = lambda batched: ensemble._decode(experts, weights, tok, prompts, max_new, combine, False, 1.0, 0, len(prompts), 512, True, "decode",  # noqa: E731
+                                           candidates, batched=batched)
+    return run(True), run(False)
+
+
+@pytest.mark.parametrize("family", ["gpt_neox", "gpt2"])
+@pytest.mark.parametrize("combine", ["prob", "logit"])
+def test_batched_experts_decode_and_score_like_the_per_expert_loop(tokenizer, family, combine, caplog):
+    """One vmapped forward for all experts per step gives the per-expert decoder's tokens, and its
+    candidate log-probs and mixture scores within 1e-5 (greedy, float32, left-padded batch)."""
+    import logging
+    import warnings
+
+    experts = _models(tokenizer, family)
+    weights = [0.5, 1.0, 0.25]
+    ids = lambda s: tokenizer(s, add_special_tokens=False)["input_ids"]  # noqa: E731
+    candidates = [[ids(" blue sky today and every day of the year"), ids(" red")], [ids(" because")], [ids(" hello there"), ids(" x"), ids(" y z")]]
+    caplog.set_level(logging.INFO, logger="ensemw2s.experts")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        warnings.simplefilter("error", FutureWarning)  # transformers' deprecations (e.g. past_key_values)
+        batched, loop = _decode_both(experts, weights, tokenizer, PROMPTS, 4, combine, candidates)
+    assert "batched in one vmapped forward" in caplog.text and "batched=False" in caplog.text and "falling back" not in caplog.text
+    assert [b.ids for b in batched] == [l.ids for l in loop]
+    for b, l, row in zip(batched, loop, candidates, strict=True):
+        assert [len(c) for c in b.candidate_logprobs] == [len(c) for c in row]  # recorded past max_new_tokens
+        for mine, reference in zip(b.candidate_logprobs, l.candidate_logprobs, strict=True):
+            assert mine == pytest.approx(reference, abs=1e-5)
+    # ... and the same as the reference that re-encodes every prefix
+    naive = ensemble._decode(experts, weights, tokenizer, PROMPTS, 4, combine, False, 1.0, 0, 3, 512, False, "naive", candidates)
+    assert [n.ids for n in naive] == [b.ids for b in batched]
+    # scoring: the stacked mixture over a padded batch equals the per-expert one
+    input_ids, mask = ensemble.left_pad([ids(p) for p in PROMPTS], tokenizer.pad_token_id)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        stacked = ensemble.mixture_logprobs(experts, weights, combine)(input_ids, mask)
+    per_expert = ensemble.mixture_logprobs(experts, weights, combine, batched=False)(input_ids, mask)
+    assert torch.allclose(stacked[mask.bool()], per_expert[mask.bool()], atol=1e-5)
+    assert "failed" not in caplog.text
+
+
+def test_experts_of_different_shapes_run_one_at_a_time(tokenizer, caplog):
+    import logging
+
+    from ensemw2s import experts as experts_module
+
+    small = _models(tokenizer, seeds=(0,))
+    wide = [build_tiny_model({"family": "gpt_neox", "hidden_size": 48, "num_layers": 2, "num_heads": 2}, tokenizer, 1).eval()]
+    caplog.set_level(logging.INFO, logger="ensemw2s.experts")
+    assert experts_module.make_runner(small + wide).path == "loop" and "different configs" in caplog.text
+    assert experts_module.make_runner(small + _models(tokenizer, "gpt2", seeds=(1,))).path == "loop"
+    assert experts_module.make_runner(_models(tokenizer)).path == "stacked"
+    one = ensemble.ensemble_generate(small + wide, [1.0, 1.0], tokenizer, PROMPTS, 5, batch_size=3)
+    assert one == ensemble.naive_ensemble_generate(small + wide, [1.0, 1.0], tokenizer, PROMPTS, 5, batch_size=3)
+
+
+def test_a_failing_batched_step_falls_back_to_the_loop(tokenizer, monkeypatch, caplog):
+    from ensemw2s import experts as experts_module
+
+    experts = _models(tokenizer)
+    reference = [d.ids for d in ensemble._decode(experts, [1, 2, 3], tokenizer, PROMPTS, 5, "prob", False, 1.0, 0, 3, 512, True, "d", batched=False)]
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("vmap cannot do this")
+
+    monkeypatch.setattr(experts_module.StackedExperts, "step", broken)
+    assert ensemble.ensemble_generate(experts, [1, 2, 3], tokenizer, PROMPTS, 5, batch_size=3) == reference
+    assert "falling back to one forward per expert" in caplog.text

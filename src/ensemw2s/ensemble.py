@@ -15,6 +15,7 @@ reference the cached decoder is tested against, and the benchmark's baseline.
 
 from __future__ import annotations
 
+import logging
 import sys
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -25,6 +26,9 @@ from tqdm.auto import tqdm
 
 from .evaluate import LogProbFn, model_device
 from .runtime import progress_interval
+from .experts import ExpertLoop, make_runner, mix_stacked
+
+log = logging.getLogger(__name__)
 
 COMBINE_MODES = ("prob", "logit")
 
@@ -42,23 +46,30 @@ def _check(models: Sequence, weights: Sequence[float], combine: str) -> torch.Te
 
 def mix_logits(logits: Sequence[torch.Tensor], weights: torch.Tensor, combine: str) -> torch.Tensor:
     """Log of the ensemble's next-token distribution from each expert's logits (same shape)."""
-    if combine == "logit":
-        return F.log_softmax(sum(w * l.float() for w, l in zip(weights.tolist(), logits)), dim=-1)
-    stacked = torch.stack([F.log_softmax(l.float(), dim=-1) for l in logits])  # [S, ..., V]
-    log_w = torch.log(weights).view(-1, *([1] * (stacked.dim() - 1))).to(stacked.device)
-    return torch.logsumexp(stacked + log_w, dim=0)
+    return mix_stacked(torch.stack([l.float() for l in logits]), weights, combine)
 
 
-def mixture_logprobs(models: Sequence, weights: Sequence[float], combine: str = "prob") -> LogProbFn:
+def mixture_logprobs(models: Sequence, weights: Sequence[float], combine: str = "prob", batched: bool = True) -> LogProbFn:
     """A log-prob function (see :mod:`ensemw2s.evaluate`) for the ensemble: scores answers
-    (option-wise NLL, token-wise accuracy) under the same mixture the decoder uses."""
+    (option-wise NLL, token-wise accuracy) under the same mixture the decoder uses.  Experts of one
+    shape run as one vmapped forward (see :mod:`ensemw2s.experts`)."""
     normalised = _check(models, weights, combine)
-    active = [(m, w) for m, w in zip(models, normalised.tolist()) if w > 0]
+    active = [m for m, w in zip(models, normalised.tolist()) if w > 0]
+    active_weights = normalised[normalised > 0]
+    runner = make_runner(active, batched)
 
     def logprobs(input_ids, attention_mask):
-        device = model_device(active[0][0])
-        logits = [m(input_ids=input_ids.to(model_device(m)), attention_mask=attention_mask.to(model_device(m))).logits.to(device) for m, _ in active]
-        return mix_logits(logits, torch.tensor([w for _, w in active]), combine)
+        nonlocal runner
+        device = model_device(active[0])
+        input_ids, attention_mask = input_ids.to(device), attention_mask.to(device)
+        if runner.path == "stacked":
+            try:
+                return mix_stacked(runner.full(input_ids, attention_mask), active_weights, combine)
+            except Exception as error:  # noqa: BLE001 - fall back to one forward per expert
+                log.warning("ensemble scoring: batched experts failed (%s: %s); one forward per expert", type(error).__name__, error)
+                runner = ExpertLoop(active)
+        logits = [m(input_ids=input_ids.to(model_device(m)), attention_mask=attention_mask.to(model_device(m))).logits.to(device) for m in active]
+        return mix_logits(logits, active_weights, combine)
 
     return logprobs
 
@@ -108,55 +119,73 @@ def _candidate_tensor(candidates, batch: int, device) -> tuple[torch.Tensor, tor
     return ids.to(device), mask.to(device)
 
 
+class _NaiveExperts:
+    """The reference: every expert re-encodes its whole prefix (prompt + fed tokens) at every step."""
+
+    path = "naive"
+
+    def __init__(self, models):
+        self.models = list(models)
+
+    def prefill(self, input_ids, attention_mask, position_ids, capacity):
+        self.ids = input_ids
+        return self._run(attention_mask)
+
+    def step(self, input_ids, attention_mask, position_ids):
+        self.ids = torch.cat([self.ids, input_ids], dim=1)
+        return self._run(attention_mask)
+
+    def _run(self, mask):
+        return torch.stack([m(input_ids=self.ids, attention_mask=mask, position_ids=_positions(mask), use_cache=False, logits_to_keep=1).logits[:, -1]
+                            for m in self.models])
+
+
 @torch.no_grad()
-def _decode_batch(models, weights, prompt_ids, eos_id, pad_id, max_new_tokens, combine, do_sample, temperature, generator, use_cache, candidates=None):
+def _decode_batch(runner, weights, prompt_ids, eos_id, pad_id, max_new_tokens, combine, do_sample, temperature, generator, candidates=None):
     """Decode one batch.  With ``candidates`` (per prompt, a list of token-id sequences) decoding
     goes on past EOS and past ``max_new_tokens`` until the longest candidate is covered, every
     expert fed the token the mixture chose, so p_j is always the distribution given ŷ's own prefix
-    (ŷ itself still ends at its first EOS or at ``max_new_tokens``)."""
-    device = model_device(models[0])
+    (ŷ itself still ends at its first EOS or at ``max_new_tokens``).
+
+    ``runner`` (see :mod:`ensemw2s.experts`) returns all experts' next-token logits ``[T, B, V]``
+    per step.  The attention mask, positions and decoded path are preallocated for all steps."""
+    device = model_device(runner.models[0])
     input_ids, mask = left_pad(prompt_ids, pad_id)
     input_ids, mask = input_ids.to(device), mask.to(device)
-    batch = input_ids.shape[0]
+    batch, prompt_length = input_ids.shape
     cand_ids, cand_mask = _candidate_tensor(candidates or [[] for _ in range(batch)], batch, device)
     cand_logprobs = torch.zeros(cand_ids.shape, dtype=torch.float32, device=device)
-    steps = max(max_new_tokens, cand_ids.shape[-1])
+    n_cand_steps = cand_ids.shape[-1]
+    steps = max(max_new_tokens, n_cand_steps)
     finished = torch.zeros(batch, dtype=torch.bool, device=device)
-    fed = torch.empty((batch, 0), dtype=torch.long, device=device)  # the decoded path, past EOS too
-    caches = [None] * len(models)
-    step_ids, step_positions = input_ids, _positions(mask)
+    fed = torch.zeros((batch, steps), dtype=torch.long, device=device)  # the decoded path, past EOS too
+    full_mask = torch.cat([mask, torch.ones((batch, steps), dtype=mask.dtype, device=device)], dim=1)
+    next_positions = mask.sum(-1, keepdim=True) + torch.arange(steps, device=device)  # position of fed[:, j]
+    logits = runner.prefill(input_ids, mask, _positions(mask), prompt_length + steps)
+    done = 0
     for step in range(steps):
-        logits = []
-        for index, model in enumerate(models):
-            if use_cache:
-                out = model(input_ids=step_ids, attention_mask=mask, position_ids=step_positions, past_key_values=caches[index], use_cache=True, logits_to_keep=1)
-                caches[index] = out.past_key_values
-            else:  # reference: re-encode the whole prefix every step
-                full = torch.cat([input_ids, fed], dim=1)
-                out = model(input_ids=full, attention_mask=mask, position_ids=_positions(mask), use_cache=False, logits_to_keep=1)
-            logits.append(out.logits[:, -1])
-        logp = mix_logits(logits, weights, combine)
-        if step < cand_ids.shape[-1]:
+        logp = mix_stacked(logits, weights, combine)
+        if step < n_cand_steps:
             cand_logprobs[:, :, step] = logp.gather(1, cand_ids[:, :, step])
         token = _choose(logp, do_sample, temperature, generator)
-        fed = torch.cat([fed, token[:, None]], dim=1)
+        fed[:, step] = token
+        done = step + 1
         if step < max_new_tokens:
             finished |= token == eos_id
-        if (finished.all() or step + 1 >= max_new_tokens) and step + 1 >= cand_ids.shape[-1]:
+        if done >= n_cand_steps and (done >= max_new_tokens or bool(finished.all())):
             break
-        mask = torch.cat([mask, torch.ones((batch, 1), dtype=mask.dtype, device=device)], dim=1)
-        step_ids = token[:, None]
-        step_positions = _positions(mask)[:, -1:]
+        logits = runner.step(fed[:, step : step + 1], full_mask[:, : prompt_length + done], next_positions[:, step : step + 1])
     results = []
     cand_logprobs = cand_logprobs.cpu()
-    for b, row in enumerate(fed[:, :max_new_tokens].tolist()):
+    for b, row in enumerate(fed[:, : min(done, max_new_tokens)].tolist()):
         ids = row[: row.index(eos_id)] if eos_id in row else row
         recorded = [cand_logprobs[b, c, : len(seq)].tolist() for c, seq in enumerate((candidates or [[]] * batch)[b])]
         results.append(Decoded(ids, recorded))
     return results
 
 
-def _decode(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, use_cache, desc, candidates=None):
+def _decode(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, use_cache, desc,
+            candidates=None, batched=True):
     normalised = _check(models, weights, combine)
     active = [m for m, w in zip(models, normalised.tolist()) if w > 0]
     active_weights = normalised[normalised > 0]
@@ -166,34 +195,47 @@ def _decode(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sam
     if candidates is not None and len(candidates) != len(prompts):
         raise ValueError(f"{len(candidates)} candidate lists for {len(prompts)} prompts")
     generator = torch.Generator().manual_seed(seed) if do_sample else None
+    runner = make_runner(active, batched) if use_cache else _NaiveExperts(active)
     outputs: list[Decoded] = []
     for start in tqdm(range(0, len(prompt_ids), batch_size), desc=desc, file=sys.stderr, mininterval=progress_interval(), ascii=True):
-        outputs.extend(
-            _decode_batch(active, active_weights, prompt_ids[start : start + batch_size], tokenizer.eos_token_id, tokenizer.pad_token_id,
-                          max_new_tokens, combine, do_sample, temperature, generator, use_cache,
-                          None if candidates is None else candidates[start : start + batch_size])
-        )
+        args = (active_weights, prompt_ids[start : start + batch_size], tokenizer.eos_token_id, tokenizer.pad_token_id,
+                max_new_tokens, combine, do_sample, temperature, generator, None if candidates is None else candidates[start : start + batch_size])
+        state = generator.get_state() if generator is not None else None
+        try:
+            outputs.extend(_decode_batch(runner, *args))
+        except Exception as error:  # noqa: BLE001 - the stacked path failed: redo the batch one expert at a time
+            if runner.path != "stacked":
+                raise
+            log.warning("ensemble: batched experts failed (%s: %s); falling back to one forward per expert", type(error).__name__, error)
+            if generator is not None:
+                generator.set_state(state)
+            runner = ExpertLoop(active)
+            outputs.extend(_decode_batch(runner, *args))
     return outputs
 
 
 def ensemble_decode(models: Sequence, weights: Sequence[float], tokenizer, prompts: Sequence[str], max_new_tokens: int,
                     candidates: Sequence[Sequence[Sequence[int]]] | None = None, combine: str = "prob", do_sample: bool = False,
-                    temperature: float = 1.0, seed: int = 0, batch_size: int = 16, max_length: int = 512, desc: str = "decode") -> list[Decoded]:
+                    temperature: float = 1.0, seed: int = 0, batch_size: int = 16, max_length: int = 512, desc: str = "decode",
+                    batched: bool = True) -> list[Decoded]:
     """Decode each prompt with the ensemble (lockstep KV-cached experts, batched over prompts) and
     score each prompt's ``candidates`` along the decoded path (see :class:`Decoded`).  The recorded
-    distribution is the mixture's own; ``temperature`` only shapes what is sampled."""
-    return _decode(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, True, desc, candidates)
+    distribution is the mixture's own; ``temperature`` only shapes what is sampled.  ``batched``:
+    experts of one shape in one vmapped forward per step (else one forward per expert)."""
+    return _decode(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, True, desc, candidates,
+                   batched)
 
 
 def ensemble_generate(models: Sequence, weights: Sequence[float], tokenizer, prompts: Sequence[str], max_new_tokens: int, combine: str = "prob",
                       do_sample: bool = False, temperature: float = 1.0, seed: int = 0, batch_size: int = 16, max_length: int = 512,
-                      desc: str = "decode") -> list[list[int]]:
+                      desc: str = "decode", batched: bool = True) -> list[list[int]]:
     """Decode each prompt with the ensemble: lockstep KV-cached experts, batched over prompts.
 
     Greedy unless ``do_sample``.  Stops at EOS (not returned) or after ``max_new_tokens``.
     Experts with weight 0 (rejected rounds) are skipped.  Returns the generated token ids.
     """
-    return [d.ids for d in _decode(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, True, desc)]
+    return [d.ids for d in _decode(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, True, desc,
+                                   None, batched)]
 
 
 def naive_ensemble_generate(models: Sequence, weights: Sequence[float], tokenizer, prompts: Sequence[str], max_new_tokens: int, combine: str = "prob",
