@@ -10,7 +10,8 @@ from conftest import snakemake
 
 pytestmark = pytest.mark.workflow
 
-DATASETS = ("quartz", "arc")  # the generation track of the default config
+DATASETS = ("quartz", "arc", "sandbox_mc")  # the generation track of the default config
+CLS_DATASETS = ("sciq", "sandbox_binary")  # the classification track
 SPLITS = ("random", "easyhard")
 ROUNDS = (1, 2, 3)
 
@@ -53,9 +54,9 @@ def reports(datasets=DATASETS, weak_ensemble_gain=True, easy_vs_hard=True) -> di
         "generation_pgr_figure": {f"figures/{d}_pgr.pdf" for d in datasets},
         "generation_bars": {f"figures/{d}_{s}_bars.pdf" for d in datasets for s in SPLITS},
     }
-    for dataset, table in (("quartz", 3), ("arc", 6)):
+    for dataset, table in (("quartz", "table3"), ("arc", "table6"), ("sandbox_mc", "sandbox_mc_random")):
         if dataset in datasets:
-            expected[f"generation_tables_{dataset}"] = {f"results/tables/table{table}.csv"}
+            expected[f"generation_tables_{dataset}"] = {f"results/tables/{table}.csv"}
     if weak_ensemble_gain:
         expected["weak_ensemble_gain"] = {"figures/weak_ensemble_gain.pdf"}
     if easy_vs_hard:
@@ -70,8 +71,8 @@ def test_no_op_resave_of_the_config_reruns_nothing(default_run):
 
 
 def test_student_learning_rate_reruns_only_that_models_students(default_run, tmp_path):
-    # tiny-strong is the strong model of the (tiny-weak, tiny-strong) pair, and also the oracle
-    # (ground truth, both splits) and the easy-trained model (easy-hard split) of the generation track.
+    # tiny-strong is the strong model of the generation track's (tiny-weak, tiny-strong) pair, and
+    # also its oracle (ground truth, both splits) and easy-trained model (easy-hard split).
     jobs = planned(default_run, *edit(default_run, tmp_path, "models:\n  tiny-strong: {lr: 2.0e-3}\n"))
     expected = {
         "generation_student": {
@@ -80,12 +81,18 @@ def test_student_learning_rate_reruns_only_that_models_students(default_run, tmp
         "generation_gold_model": {f"results/oracle/{d}/{s}/seed0/tiny-strong/metrics.json" for d in DATASETS for s in SPLITS}
         | {f"results/easy/{d}/easyhard/seed0/tiny-strong/metrics.json" for d in DATASETS},
         **reports(),
-        # ... and the strong model (students and oracle) of the SciQ classification track
-        "classification_student": {f"results/students/sciq/{s}/seed0/tiny-weak_to_tiny-strong/T{t}/metrics.json" for s in SPLITS for t in ROUNDS},
-        "classification_oracle": {f"results/oracle/sciq/{s}/seed0/tiny-strong/metrics.json" for s in SPLITS},
-        "classification_metrics": {f"results/metrics/sciq/{s}/seed0.csv" for s in SPLITS},
-        "classification_table": {"results/tables/table1.csv", "results/tables/table2.csv"},
-        "classification_figure": {"figures/sciq_pgr.pdf"},
+    }
+    assert_plan(jobs, expected)
+
+
+def test_classification_student_learning_rate_reruns_only_that_tracks_students(default_run, tmp_path):
+    jobs = planned(default_run, *edit(default_run, tmp_path, "models:\n  tiny-cls-strong: {lr: 2.0e-3}\n"))
+    expected = {
+        "classification_student": {f"results/students/{d}/{s}/seed0/tiny-cls-weak_to_tiny-cls-strong/T{t}/metrics.json" for d in CLS_DATASETS for s in SPLITS for t in ROUNDS},
+        "classification_oracle": {f"results/oracle/{d}/{s}/seed0/tiny-cls-strong/metrics.json" for d in CLS_DATASETS for s in SPLITS},
+        "classification_metrics": {f"results/metrics/{d}/{s}/seed0.csv" for d in CLS_DATASETS for s in SPLITS},
+        "classification_table": {"results/tables/table1.csv", "results/tables/table2.csv", "results/tables/sandbox_binary_random.csv", "results/tables/sandbox_binary_easyhard.csv"},
+        "classification_figure": {"figures/sciq_pgr.pdf", "figures/sandbox_binary_pgr.pdf"},
     }
     assert_plan(jobs, expected)
 

@@ -112,5 +112,7 @@ def rating_summary(table, records: Sequence[dict]) -> dict:
     constructed = {r["id"]: r["constructed_difficulty"] for r in records if "constructed_difficulty" in r}
     if constructed:
         levels = pd.Series([constructed.get(i) for i in table["id"]], dtype="float64")
-        summary["spearman_constructed"] = float(table["difficulty"].reset_index(drop=True).corr(levels, method="spearman"))
+        # Spearman ρ = Pearson correlation of the (average-tie) ranks: no scipy needed
+        rating = table["difficulty"].reset_index(drop=True)
+        summary["spearman_constructed"] = float(rating.rank().corr(levels.rank()))
     return summary
