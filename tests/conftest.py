@@ -83,7 +83,26 @@ def planned_jobs(output: str) -> dict[str, int]:
 def default_run(tmp_path_factory):
     """The embedded default, end to end, in a fresh copy of the workflow: one run (several
     minutes) shared by every test that needs a completed default run.  Tests must leave it
-    complete (dry-runs and no-op re-saves only)."""
+    complete (dry-runs and no-op re-saves only).  ``ENSEMW2S_DEFAULT_RUN=<dir>`` points the tests
+    at an existing completed run (a copy of the workflow) instead of building one."""
+    import os
+
+    if os.environ.get("ENSEMW2S_DEFAULT_RUN"):
+        return Path(os.environ["ENSEMW2S_DEFAULT_RUN"])
     workdir = copy_workflow(tmp_path_factory.mktemp("default_run"))
     snakemake("-c2", cwd=workdir)
+    return workdir
+
+
+@pytest.fixture(scope="session")
+def sandbox_run(tmp_path_factory):
+    """config/sandbox.yaml end to end (the sandbox through both tracks) in a fresh copy of the
+    workflow, shared by the sandbox tests; ``ENSEMW2S_SANDBOX_RUN=<dir>`` points them at an
+    existing completed run instead."""
+    import os
+
+    if os.environ.get("ENSEMW2S_SANDBOX_RUN"):
+        return Path(os.environ["ENSEMW2S_SANDBOX_RUN"])
+    workdir = copy_workflow(tmp_path_factory.mktemp("sandbox_run"))
+    snakemake("-c2", "--configfile", "config/sandbox.yaml", cwd=workdir)
     return workdir

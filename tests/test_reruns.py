@@ -10,8 +10,8 @@ from conftest import snakemake
 
 pytestmark = pytest.mark.workflow
 
-DATASETS = ("quartz", "arc", "sandbox_mc")  # the generation track of the default config
-CLS_DATASETS = ("sciq", "sandbox_binary")  # the classification track
+DATASETS = ("quartz", "arc")  # the generation track of the default config
+CLS_DATASETS = ("sciq",)  # the classification track
 SPLITS = ("random", "easyhard")
 ROUNDS = (1, 2, 3)
 
@@ -91,8 +91,8 @@ def test_classification_student_learning_rate_reruns_only_that_tracks_students(d
         "classification_student": {f"results/students/{d}/{s}/seed0/tiny-cls-weak_to_tiny-cls-strong/T{t}/metrics.json" for d in CLS_DATASETS for s in SPLITS for t in ROUNDS},
         "classification_oracle": {f"results/oracle/{d}/{s}/seed0/tiny-cls-strong/metrics.json" for d in CLS_DATASETS for s in SPLITS},
         "classification_metrics": {f"results/metrics/{d}/{s}/seed0.csv" for d in CLS_DATASETS for s in SPLITS},
-        "classification_table": {"results/tables/table1.csv", "results/tables/table2.csv", "results/tables/sandbox_binary_random.csv", "results/tables/sandbox_binary_easyhard.csv"},
-        "classification_figure": {"figures/sciq_pgr.pdf", "figures/sandbox_binary_pgr.pdf"},
+        "classification_table": {"results/tables/table1.csv", "results/tables/table2.csv"},
+        "classification_figure": {"figures/sciq_pgr.pdf"},
     }
     assert_plan(jobs, expected)
 

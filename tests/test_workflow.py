@@ -20,12 +20,20 @@ def test_lint_is_clean():
 def test_dry_run_default_config(tmp_path):
     result = snakemake("-n", "--directory", str(copy_workflow(tmp_path)), cwd=tmp_path)
     jobs = planned_jobs(result.stdout)
-    assert jobs["difficulty_fold"] == 5 * 3  # 3 paper datasets + 2 sandbox datasets x 3 folds
-    assert jobs["split"] == 5 * 2  # 5 datasets x (random, easyhard) x 1 seed
-    # classification track (sciq, sandbox_binary): 2 datasets x 2 splits x 1 seed x 1 weak model x T = 3, one pair
-    assert (jobs["classification_round"], jobs["classification_labels"], jobs["classification_student"], jobs["classification_oracle"]) == (12, 12, 12, 4)
-    # generation track (quartz, arc, sandbox_mc): 3 datasets x 2 splits x T = 3
-    assert jobs["token_boosting_round"] == jobs["ensemble_pseudo_answers"] == jobs["generation_student"] == 18
+    # the sandbox datasets are registered but no track of the default uses them (config/sandbox.yaml does)
+    assert jobs["difficulty_fold"] == 3 * 3  # 3 paper datasets x 3 folds
+    assert jobs["split"] == 3 * 2  # 3 datasets x (random, easyhard) x 1 seed
+    # classification track (sciq): 2 splits x 1 seed x 1 weak model x T = 3, one pair
+    assert (jobs["classification_round"], jobs["classification_labels"], jobs["classification_student"], jobs["classification_oracle"]) == (6, 6, 6, 2)
+    # generation track (quartz, arc): 2 datasets x 2 splits x T = 3
+    assert jobs["token_boosting_round"] == jobs["ensemble_pseudo_answers"] == jobs["generation_student"] == 12
+
+
+def test_dry_run_sandbox_config(tmp_path):
+    result = snakemake("-n", "--directory", str(copy_workflow(tmp_path)), "--configfile", "config/sandbox.yaml", cwd=tmp_path)
+    jobs = planned_jobs(result.stdout)
+    assert jobs["difficulty_fold"] == 2 * 3 and jobs["split"] == 2 * 2  # sandbox_mc, sandbox_binary
+    assert jobs["token_boosting_round"] == jobs["classification_round"] == 2 * 3
 
 
 def test_dry_run_paper_config(tmp_path):
@@ -80,7 +88,7 @@ def test_bad_data_row_fails_the_job_naming_file_and_line(tmp_path):
 
 
 def test_default_run_outputs(default_run):
-    for dataset in ("sciq", "quartz", "arc", "sandbox_mc", "sandbox_binary"):
+    for dataset in ("sciq", "quartz", "arc"):
         table = pd.read_csv(default_run / f"results/difficulty/{dataset}.csv", dtype={"id": str})
         pool = pd.read_json(default_run / f"results/data/{dataset}.jsonl", lines=True, dtype={"id": str})
         assert sorted(table["id"]) == sorted(pool["id"])
@@ -119,7 +127,7 @@ def test_default_run_generation_track(default_run):
     for number in (5, 8):
         assert len(pd.read_csv(default_run / f"results/tables/table{number}.csv")) == 2  # the pair on both splits
     easy_vs_hard = pd.read_csv(default_run / "results/tables/easy_vs_hard.csv")
-    assert len(easy_vs_hard) == 3 * 2  # 3 generation datasets x 2 models
+    assert len(easy_vs_hard) == 2 * 2  # 2 generation datasets x 2 models
     for figure in ("quartz_pgr", "arc_pgr", "weak_ensemble_gain", "quartz_random_bars", "quartz_easyhard_bars", "arc_random_bars", "arc_easyhard_bars"):
         assert (default_run / f"figures/{figure}.pdf").read_bytes().startswith(b"%PDF")
     tidy = pd.read_csv(default_run / "results/metrics/quartz/easyhard.csv")
@@ -181,19 +189,19 @@ def test_sciq_options_rerun_exactly_their_jobs(default_run, tmp_path):
     # (only the SciQ rules are compared: an earlier test re-ran a QuaRTz fold, which makes its downstream stale)
     sciq_rules = ("classification_round", "classification_oracle", "classification_labels", "classification_student", "classification_metrics", "classification_table", "classification_figure")
     assert {rule: vote.get(rule, 0) for rule in sciq_rules} == {
-        "classification_round": 0, "classification_oracle": 0, "classification_labels": 12, "classification_student": 12, "classification_metrics": 4, "classification_table": 4, "classification_figure": 2,
-    }  # both classification datasets (sciq, sandbox_binary)
+        "classification_round": 0, "classification_oracle": 0, "classification_labels": 6, "classification_student": 6, "classification_metrics": 2, "classification_table": 2, "classification_figure": 1,
+    }
     weighting = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {weighting: resample}\n"), cwd=default_run).stdout)
-    assert weighting["classification_round"] == 8 and "classification_oracle" not in weighting  # rounds 2 and 3 of both splits, both datasets
+    assert weighting["classification_round"] == 4 and "classification_oracle" not in weighting  # rounds 2 and 3 of both splits
     loss = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {student_loss: logconf}\n"), cwd=default_run).stdout)
-    assert loss["classification_student"] == 12 and "classification_round" not in loss and "classification_oracle" not in loss and "classification_labels" not in loss
+    assert loss["classification_student"] == 6 and "classification_round" not in loss and "classification_oracle" not in loss and "classification_labels" not in loss
     threshold = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {logconf_threshold: micro_batch}\n"), cwd=default_run).stdout)
-    assert threshold["classification_student"] == 12 and "classification_oracle" not in threshold and "classification_round" not in threshold
+    assert threshold["classification_student"] == 6 and "classification_oracle" not in threshold and "classification_round" not in threshold
     on_reject = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {on_reject: continue}\n"), cwd=default_run).stdout)
-    assert on_reject["classification_round"] == 8 and "classification_oracle" not in on_reject  # rounds 2 and 3 of both splits, both datasets
+    assert on_reject["classification_round"] == 4 and "classification_oracle" not in on_reject  # rounds 2 and 3 of both splits
     for option in ("dropout: keep", "head_init: default", "lr_schedule: linear", "max_grad_norm: 1.0"):  # Burns et al.'s training
         jobs = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, f"classification: {{{option}}}\n"), cwd=default_run).stdout)
-        assert (jobs["classification_round"], jobs["classification_student"], jobs["classification_oracle"]) == (12, 12, 4), option
+        assert (jobs["classification_round"], jobs["classification_student"], jobs["classification_oracle"]) == (6, 6, 2), option
 
 
 def test_sciq_round_is_deterministic(default_run):
