@@ -51,3 +51,21 @@ def synchronize(device: str) -> None:
 def header(args, **extra) -> str:
     items = dict(shape=args.shape, device=args.device, dtype=args.dtype, threads=torch.get_num_threads(), **extra)
     return " ".join(f"{k}={v}" for k, v in items.items())
+
+
+def best_times(methods: dict, inputs, repeats: int, device: str) -> tuple[dict, dict]:
+    """Each method on ``inputs`` after a warm-up on the first two, ``repeats`` times, interleaved:
+    (best seconds per method, its last output).  Ratios come from one run, never across runs."""
+    import time
+
+    for method in methods.values():  # warm-up
+        method(inputs[: min(2, len(inputs))])
+    best, outputs = {}, {}
+    for _ in range(repeats):
+        for name, method in methods.items():
+            synchronize(device)
+            start = time.perf_counter()
+            outputs[name] = method(inputs)
+            synchronize(device)
+            best[name] = min(best.get(name, float("inf")), time.perf_counter() - start)
+    return best, outputs

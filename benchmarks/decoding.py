@@ -19,10 +19,9 @@ flatters it (its cost per token grows with length), so the ratio against it is c
 from __future__ import annotations
 
 import argparse
-import time
 
 import torch
-from common import add_common_args, build, header, quartz, setup, synchronize
+from common import add_common_args, best_times, build, header, quartz, setup
 
 from ensemw2s import ensemble, text
 
@@ -65,16 +64,7 @@ def main() -> None:
             "naive": lambda p, n=naive_tokens: ensemble.naive_ensemble_generate(experts, weights, tokenizer, p, n, desc="naive", **common),
             "generate": lambda p, n=new_tokens: single_generate(p, n),
         }
-        best, outputs = {}, {}
-        for name, fn in methods.items():  # warm-up
-            fn(prompts[: min(2, len(prompts))])
-        for _ in range(args.repeats):
-            for name, fn in methods.items():
-                synchronize(args.device)
-                start = time.perf_counter()
-                outputs[name] = fn(prompts)
-                synchronize(args.device)
-                best[name] = min(best.get(name, float("inf")), time.perf_counter() - start)
+        best, outputs = best_times(methods, prompts, args.repeats, args.device)
         rate = {name: sum(len(o) for o in outputs[name]) / best[name] for name in methods}
         floor = rate["generate"] / args.experts
         print(f"\nnew_tokens={new_tokens} (naive: {naive_tokens}) repeats={args.repeats}, best of each")

@@ -14,9 +14,8 @@ and prints questions/s of both, their ratio, and whether both predict the same c
 from __future__ import annotations
 
 import argparse
-import time
 
-from common import add_common_args, build, header, quartz, setup, synchronize
+from common import add_common_args, best_times, build, header, quartz, setup
 
 from ensemw2s import ensemble, evaluate, text
 from ensemw2s.data import normalise_quartz
@@ -51,16 +50,7 @@ def main() -> None:
         "option-wise": lambda rs: [p["predicted"] for p in evaluate.evaluate_multiple_choice(fn, tokenizer, rs, args.max_length, args.batch_size).predictions],
         "per-choice": lambda rs: per_choice(fn, tokenizer, rs, args.max_length),
     }
-    for method in methods.values():  # warm-up
-        method(records[:2])
-    best, predicted = {}, {}
-    for _ in range(args.repeats):
-        for name, method in methods.items():
-            synchronize(args.device)
-            start = time.perf_counter()
-            predicted[name] = method(records)
-            synchronize(args.device)
-            best[name] = min(best.get(name, float("inf")), time.perf_counter() - start)
+    best, predicted = best_times(methods, records, args.repeats, args.device)
     print(header(args, questions=len(records), choices=sum(len(r["choices"]) for r in records), batch=args.batch_size, experts=args.experts))
     for name in methods:
         print(f"  {name:12s}: {len(records) / best[name]:10.1f} questions/s")
