@@ -132,7 +132,7 @@ def _warn_what_is_off():
     used = set(GEN_DATASETS) | {config["classification"].get("dataset", "sciq")}
     for dataset in config["datasets"]:
         if dataset not in used:
-            logger.warning(f"config key datasets.{dataset}: no track uses it; only its data, difficulty ratings and splits are built")
+            logger.warning(f"config key datasets.{dataset}: no track uses it; only its records are built (results/data/{dataset}.jsonl, part of the tiny models' pretraining corpus)")
 
 
 _warn_model_order("generation.models", GEN_MODELS)

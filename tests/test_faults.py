@@ -150,7 +150,7 @@ def test_split_larger_than_the_pool_fails_the_split_job_naming_the_keys(tmp_path
     result = snakemake("results/splits/quartz/random/seed0/test.jsonl", "-c1", "--configfile", "override.yaml", cwd=tmp_path, check=False)
     assert result.returncode != 0
     log = (tmp_path / "results/logs/splits/quartz/random/seed0.log").read_text()
-    assert "config keys datasets.quartz.n_test (5000) and datasets.quartz.n_val (20) do not fit the 384 items of results/data/quartz.jsonl" in log
+    assert "config keys datasets.quartz.n_test (5000) and datasets.quartz.n_val (10) do not fit the 384 items of results/data/quartz.jsonl" in log
     assert not (tmp_path / "results/splits").exists() or not any(p.is_file() for p in (tmp_path / "results/splits").rglob("*"))
 
 
@@ -178,7 +178,7 @@ def test_config_errors_name_the_key_and_run_nothing(tmp_path, edit, message):
         config = tmp_path / "config/config.yaml"
         text = config.read_text()
         quartz = text.index("  quartz:")
-        config.write_text(text[:quartz] + text[quartz:].replace("    n_test: 50\n", "", 1))
+        config.write_text(text[:quartz] + text[quartz:].replace("    n_test: 30\n", "", 1))
     else:
         (tmp_path / "override.yaml").write_text(edit)
         args = ["--configfile", "override.yaml"]

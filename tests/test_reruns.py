@@ -114,7 +114,7 @@ def test_one_more_round_runs_only_the_new_round_and_its_consumers(default_run, t
     assert_plan(jobs, expected)
 
 
-@pytest.mark.parametrize("size", ["n_test: 60", "n_val: 10"])
+@pytest.mark.parametrize("size", ["n_test: 40", "n_val: 12"])
 def test_split_size_reruns_that_datasets_splits_and_downstream_only(default_run, tmp_path, size):
     jobs = planned(default_run, *edit(default_run, tmp_path, f"datasets:\n  quartz: {{{size}}}\n"))
     runs = [("quartz", s) for s in SPLITS]
@@ -130,7 +130,7 @@ def test_split_size_reruns_that_datasets_splits_and_downstream_only(default_run,
     assert_plan(jobs, expected)
 
 
-@pytest.mark.parametrize("setting", ["max_new_tokens: 8", "decode: sample", "temperature: 0.5", "choice_mapping: teacher_forced"])
+@pytest.mark.parametrize("setting", ["max_new_tokens: 6", "decode: sample", "temperature: 0.5", "choice_mapping: teacher_forced"])
 def test_decoding_settings_rerun_the_pseudo_labels_and_their_students(default_run, tmp_path, setting):
     """The labels come from the decoded answers: every decoding setting reaches the label jobs."""
     jobs = planned(default_run, *edit(default_run, tmp_path, f"generation:\n  models: [tiny-weak, tiny-strong]\n  {setting}\n"))
