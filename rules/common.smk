@@ -14,6 +14,8 @@ DATASETS = list(config["datasets"])
 MODELS = config["models"]
 TINY_MODELS = [name for name, entry in MODELS.items() if "hub" not in entry]
 HUB_MODELS = [name for name, entry in MODELS.items() if "hub" in entry]
+# Sandbox datasets whose solved comparisons join the tiny models' pretraining corpus.
+WORKED_EXAMPLE_DATASETS = [d for d, e in config["datasets"].items() if e["source"] == "sandbox" and e.get("pretrain_examples", 0)]
 TRAINED_TOKENIZERS = [name for name, entry in config["tokenizers"].items() if "vocab_size" in entry]
 
 

@@ -23,6 +23,8 @@ rule dataset:
         n_choices=dataset_setting("n_choices"),
         no_carry_share=dataset_setting("no_carry_share"),
         operation=dataset_setting("operation"),
+        min_operands=dataset_setting("min_operands"),
+        max_operands=dataset_setting("max_operands"),
     log:
         "results/logs/data/{dataset}.log",
     conda:
@@ -31,9 +33,30 @@ rule dataset:
         "../scripts/prepare_dataset.py"
 
 
+rule worked_examples:
+    input:
+        dataset_file,
+    output:
+        "results/corpus/{dataset}.worked.txt",
+    params:
+        n_examples=dataset_setting("pretrain_examples"),
+        operand_weights=dataset_setting("pretrain_operand_weights"),
+        min_operands=dataset_setting("min_operands"),
+        min_digits=dataset_setting("min_digits"),
+        max_digits=dataset_setting("max_digits"),
+        seed=dataset_setting("seed"),
+    log:
+        "results/logs/corpus/{dataset}.worked.log",
+    conda:
+        ENV
+    script:
+        "../scripts/worked_examples.py"
+
+
 rule corpus:
     input:
-        expand("results/data/{dataset}.jsonl", dataset=DATASETS),
+        records=expand("results/data/{dataset}.jsonl", dataset=DATASETS),
+        worked=expand("results/corpus/{dataset}.worked.txt", dataset=WORKED_EXAMPLE_DATASETS),
     output:
         "results/corpus/pretrain.txt",
     log:

@@ -1,5 +1,6 @@
 """Pool the label-free text of every dataset (questions, backgrounds, all choices; never which
-choice is gold) for training the BPE tokenizer and pretraining tiny models."""
+choice is gold), and the sandbox's worked examples (solved comparisons in another wording, never a
+task question), for training the BPE tokenizer and pretraining tiny models."""
 
 from ensemw2s.data import corpus_lines
 from ensemw2s.files import atomic_open, read_jsonl
@@ -8,8 +9,14 @@ from ensemw2s.runtime import job
 with job(snakemake.log[0]) as log:  # noqa: F821
     with atomic_open(snakemake.output[0]) as handle:  # noqa: F821
         n = 0
-        for path in snakemake.input:  # noqa: F821
+        for path in snakemake.input.records:  # noqa: F821
             for line in corpus_lines(read_jsonl(path)):
                 handle.write(line + "\n")
                 n += 1
-    log.info("%d corpus lines", n)
+        worked = 0
+        for path in snakemake.input.worked:  # noqa: F821
+            with open(path, encoding="utf-8") as examples:
+                for line in examples:
+                    handle.write(line)
+                    worked += 1
+    log.info("%d corpus lines of dataset text, %d worked examples", n, worked)

@@ -21,6 +21,8 @@ with job(snakemake.log[0]) as log:  # noqa: F821
             n_choices=p.n_choices,
             no_carry_share=p.no_carry_share,
             operation=p.operation,
+            min_operands=p.min_operands,
+            max_operands=p.max_operands,
         )
     else:
         raise data.DataError(f"{p.dataset}: unknown source {p.source!r}")

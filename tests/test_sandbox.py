@@ -117,3 +117,44 @@ def test_max_operation_is_graded_and_leaves_addition_unchanged():
     assert sandbox.generate("x", n_items=50, seed=0) == sandbox.generate("x", n_items=50, seed=0, operation="add")
     with pytest.raises(sandbox.SandboxError):
         sandbox.generate("x", n_items=5, operation="min")
+
+
+def test_largest_operation_asks_for_the_largest_against_the_runner_up():
+    records = sandbox.generate("sandbox_mc", n_items=900, min_digits=2, max_digits=2, seed=0, operation="largest", min_operands=2, max_operands=4)
+    levels = Counter()
+    for r in records:
+        operands = [int(v) for v in r["question"][len("max(") : -len(")=?")].split(",")]
+        assert 2 <= len(operands) <= 4 and len(set(operands)) == len(operands)
+        assert all(10 <= v <= 99 for v in operands)
+        ranked = sorted(operands)
+        assert r["choices"][r["gold"]] == str(ranked[-1]) and r["choices"][1 - r["gold"]] == str(ranked[-2])
+        assert r["constructed_difficulty"] == len(operands) - 2
+        levels[r["constructed_difficulty"]] += 1
+    assert set(levels) == {0, 1, 2} and min(levels.values()) > 250  # operand counts uniform
+    assert Counter(r["gold"] for r in records)[0] in range(400, 500)  # the gold position is drawn
+    # the other operations' records do not move
+    assert sandbox.generate("x", n_items=50, seed=0, operation="max") == sandbox.generate("x", n_items=50, seed=0, operation="max", max_operands=6)
+    with pytest.raises(sandbox.SandboxError, match="min_operands"):
+        sandbox.generate("x", n_items=5, operation="largest", min_operands=4, max_operands=3)
+
+
+def test_worked_examples_teach_the_skill_without_the_task_questions():
+    records = sandbox.generate("sandbox_mc", n_items=2000, min_digits=2, max_digits=2, seed=0, operation="largest")
+    questions = {r["question"] for r in records}
+    lines = sandbox.worked_examples(3000, questions, [8, 3, 1], min_operands=2, min_digits=2, max_digits=2, seed=0)
+    assert len(lines) == len(set(lines)) == 3000
+    counts = Counter()
+    for line in lines:
+        listed, answer = line[len("the largest of ") : -1].split(" is ")
+        operands = [int(v) for v in listed.replace(" and ", ", ").split(", ")]
+        assert int(answer) == max(operands)  # solved correctly
+        assert sandbox.largest_question(operands) not in questions  # never a task question
+        counts[len(operands)] += 1
+    assert counts[2] > counts[3] > counts[4] > 0  # the long tail of exposure
+    assert abs(counts[2] / 3000 - 8 / 12) < 0.05
+    assert sandbox.worked_example([12, 39]) == "the largest of 12 and 39 is 39."
+    assert lines == sandbox.worked_examples(3000, questions, [8, 3, 1], min_operands=2, min_digits=2, max_digits=2, seed=0)
+    with pytest.raises(sandbox.SandboxError):
+        sandbox.worked_examples(10, questions, [0, 0])
+    with pytest.raises(sandbox.SandboxError, match="could not draw"):
+        sandbox.worked_examples(500, set(), [1], min_operands=2, min_digits=1, max_digits=1)  # only 90 pairs of one digit

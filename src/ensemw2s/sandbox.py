@@ -36,6 +36,20 @@ gap at that budget, so config/config.yaml uses ``max`` for both formats (measure
 Unlike addition, the levels are *not* monotone in accuracy for tiny models (e.g. a binary weak
 classifier scored 0.52 on level 0 and 0.74 on level 1).
 
+A third operation, ``operation="largest"`` (the default of config/config.yaml), asks for the largest
+of ``n`` numbers, ``question = "max(a,b,c)=?"``, ``n`` uniform in ``[min_operands, max_operands]``, all
+operands distinct and of one length (digits uniform in ``[min_digits, max_digits]``); the distractor
+is the runner-up (extra choices: one-digit moves of the largest, then the nearest numbers).  Its
+``constructed_difficulty`` is ``n - 2``, the comparisons beyond one pair.  This is the operation on
+which tiny models show weak-to-strong generalisation, because of *pretraining knowledge*: with
+:func:`worked_examples` the tiny models are pretrained on solved comparisons in another wording
+("the largest of 12, 39 and 27 is 39."), never on a question of the task, with long-tailed exposure
+(``operand_weights``: few-operand comparisons common, many-operand ones rare, as facts about rare
+entities are in real corpora).  The strong model (wider, deeper, pretrained for more steps) learns
+the skill well and the weak one poorly; fine-tuning with a small learning rate then mostly teaches
+the "Q: ...\nA:" layout, so a strong student trained on the weak model's pseudo-answers can do
+better than its teacher (measured numbers: config/config.yaml and the README).
+
 Two formats share the layout of :mod:`ensemw2s.data` (``id, question, context, choices, gold``):
 
 * multiple choice (generation track, like QuaRTz): the gold position is drawn per item;
@@ -50,8 +64,9 @@ from __future__ import annotations
 
 import random
 
-DEFAULTS = {"n_items": 3000, "min_digits": 1, "max_digits": 2, "n_choices": 2, "no_carry_share": 0.5, "operation": "add"}
-OPERATIONS = ("add", "max")
+DEFAULTS = {"n_items": 3000, "min_digits": 1, "max_digits": 2, "n_choices": 2, "no_carry_share": 0.5, "operation": "add",
+            "min_operands": 2, "max_operands": 4}
+OPERATIONS = ("add", "max", "largest")
 
 
 class SandboxError(ValueError):
@@ -127,10 +142,9 @@ def _distractors(a: int, b: int, n: int, no_carry_share: float, rng: random.Rand
     return chosen
 
 
-def _max_distractors(a: int, b: int, n: int, rng: random.Random) -> list[int]:
-    """The smaller operand first, then one-digit moves of the larger and the nearest numbers."""
-    total = max(a, b)
-    chosen = [min(a, b)]
+def _max_distractors(total: int, runner_up: int, n: int, rng: random.Random) -> list[int]:
+    """The runner-up operand first, then one-digit moves of the largest and the nearest numbers."""
+    chosen = [runner_up]
     for _ in range(4 * n):
         value = _digit_move(total, rng)
         if value != total and value not in chosen and len(chosen) < n:
@@ -157,6 +171,57 @@ def _draw_max_pair(min_digits: int, max_digits: int, rng: random.Random) -> tupl
     return a, int(head + str(differ) + tail)
 
 
+def _draw_operands(count: int, min_digits: int, max_digits: int, rng: random.Random) -> list[int]:
+    """``count`` distinct operands of one length (digits uniform in ``[min_digits, max_digits]``)."""
+    digits = rng.randint(min_digits, max_digits)
+    low = 0 if digits == 1 else 10 ** (digits - 1)
+    return rng.sample(range(low, 10**digits), count)
+
+
+def largest_question(operands: list[int]) -> str:
+    return "max(" + ",".join(map(str, operands)) + ")=?"
+
+
+def worked_example(operands: list[int]) -> str:
+    """A solved comparison in pretraining wording: "the largest of 12, 39 and 27 is 39."."""
+    names = [str(v) for v in operands]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"the largest of {listed} is {max(operands)}."
+
+
+def worked_examples(
+    n_examples: int,
+    exclude: set[str],
+    operand_weights: list[float],
+    min_operands: int = DEFAULTS["min_operands"],
+    min_digits: int = DEFAULTS["min_digits"],
+    max_digits: int = DEFAULTS["max_digits"],
+    seed: int = 0,
+) -> list[str]:
+    """``n_examples`` distinct solved comparisons (:func:`worked_example`) for pretraining the tiny
+    models: operand counts ``min_operands, min_operands + 1, ...`` drawn with ``operand_weights``
+    (one weight per count), from a generator of their own, and never a question in ``exclude``
+    (the task's questions: pretraining teaches the skill, not the test items)."""
+    if n_examples < 0 or not operand_weights or min(operand_weights) < 0 or sum(operand_weights) <= 0:
+        raise SandboxError(f"need n_examples >= 0 and non-negative operand_weights with a positive sum, got {n_examples}, {operand_weights}")
+    if min_operands < 2:
+        raise SandboxError(f"need min_operands >= 2, got {min_operands}")
+    rng = random.Random(f"sandbox-pretraining:{seed}:{min_digits}:{max_digits}:{min_operands}")
+    counts = list(range(min_operands, min_operands + len(operand_weights)))
+    seen: set[str] = set()
+    lines: list[str] = []
+    for _ in range(50 * n_examples + 1000):
+        if len(lines) == n_examples:
+            return lines
+        operands = _draw_operands(rng.choices(counts, weights=operand_weights)[0], min_digits, max_digits, rng)
+        question = largest_question(operands)
+        if question in seen or question in exclude:
+            continue
+        seen.add(question)
+        lines.append(worked_example(operands))
+    raise SandboxError(f"could not draw {n_examples} distinct worked examples outside the task's {len(exclude)} questions")
+
+
 def _draw_operand(digits: int, rng: random.Random) -> int:
     return rng.randrange(10) if digits == 1 else rng.randrange(10 ** (digits - 1), 10**digits)
 
@@ -171,8 +236,10 @@ def generate(
     seed: int = 0,
     binary: bool = False,
     operation: str = DEFAULTS["operation"],
+    min_operands: int = DEFAULTS["min_operands"],
+    max_operands: int = DEFAULTS["max_operands"],
 ) -> list[dict]:
-    """``n_items`` distinct addition items named ``{dataset}-{index:05d}`` (see the module docstring)."""
+    """``n_items`` distinct items named ``{dataset}-{index:05d}`` (see the module docstring)."""
     if not 1 <= min_digits <= max_digits:
         raise SandboxError(f"need 1 <= min_digits <= max_digits, got {min_digits}, {max_digits}")
     if n_choices < 2:
@@ -181,8 +248,11 @@ def generate(
         raise SandboxError(f"no_carry_share must lie in [0, 1], got {no_carry_share}")
     if operation not in OPERATIONS:
         raise SandboxError(f"operation must be one of {OPERATIONS}, got {operation!r}")
+    if operation == "largest" and not 2 <= min_operands <= max_operands:
+        raise SandboxError(f"need 2 <= min_operands <= max_operands, got {min_operands}, {max_operands}")
     # The seed string of the addition task is kept as it was, so its records do not change.
-    rng = random.Random(f"sandbox:{seed}:{min_digits}:{max_digits}" + ("" if operation == "add" else f":{operation}"))
+    suffix = {"add": "", "max": ":max", "largest": f":largest:{min_operands}:{max_operands}"}[operation]
+    rng = random.Random(f"sandbox:{seed}:{min_digits}:{max_digits}" + suffix)
     seen: set[str] = set()
     records: list[dict] = []
     attempts = 0
@@ -195,18 +265,24 @@ def generate(
         if operation == "add":
             a = _draw_operand(rng.randint(min_digits, max_digits), rng)
             b = _draw_operand(rng.randint(min_digits, max_digits), rng)
-        else:
+        elif operation == "max":
             a, b = _draw_max_pair(min_digits, max_digits, rng)
-        question = f"{a}+{b}=?" if operation == "add" else f"max({a},{b})=?"
+        else:
+            operands = _draw_operands(rng.randint(min_operands, max_operands), min_digits, max_digits, rng)
+        question = {"add": lambda: f"{a}+{b}=?", "max": lambda: f"max({a},{b})=?", "largest": lambda: largest_question(operands)}[operation]()
         if question in seen:
             continue
         seen.add(question)
         if operation == "add":
             correct = str(a + b)
             wrong = [str(v) for v in _distractors(a, b, n_choices - 1, no_carry_share, rng)]
-        else:
+        elif operation == "max":
             correct = str(max(a, b))
-            wrong = [str(v) for v in _max_distractors(a, b, n_choices - 1, rng)]
+            wrong = [str(v) for v in _max_distractors(max(a, b), min(a, b), n_choices - 1, rng)]
+        else:
+            ranked = sorted(operands)
+            correct = str(ranked[-1])
+            wrong = [str(v) for v in _max_distractors(ranked[-1], ranked[-2], n_choices - 1, rng)]
         gold = rng.randrange(n_choices)
         choices = wrong[:gold] + [correct] + wrong[gold:]
         record = {
@@ -215,7 +291,7 @@ def generate(
             "context": "",
             "choices": choices,
             "gold": gold,
-            "constructed_difficulty": constructed_difficulty(correct, wrong),
+            "constructed_difficulty": len(operands) - 2 if operation == "largest" else constructed_difficulty(correct, wrong),
         }
         if binary:
             # As data.normalise_sciq: its own generator per item, so the draws depend on id only.
