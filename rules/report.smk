@@ -34,10 +34,20 @@ rule classification_table:
     input:
         lambda wc: classification_metrics_files(*CLS_TABLES[wc.table][:2]),
     output:
-        report("results/tables/{table}.csv", caption="../report/classification_table.rst", category="classification", subcategory=classification_table_dataset),
+        report(
+            "results/tables/{table}.csv",
+            caption="../report/classification_table.rst",
+            category="classification",
+            subcategory=classification_table_dataset,
+        ),
         "results/tables/{table}.md",
         "results/tables/{table}.tex",
-        report("results/tables/{table}_rounds.csv", caption="../report/classification_table_rounds.rst", category="classification", subcategory=classification_table_dataset),
+        report(
+            "results/tables/{table}_rounds.csv",
+            caption="../report/classification_table_rounds.rst",
+            category="classification",
+            subcategory=classification_table_dataset,
+        ),
         "results/tables/{table}_rounds.md",
         "results/tables/{table}_rounds.tex",
     params:
@@ -177,7 +187,12 @@ rule weak_ensemble_gain:
     input:
         expand("results/metrics/{dataset}/{split}.csv", dataset=GEN_DATASETS, split=SPLIT_KINDS),
     output:
-        report("figures/weak_ensemble_gain.pdf", caption="../report/weak_ensemble_gain.rst", category="generation", subcategory=ALL_DATASETS_SUBCATEGORY),
+        report(
+            "figures/weak_ensemble_gain.pdf",
+            caption="../report/weak_ensemble_gain.rst",
+            category="generation",
+            subcategory=ALL_DATASETS_SUBCATEGORY,
+        ),
     params:
         datasets=GEN_DATASETS,
         splits=SPLIT_KINDS,
