@@ -72,6 +72,11 @@ def classification_table_names(dataset):
     return [name for name, (d, _, _) in CLS_TABLES.items() if d == dataset]
 
 
+def classification_table_dataset(wc):
+    """The dataset of table ``wc.table``: its subcategory in the Snakemake report."""
+    return CLS_TABLES[wc.table][0]
+
+
 def classification_metrics_files(dataset, split):
     return [f"results/metrics/{dataset}/{split}/seed{seed}.csv" for seed in config["seeds"]]
 

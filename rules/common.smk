@@ -142,6 +142,16 @@ _warn_model_order("classification.models", config["classification"]["models"])
 _warn_what_is_off()
 
 
+# Snakemake report (snakemake --report): figures and tables are grouped by track (category), then
+# dataset (subcategory); artifacts that pool the generation datasets get this subcategory.
+ALL_DATASETS_SUBCATEGORY = "all datasets"
+
+
+def report_track(wc):
+    """The report category of a dataset's artifacts: the track that uses ``wc.dataset``."""
+    return "classification" if wc.dataset in CLS_DATASETS else "generation"
+
+
 def alternatives(names):
     """A wildcard regex matching exactly these names (never anything, if empty)."""
     return "|".join(re.escape(name) for name in names) if names else "(?!)"

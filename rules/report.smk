@@ -1,4 +1,6 @@
-# Tables and figures: cheap, local, never retrain anything.
+# Tables and figures: cheap, local, never retrain anything.  Each figure, and the CSV of each table
+# (its .md / .tex siblings hold the same numbers), is marked for `snakemake --report`: category = the
+# track, subcategory = the dataset (report/*.rst are the captions; report/workflow.rst the front page).
 
 
 localrules:
@@ -9,7 +11,7 @@ rule difficulty_histogram:
     input:
         "results/difficulty/{dataset}.csv",
     output:
-        "figures/{dataset}_difficulty.pdf",
+        report("figures/{dataset}_difficulty.pdf", caption="../report/difficulty_histogram.rst", category=report_track, subcategory="{dataset}"),
     params:
         bins=config["difficulty"]["histogram_bins"],
         rater=rater,
@@ -32,7 +34,22 @@ rule classification_table:
     input:
         lambda wc: classification_metrics_files(*CLS_TABLES[wc.table][:2]),
     output:
-        multiext("results/tables/{table}", ".csv", ".md", ".tex", "_rounds.csv", "_rounds.md", "_rounds.tex"),
+        report(
+            "results/tables/{table}.csv",
+            caption="../report/classification_table.rst",
+            category="classification",
+            subcategory=classification_table_dataset,
+        ),
+        "results/tables/{table}.md",
+        "results/tables/{table}.tex",
+        report(
+            "results/tables/{table}_rounds.csv",
+            caption="../report/classification_table_rounds.rst",
+            category="classification",
+            subcategory=classification_table_dataset,
+        ),
+        "results/tables/{table}_rounds.md",
+        "results/tables/{table}_rounds.tex",
     params:
         models=CLS_MODELS,
         caption=lambda wc: (
@@ -54,7 +71,7 @@ rule classification_figure:
     input:
         lambda wc: [f"results/tables/{table}.csv" for table in classification_table_names(wc.dataset)],
     output:
-        "figures/{dataset}_pgr.pdf",
+        report("figures/{dataset}_pgr.pdf", caption="../report/classification_figure.rst", category="classification", subcategory="{dataset}"),
     wildcard_constraints:
         dataset=alternatives(CLS_DATASETS),
     params:
@@ -106,7 +123,14 @@ for _dataset in GEN_DATASETS:
             random=f"results/metrics/{_dataset}/random.csv",
             easyhard=f"results/metrics/{_dataset}/easyhard.csv",
         output:
-            **{kind: multiext(stem, ".csv", ".md", ".tex") for kind, (stem, _) in _tables.items()},
+            **{
+                kind: [
+                    report(f"{stem}.csv", caption=f"../report/generation_table_{kind}.rst", category="generation", subcategory=_dataset),
+                    f"{stem}.md",
+                    f"{stem}.tex",
+                ]
+                for kind, (stem, _) in _tables.items()
+            },
         params:
             dataset=_dataset,
             titles=[title for _, title in _tables.values()],
@@ -125,7 +149,7 @@ rule generation_pgr_figure:
         random="results/metrics/{dataset}/random.csv",
         easyhard="results/metrics/{dataset}/easyhard.csv",
     output:
-        "figures/{dataset}_pgr.pdf",
+        report("figures/{dataset}_pgr.pdf", caption="../report/generation_pgr_figure.rst", category="generation", subcategory="{dataset}"),
     wildcard_constraints:
         dataset=alternatives(GEN_DATASETS),
     params:
@@ -145,7 +169,7 @@ rule generation_bars:
     input:
         "results/metrics/{dataset}/{split}.csv",
     output:
-        "figures/{dataset}_{split}_bars.pdf",
+        report("figures/{dataset}_{split}_bars.pdf", caption="../report/generation_bars.rst", category="generation", subcategory="{dataset}"),
     wildcard_constraints:
         dataset=alternatives(GEN_DATASETS),
     params:
@@ -163,7 +187,12 @@ rule weak_ensemble_gain:
     input:
         expand("results/metrics/{dataset}/{split}.csv", dataset=GEN_DATASETS, split=SPLIT_KINDS),
     output:
-        "figures/weak_ensemble_gain.pdf",
+        report(
+            "figures/weak_ensemble_gain.pdf",
+            caption="../report/weak_ensemble_gain.rst",
+            category="generation",
+            subcategory=ALL_DATASETS_SUBCATEGORY,
+        ),
     params:
         datasets=GEN_DATASETS,
         splits=SPLIT_KINDS,
@@ -180,7 +209,9 @@ rule easy_vs_hard:
     input:
         unpack(easy_vs_hard_inputs),
     output:
-        multiext("results/tables/easy_vs_hard", ".csv", ".md", ".tex"),
+        report("results/tables/easy_vs_hard.csv", caption="../report/easy_vs_hard.rst", category="generation", subcategory=ALL_DATASETS_SUBCATEGORY),
+        "results/tables/easy_vs_hard.md",
+        "results/tables/easy_vs_hard.tex",
     log:
         "results/logs/tables/easy_vs_hard.log",
     conda:

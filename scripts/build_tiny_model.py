@@ -2,13 +2,17 @@
 
 from pathlib import Path
 
+from snakemake.iocontainers import Snakemake
+
 from ensemw2s import models
 from ensemw2s.runtime import job, operational
 from ensemw2s.train import TrainSettings, pretrain_lm
 
-p = snakemake.params  # noqa: F821
-with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
-    tokenizer = models.load_tokenizer(snakemake.input.tokenizer)  # noqa: F821
+snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
+
+p = snakemake.params
+with job(snakemake.log[0], snakemake.threads) as log:
+    tokenizer = models.load_tokenizer(snakemake.input.tokenizer)
     arch = dict(
         family=p.family,
         hidden_size=p.hidden_size,
@@ -20,7 +24,7 @@ with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
     model = models.build_tiny_model(arch, tokenizer, p.init_seed)
     log.info("%s: %d parameters", arch, sum(t.numel() for t in model.parameters()))
     if p.pretrain_steps:
-        texts = Path(snakemake.input.corpus).read_text(encoding="utf-8").splitlines()  # noqa: F821
+        texts = Path(snakemake.input.corpus).read_text(encoding="utf-8").splitlines()
         settings = TrainSettings(
             epochs=1,
             max_steps=p.pretrain_steps,
@@ -30,8 +34,8 @@ with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
             warmup_ratio=0.05,
             checkpoint_dir=p.checkpoint_dir,
             checkpoint_every=operational("checkpoint_every"),
-            label=f"tiny model {snakemake.wildcards.model}",  # noqa: F821
+            label=f"tiny model {snakemake.wildcards.model}",
         )
         summary = pretrain_lm(model, tokenizer, texts, settings, p.pretrain_seq_len)
         log.info("pretraining: %s", summary)
-    models.save_model(model, tokenizer, snakemake.output[0])  # noqa: F821
+    models.save_model(model, tokenizer, snakemake.output[0])

@@ -6,6 +6,7 @@ kept, a model directory holding only a marker file (nothing loads it).
 """
 
 import numpy as np
+from snakemake.iocontainers import Snakemake
 
 from ensemw2s import boosting, classification
 from ensemw2s.files import atomic_path, read_json, read_jsonl, write_json
@@ -13,9 +14,11 @@ from ensemw2s.models import save_model, save_stopped_marker
 from ensemw2s.runtime import job
 from ensemw2s.train import settings_from_params
 
-p = snakemake.params  # noqa: F821
-inp, out = snakemake.input, snakemake.output  # noqa: F821
-with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
+snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
+
+p = snakemake.params
+inp, out = snakemake.input, snakemake.output
+with job(snakemake.log[0], snakemake.threads) as log:
     parts = {part: read_jsonl(inp[part]) for part in classification.PARTS}
     weak_train = parts["weak_train"]
     if p.t == 1:

@@ -4,15 +4,19 @@ A student (input ``labels``) learns the weak ensemble's pseudo-labels; the oracl
 learns the ground truth.
 """
 
+from snakemake.iocontainers import Snakemake
+
 from ensemw2s import classification
 from ensemw2s.files import read_jsonl, write_json
 from ensemw2s.metrics import accuracy
 from ensemw2s.runtime import job
 from ensemw2s.train import settings_from_params
 
-p = snakemake.params  # noqa: F821
-inp = snakemake.input  # noqa: F821
-with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
+snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
+
+p = snakemake.params
+inp = snakemake.input
+with job(snakemake.log[0], snakemake.threads) as log:
     strong_train = read_jsonl(inp.strong_train)
     if "labels" in inp.keys():
         pseudo = {row["id"]: float(row["p_label1"]) for row in read_jsonl(inp.labels)}
@@ -35,5 +39,5 @@ with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
         probabilities = classification.predict(model, tokenizer, records, p.max_length, p.eval_batch_size, desc=part)
         metrics[f"{part}_acc"] = accuracy(probabilities, [r["binary_label"] for r in records])
         metrics[f"n_{part}"] = len(records)
-    write_json(snakemake.output[0], metrics)  # noqa: F821
+    write_json(snakemake.output[0], metrics)
     log.info("%s: test accuracy %.4f, val accuracy %.4f", kind, metrics["test_acc"], metrics["val_acc"])

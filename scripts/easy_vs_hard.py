@@ -1,12 +1,16 @@
 """The Figure-5 table: models trained on easy vs hard data, evaluated on hard questions."""
 
+from snakemake.iocontainers import Snakemake
+
 from ensemw2s import generation_report as report
 from ensemw2s.files import read_json
 from ensemw2s.runtime import job
 from ensemw2s.tables import format_mean_sem, write_table
 
-inp = snakemake.input  # noqa: F821
-with job(snakemake.log[0]):  # noqa: F821
+snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
+
+inp = snakemake.input
+with job(snakemake.log[0]):
     table = report.easy_vs_hard_table([read_json(p) for p in inp.easy], [read_json(p) for p in inp.hard])
     display = table[["dataset", "model"]].copy()
     for kind in ("easy", "hard"):

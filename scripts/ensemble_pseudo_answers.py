@@ -1,13 +1,17 @@
 """Pseudo-answers for the hard questions from the ensemble of the first t experts, and the
 ensemble's own accuracy on test and val (under the same mixture)."""
 
+from snakemake.iocontainers import Snakemake
+
 from ensemw2s import boosting, ensemble, generation, models
 from ensemw2s.files import read_json, read_jsonl, write_json, write_jsonl
 from ensemw2s.runtime import job
 
-p = snakemake.params  # noqa: F821
-inp = snakemake.input  # noqa: F821
-with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
+snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
+
+p = snakemake.params
+inp = snakemake.input
+with job(snakemake.log[0], snakemake.threads) as log:
     rounds = [read_json(path) for path in inp.stats]
     alphas = [r["alpha"] if r["accepted"] else 0.0 for r in rounds]
     # Only experts with a vote are loaded: rejected and stopped rounds weigh nothing.
@@ -22,7 +26,7 @@ with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
     scoring = generation.EvalSettings(p.max_length, p.eval_batch_size, p.choice_eos, p.eos_unit)
     mixture = ensemble.mixture_logprobs(experts, weights, p.combine)
     evaluation = generation.evaluate_parts(mixture, tokenizer, {"test": read_jsonl(inp.test), "val": read_jsonl(inp.val)}, scoring)
-    write_jsonl(snakemake.output.labels, rows)  # noqa: F821
+    write_jsonl(snakemake.output.labels, rows)
     summary.update(alphas=alphas, rounds=len(rounds), experts_voting=len(experts), stopped_at=rounds[-1].get("stopped_at"))
-    write_json(snakemake.output.metrics, {"run": dict(snakemake.wildcards.items()), **summary, **evaluation})  # noqa: F821
+    write_json(snakemake.output.metrics, {"run": dict(snakemake.wildcards.items()), **summary, **evaluation})
     log.info("T=%d: %s; test %s", len(rounds), summary, evaluation["test"])

@@ -1,14 +1,17 @@
 """Figs 13/14/16/17: weak, w2s baseline, w2s ensemble and oracle accuracy per pair, one run."""
 
 import pandas as pd
+from snakemake.iocontainers import Snakemake
 
 from ensemw2s import generation_report as report
 from ensemw2s.plots import grouped_bars
 from ensemw2s.runtime import job
 
-with job(snakemake.log[0]):  # noqa: F821
-    wc = snakemake.wildcards  # noqa: F821
-    per_seed = report.per_seed_summary(pd.read_csv(snakemake.input[0]))  # noqa: F821
-    frame = report.bars_frame(per_seed, snakemake.params.report_seed)  # noqa: F821
-    grouped_bars(frame, x="pair", y="accuracy", hue="model", panel="measure", path=snakemake.output[0],  # noqa: F821
-                 title=f"{wc.dataset} ({wc.split} split), seed {snakemake.params.report_seed}", ylabel="test accuracy")  # noqa: F821
+snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
+
+with job(snakemake.log[0]):
+    wc = snakemake.wildcards
+    per_seed = report.per_seed_summary(pd.read_csv(snakemake.input[0]))
+    frame = report.bars_frame(per_seed, snakemake.params.report_seed)
+    grouped_bars(frame, x="pair", y="accuracy", hue="model", panel="measure", path=snakemake.output[0],
+                 title=f"{wc.dataset} ({wc.split} split), seed {snakemake.params.report_seed}", ylabel="test accuracy")

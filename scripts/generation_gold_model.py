@@ -1,18 +1,22 @@
 """A model fine-tuned on ground-truth answers (oracle: hard part; easy: weak-training part)."""
 
+from snakemake.iocontainers import Snakemake
+
 from ensemw2s import generation
 from ensemw2s.files import read_jsonl, write_json
 from ensemw2s.runtime import job
 from ensemw2s.train import settings_from_params
 
-p = snakemake.params  # noqa: F821
-inp = snakemake.input  # noqa: F821
-with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
+snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
+
+p = snakemake.params
+inp = snakemake.input
+with job(snakemake.log[0], snakemake.threads) as log:
     records = read_jsonl(inp.train)
     metrics = generation.fine_tune_and_evaluate(
         p.model_source, records, generation.gold_answers(records), settings_from_params(p, seed=p.seed, epochs=p.epochs),
         {"test": read_jsonl(inp.test), "val": read_jsonl(inp.val)},
         generation.EvalSettings(p.max_length, p.eval_batch_size, p.choice_eos, p.eos_unit), p.trust_remote_code, desc="gold",
     )
-    write_json(snakemake.output[0], {"run": dict(snakemake.wildcards.items()), **metrics})  # noqa: F821
+    write_json(snakemake.output[0], {"run": dict(snakemake.wildcards.items()), **metrics})
     log.info("test %s, val %s", metrics["test"], metrics["val"])

@@ -1,13 +1,17 @@
 """A strong student fine-tuned on the hard questions with the ensemble's pseudo-answers."""
 
+from snakemake.iocontainers import Snakemake
+
 from ensemw2s import generation, text
 from ensemw2s.files import read_jsonl, write_json
 from ensemw2s.runtime import job
 from ensemw2s.train import settings_from_params
 
-p = snakemake.params  # noqa: F821
-inp = snakemake.input  # noqa: F821
-with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
+snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
+
+p = snakemake.params
+inp = snakemake.input
+with job(snakemake.log[0], snakemake.threads) as log:
     hard = read_jsonl(inp.hard)
     answers = {row["id"]: row["answer"] for row in read_jsonl(inp.labels)}
     missing = [r["id"] for r in hard if r["id"] not in answers]
@@ -18,5 +22,5 @@ with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
         settings_from_params(p, seed=p.seed, epochs=p.epochs), {"test": read_jsonl(inp.test), "val": read_jsonl(inp.val)},
         generation.EvalSettings(p.max_length, p.eval_batch_size, p.choice_eos, p.eos_unit), p.trust_remote_code, desc="student",
     )
-    write_json(snakemake.output[0], {"run": dict(snakemake.wildcards.items()), **metrics})  # noqa: F821
+    write_json(snakemake.output[0], {"run": dict(snakemake.wildcards.items()), **metrics})
     log.info("student: test %s, val %s", metrics["test"], metrics["val"])

@@ -1,13 +1,16 @@
 """Tables 3/4/5 (QuaRTz), 6/7/8 (ARC), or a non-paper dataset's three tables."""
 
 import pandas as pd
+from snakemake.iocontainers import Snakemake
 
 from ensemw2s import generation_report as report
 from ensemw2s.runtime import job
 from ensemw2s.tables import write_table
 
-p = snakemake.params  # noqa: F821
-inp, out = snakemake.input, snakemake.output  # noqa: F821
+snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
+
+p = snakemake.params
+inp, out = snakemake.input, snakemake.output
 SPLIT_NAMES = {"random": "random split", "easyhard": "easy-hard split"}
 
 
@@ -15,7 +18,7 @@ def stem(paths):
     return str(paths[0]).removesuffix(".csv")
 
 
-with job(snakemake.log[0]):  # noqa: F821
+with job(snakemake.log[0]):
     per_seed = []
     for split, title in zip(("random", "easyhard"), p.titles[:2]):
         frame = report.per_seed_summary(pd.read_csv(getattr(inp, split)))

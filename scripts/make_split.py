@@ -1,28 +1,31 @@
 """Write one split (random or easy-hard) of a dataset for one seed: four disjoint JSONL parts."""
 
 import pandas as pd
+from snakemake.iocontainers import Snakemake
 
 from ensemw2s import splits
 from ensemw2s.files import read_jsonl, write_jsonl
 from ensemw2s.runtime import job
 
-p = snakemake.params  # noqa: F821
-with job(snakemake.log[0]) as log:  # noqa: F821
-    records = read_jsonl(snakemake.input.data)  # noqa: F821
-    dataset = snakemake.wildcards.dataset  # noqa: F821
+snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
+
+p = snakemake.params
+with job(snakemake.log[0]) as log:
+    records = read_jsonl(snakemake.input.data)
+    dataset = snakemake.wildcards.dataset
     try:
         if p.kind == "random":
             parts = splits.random_split([r["id"] for r in records], p.n_test, p.n_val, p.seed)
         else:
-            table = pd.read_csv(snakemake.input.difficulty[0], dtype={"id": str})  # noqa: F821
+            table = pd.read_csv(snakemake.input.difficulty[0], dtype={"id": str})
             tie_break = dict(zip(table["id"], table["tie_break"])) if p.tie_break == "nll" else None
             parts = splits.easyhard_split(dict(zip(table["id"], table["difficulty"])), p.n_test, p.n_val, p.seed, tie_break)
     except splits.SplitSizeError as error:
         raise splits.SplitSizeError(
             f"config keys datasets.{dataset}.n_test ({p.n_test}) and datasets.{dataset}.n_val ({p.n_val}) "
-            f"do not fit the {len(records)} items of {snakemake.input.data}: {error}"  # noqa: F821
+            f"do not fit the {len(records)} items of {snakemake.input.data}: {error}"
         ) from None
     by_id = {r["id"]: r for r in records}
     for part, ids in parts.items():
-        write_jsonl(snakemake.output[part], [by_id[i] for i in ids])  # noqa: F821
+        write_jsonl(snakemake.output[part], [by_id[i] for i in ids])
         log.info("%s: %d items", part, len(ids))

@@ -1,11 +1,15 @@
 """Normalise one dataset (shipped files, the hub, or the sandbox generator) into results/data/{dataset}.jsonl."""
 
+from snakemake.iocontainers import Snakemake
+
 from ensemw2s import data
 from ensemw2s.files import write_jsonl
 from ensemw2s.runtime import job
 
-p = snakemake.params  # noqa: F821 (injected by snakemake)
-with job(snakemake.log[0]) as log:  # noqa: F821
+snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
+
+p = snakemake.params
+with job(snakemake.log[0]) as log:
     if p.source == "local":
         records = data.load_local(p.dataset, p.local_files, p.seed)
     elif p.source == "hub":
@@ -27,5 +31,5 @@ with job(snakemake.log[0]) as log:  # noqa: F821
     else:
         raise data.DataError(f"{p.dataset}: unknown source {p.source!r}")
     records = data.subsample(records, p.max_items, p.seed)
-    write_jsonl(snakemake.output[0], records)  # noqa: F821
+    write_jsonl(snakemake.output[0], records)
     log.info("%s: %d records from %s", p.dataset, len(records), p.source)

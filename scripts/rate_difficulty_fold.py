@@ -1,18 +1,22 @@
 """Rate the items of one cross-validation fold with a rater trained on the other folds."""
 
+from snakemake.iocontainers import Snakemake
+
 from ensemw2s.difficulty import rate_fold
 from ensemw2s.files import atomic_path, read_jsonl
 from ensemw2s.runtime import job
 from ensemw2s.train import settings_from_params
 
-p = snakemake.params  # noqa: F821
-with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
-    records = read_jsonl(snakemake.input.data)  # noqa: F821
+snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
+
+p = snakemake.params
+with job(snakemake.log[0], snakemake.threads) as log:
+    records = read_jsonl(snakemake.input.data)
     table = rate_fold(
         p.task, p.model_source, records, p.fold, p.n_folds, p.seed,
         settings_from_params(p, seed=p.seed + p.fold, epochs=p.epochs),
         p.max_length, p.eval_batch_size, p.trust_remote_code, p.eos_unit,
     )
-    with atomic_path(snakemake.output[0]) as tmp:  # noqa: F821
+    with atomic_path(snakemake.output[0]) as tmp:
         table.to_csv(tmp, index=False, float_format="%.6f")
     log.info("fold %d: %d items, mean difficulty %.4f", p.fold, len(table), table["difficulty"].mean())

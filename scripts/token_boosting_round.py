@@ -1,15 +1,19 @@
 """One EnsemW2S-AdaBoost round: train expert t on the easy set, write it and its round statistics
 (or, after a rejection under on_reject: break, a marker and "stopped" statistics)."""
 
+from snakemake.iocontainers import Snakemake
+
 from ensemw2s import generation, models
 from ensemw2s.boosting import round_seed
 from ensemw2s.files import read_json, read_jsonl, write_json
 from ensemw2s.runtime import job
 from ensemw2s.train import settings_from_params
 
-p = snakemake.params  # noqa: F821
-inp, out = snakemake.input, snakemake.output  # noqa: F821
-with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
+snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
+
+p = snakemake.params
+inp, out = snakemake.input, snakemake.output
+with job(snakemake.log[0], snakemake.threads) as log:
     previous = read_json(inp.previous[0]) if inp.previous else None
     boost = generation.BoostingSettings(on_reject=p.on_reject, round1=p.round1, eos_unit=p.eos_unit)
     expert, tokenizer, stats = generation.token_boosting_round(
@@ -22,4 +26,4 @@ with job(snakemake.log[0], snakemake.threads) as log:  # noqa: F821
     else:
         models.save_model(expert, tokenizer, out.model)
         log.info("round %d: eps_pre %.4f eps %.4f alpha %.4f %s", p.t, stats["epsilon_pre"], stats["epsilon"], stats["alpha"], stats["status"])
-    write_json(out.stats, {"run": dict(snakemake.wildcards.items()), **stats})  # noqa: F821
+    write_json(out.stats, {"run": dict(snakemake.wildcards.items()), **stats})

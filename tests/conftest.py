@@ -44,7 +44,7 @@ def write_lines(path: Path, rows) -> Path:
 
 # ------------------------------------------------------------------------------- workflow helpers
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
-WORKFLOW_FILES = ["Snakefile", "rules", "scripts", "config", "envs", "resources", "slurm", "profiles"]
+WORKFLOW_FILES = ["Snakefile", "rules", "scripts", "config", "envs", "resources", "slurm", "profiles", "report"]
 
 
 def snakemake(*args, cwd=REPO, check=True, env=None):

@@ -182,6 +182,65 @@ def test_default_run_sciq_tables_and_figure(default_run):
     assert (default_run / "figures/sciq_pgr.pdf").read_bytes().startswith(b"%PDF")
 
 
+# Every figure and table of the default run in the Snakemake report: {path: (category = track,
+# subcategory = dataset, the paper number its caption gives)}.  Tables are listed by their CSV.
+REPORT_ARTIFACTS = {
+    "figures/sciq_difficulty.pdf": ("classification", "sciq", "Figure 7"),
+    "figures/sciq_pgr.pdf": ("classification", "sciq", "Figure 2"),
+    "results/tables/table1.csv": ("classification", "sciq", "Table 1"),
+    "results/tables/table1_rounds.csv": ("classification", "sciq", "Table 1"),
+    "results/tables/table2.csv": ("classification", "sciq", "Table 2"),
+    "results/tables/table2_rounds.csv": ("classification", "sciq", "Table 2"),
+    "figures/quartz_difficulty.pdf": ("generation", "quartz", "Figure 9"),
+    "figures/quartz_pgr.pdf": ("generation", "quartz", "Figure 4"),
+    "figures/quartz_random_bars.pdf": ("generation", "quartz", "Figure 13"),
+    "figures/quartz_easyhard_bars.pdf": ("generation", "quartz", "Figure 14"),
+    "results/tables/table3.csv": ("generation", "quartz", "Table 3"),
+    "results/tables/table4.csv": ("generation", "quartz", "Table 4"),
+    "results/tables/table5.csv": ("generation", "quartz", "Table 5"),
+    "figures/arc_difficulty.pdf": ("generation", "arc", "Figure 8"),
+    "figures/arc_pgr.pdf": ("generation", "arc", "Figure 15"),
+    "figures/arc_random_bars.pdf": ("generation", "arc", "Figure 16"),
+    "figures/arc_easyhard_bars.pdf": ("generation", "arc", "Figure 17"),
+    "results/tables/table6.csv": ("generation", "arc", "Table 6"),
+    "results/tables/table7.csv": ("generation", "arc", "Table 7"),
+    "results/tables/table8.csv": ("generation", "arc", "Table 8"),
+    "figures/weak_ensemble_gain.pdf": ("generation", "all datasets", "Figure 3"),
+    "results/tables/easy_vs_hard.csv": ("generation", "all datasets", "Figure 5"),
+}
+
+
+def _report_data(html: str, name: str):
+    """A JSON value the report's page defines as ``var <name> = ...;`` (the last such line: the page's
+    bundled JavaScript comes first and has variables of the same names)."""
+    start = html.rindex(f"var {name} = ") + len(f"var {name} = ")
+    return json.JSONDecoder().raw_decode(html, start)[0]
+
+
+def test_report_lists_every_figure_and_table(default_run, tmp_path):
+    """snakemake --report after the default run: every figure and every table (by its CSV; the .md
+    and .tex beside it hold the same numbers) is in the report, under its track and dataset, with a
+    caption that gives its paper number; building the report changes no output."""
+    import zipfile
+
+    built = sorted(str(p.relative_to(default_run)) for pattern in ("figures/*.pdf", "results/tables/*.csv") for p in default_run.glob(pattern))
+    assert built == sorted(REPORT_ARTIFACTS)  # every figure and table CSV the default run writes
+    report = tmp_path / "report.zip"
+    snakemake("--report", str(report), cwd=default_run)
+    with zipfile.ZipFile(report) as archive:
+        html = archive.read("report/report.html").decode()
+        stored = set(archive.namelist())
+    categories, results = _report_data(html, "categories"), _report_data(html, "results")
+    listed = {path: (category, subcategory) for category, subcategories in categories.items() for subcategory, paths in subcategories.items() for path in paths}
+    assert listed == {path: (category, subcategory) for path, (category, subcategory, _) in REPORT_ARTIFACTS.items()}
+    assert sorted(results) == sorted(REPORT_ARTIFACTS)
+    for path, (_, _, number) in REPORT_ARTIFACTS.items():
+        assert number in results[path]["caption"], (path, results[path]["caption"])
+        assert f"report/{results[path]['data_uri']}" in stored  # the file itself is in the archive
+    assert "weak-to-strong generalization" in _report_data(html, "workflow_desc")  # report/workflow.rst, the front page
+    assert planned_jobs(snakemake("-n", cwd=default_run).stdout) == {}  # the shared default run stays complete
+
+
 def test_sciq_options_rerun_exactly_their_jobs(default_run, tmp_path):
     """A classification option reaches its jobs as a params value: changing it reruns those and
     their downstream only (round 1 is the uniform baseline, so `weighting` spares it)."""
