@@ -2,7 +2,11 @@
 
 Scoring goes through a *log-prob function* ``(input_ids, attention_mask) -> [B, L, V]`` next-token
 log-probabilities, so a single model (:func:`model_logprobs`) and an ensemble mixture score with the
-same code.
+same code.  A :class:`WindowLogProbs` (what :func:`model_logprobs` and
+:func:`ensemw2s.ensemble.mixture_logprobs` return) also computes the log-probs of only the last
+``keep`` positions of a left-padded batch (:meth:`WindowLogProbs.last`): :func:`score_answers`
+left-pads the pairs so every answer ends in the last column and asks for logits (the
+vocabulary-sized output layer and its log-softmax) at the answer positions only.
 """
 
 from __future__ import annotations
@@ -26,14 +30,35 @@ def model_device(model) -> torch.device:
     return next(model.parameters()).device
 
 
-def model_logprobs(model) -> LogProbFn:
+class WindowLogProbs:
+    """A log-prob function that can also score a window: ``fn(input_ids, attention_mask)`` gives
+    ``[B, L, V]``; ``fn.last(input_ids, attention_mask, position_ids, keep)`` gives the log-probs
+    ``[B, keep, V]`` of the last ``keep`` positions only (the model's ``logits_to_keep``), for a
+    left-padded batch with explicit position ids."""
+
+    def __init__(self, full: Callable, last: Callable):
+        self._full, self._last = full, last
+
+    def __call__(self, input_ids, attention_mask):
+        return self._full(input_ids, attention_mask)
+
+    def last(self, input_ids, attention_mask, position_ids, keep: int):
+        return self._last(input_ids, attention_mask, position_ids, keep)
+
+
+def model_logprobs(model) -> WindowLogProbs:
     device = model_device(model)
 
-    def logprobs(input_ids, attention_mask):
+    def full(input_ids, attention_mask):
         logits = model(input_ids=input_ids.to(device), attention_mask=attention_mask.to(device)).logits
         return F.log_softmax(logits.float(), dim=-1)
 
-    return logprobs
+    def last(input_ids, attention_mask, position_ids, keep):
+        logits = model(input_ids=input_ids.to(device), attention_mask=attention_mask.to(device), position_ids=position_ids.to(device),
+                       use_cache=False, logits_to_keep=keep).logits
+        return F.log_softmax(logits[:, -keep:].float(), dim=-1)
+
+    return WindowLogProbs(full, last)
 
 
 @dataclass
@@ -57,6 +82,9 @@ def score_answers(logprob_fn: LogProbFn, pairs: Sequence[EncodedPair], pad_id: i
     """
     scores: list[AnswerScore | None] = [None] * len(pairs)
     for indices in tqdm(batches, desc=desc, file=sys.stderr, mininterval=progress_interval(), ascii=True):
+        if isinstance(logprob_fn, WindowLogProbs):
+            _score_window(logprob_fn, pairs, pad_id, indices, scores)
+            continue
         batch = collate_pairs([pairs[i] for i in indices], pad_id)
         logprobs = logprob_fn(batch.input_ids, batch.attention_mask)[:, :-1]
         targets = batch.input_ids[:, 1:].to(logprobs.device)
@@ -67,6 +95,32 @@ def score_answers(logprob_fn: LogProbFn, pairs: Sequence[EncodedPair], pad_id: i
             mask = batch.target_mask[row]
             scores[index] = AnswerScore(token_lp[row][mask].tolist(), correct[row][mask].tolist())
     return scores  # type: ignore[return-value]
+
+
+def _score_window(logprob_fn: WindowLogProbs, pairs: Sequence[EncodedPair], pad_id: int, indices: Sequence[int], scores: list) -> None:
+    """:func:`score_answers` for one batch, computing log-probs at the answer positions only.
+
+    The pairs are left-padded, so every pair's last token (EOS) sits in the last column and its
+    answer tokens in the last ``answer_length`` columns; the last column is not fed (nothing is
+    predicted from it), and the log-probs of the last ``keep`` = longest answer positions predict
+    them.  Equals the right-padded full-vocabulary computation up to float rounding."""
+    rows = [pairs[i] for i in indices]
+    length = max(len(p.input_ids) for p in rows)
+    keep = max(p.answer_length for p in rows)
+    input_ids = torch.full((len(rows), length), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), length), dtype=torch.long)
+    for row, pair in enumerate(rows):
+        input_ids[row, length - len(pair.input_ids) :] = torch.tensor(pair.input_ids, dtype=torch.long)
+        mask[row, length - len(pair.input_ids) :] = 1
+    feed, feed_mask = input_ids[:, :-1], mask[:, :-1]
+    positions = (feed_mask.cumsum(-1) - 1).clamp(min=0)
+    logprobs = logprob_fn.last(feed, feed_mask, positions, keep)  # [B, keep, V]: predicts input_ids[:, -keep:]
+    targets = input_ids[:, -keep:].to(logprobs.device)
+    token_lp = logprobs.gather(-1, targets.unsqueeze(-1)).squeeze(-1).float().cpu()
+    correct = (logprobs.argmax(-1) == targets).cpu()
+    for row, (index, pair) in enumerate(zip(indices, rows)):
+        n = pair.answer_length
+        scores[index] = AnswerScore(token_lp[row, keep - n :].tolist(), correct[row, keep - n :].tolist())
 
 
 def _chunk(n: int, size: int) -> list[list[int]]:

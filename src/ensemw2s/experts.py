@@ -239,9 +239,12 @@ class ExpertLoop:
         self.length += input_ids.shape[1]
         return torch.stack(logits)
 
-    def full(self, input_ids, attention_mask) -> torch.Tensor:
-        """All positions' logits ``[T, B, L, V]`` (no cache): scoring."""
-        return torch.stack([m(input_ids=input_ids, attention_mask=attention_mask).logits for m in self.models])
+    def full(self, input_ids, attention_mask, position_ids=None, keep: int = 0) -> torch.Tensor:
+        """All positions' logits ``[T, B, L, V]`` (no cache): scoring; with ``keep``, the last
+        ``keep`` positions' only (``[T, B, keep, V]``)."""
+        extra = {} if position_ids is None else dict(position_ids=position_ids)
+        return torch.stack([m(input_ids=input_ids, attention_mask=attention_mask, use_cache=False, logits_to_keep=keep, **extra).logits[:, -keep:]
+                            for m in self.models])
 
 
 def stackable(models: Sequence) -> tuple[bool, str]:
@@ -319,10 +322,13 @@ class StackedExperts:
         self.length += input_ids.shape[1]
         return logits
 
-    def full(self, input_ids, attention_mask) -> torch.Tensor:
+    def full(self, input_ids, attention_mask, position_ids=None, keep: int = 0) -> torch.Tensor:
+        """All positions' logits ``[T, B, L, V]`` (no cache), or the last ``keep`` positions'."""
         from torch.func import functional_call
 
-        run = lambda p, b: functional_call(self.base, (p, b), (), dict(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)).logits  # noqa: E731
+        extra = {} if position_ids is None else dict(position_ids=position_ids)
+        kwargs = dict(input_ids=input_ids, attention_mask=attention_mask, use_cache=False, logits_to_keep=keep, **extra)
+        run = lambda p, b: functional_call(self.base, (p, b), (), kwargs).logits[:, -keep:]  # noqa: E731
         return torch.vmap(run)(self.params, self.buffers_)
 
 
