@@ -121,12 +121,17 @@ def _reference_scores(model, pairs):
 
 
 @pytest.mark.parametrize("family", ["gpt_neox", "gpt2"])
-def test_windowed_scoring_equals_the_full_vocabulary_reference(tokenizer, family):
-    """score_answers computes log-probs at the answer positions only (left-padded, logits_to_keep):
-    the same log-probs (1e-5) and argmax correctness as the per-pair full computation, for a single
-    model and for an ensemble mixture (stacked and per-expert), and the same predictions and NLLs
-    as the right-padded full-vocabulary path a plain log-prob function takes."""
+def test_shared_prompt_scoring_equals_the_full_vocabulary_reference(tokenizer, family, caplog):
+    """score_answers encodes each prompt once (KV cache shared by the choices) and computes
+    log-probs at the answer positions only: the same log-probs (1e-5) and argmax correctness as the
+    per-pair full computation, for a single model and for an ensemble mixture (stacked and
+    per-expert), and the same predictions and NLLs as the right-padded full-vocabulary path a plain
+    log-prob function takes."""
+    import logging
+
     from ensemw2s import ensemble
+
+    caplog.set_level(logging.INFO, logger="ensemw2s")
     from ensemw2s.models import build_tiny_model
 
     models = [build_tiny_model({"family": family, "hidden_size": 32, "num_layers": 2, "num_heads": 2}, tokenizer, s).eval() for s in (0, 1)]
@@ -138,11 +143,15 @@ def test_windowed_scoring_equals_the_full_vocabulary_reference(tokenizer, family
     pairs = [text.encode_pair(tokenizer, text.sft_prompt(r), text.sft_answer(c), 64) for r in records for c in r["choices"]]
     reference = _reference_scores(models[0], pairs)
     window = evaluate.model_logprobs(models[0])
-    assert isinstance(window, evaluate.WindowLogProbs)
-    scores = evaluate.score_answers(window, pairs, tokenizer.pad_token_id, [list(range(len(pairs)))])
-    for score, (lp, correct) in zip(scores, reference, strict=True):
-        assert score.token_logprobs == pytest.approx(lp, abs=1e-5)
-        assert score.token_correct == correct
+    assert isinstance(window, evaluate.AnswerLogProbs)
+    assert len(set(tuple(p.input_ids[: p.answer_start]) for p in pairs)) == len(records)  # choices share their prompt
+    shared = [list(range(len(pairs)))]  # a question's choices share their prompt: encoded once
+    distinct = [[0, 3, 5], [1, 4, 6], [2]]  # no prompt shared: one left-padded forward
+    for batches in (shared, distinct):
+        scores = evaluate.score_answers(window, pairs, tokenizer.pad_token_id, batches)
+        for score, (lp, correct) in zip(scores, reference, strict=True):
+            assert score.token_logprobs == pytest.approx(lp, abs=1e-5)
+            assert score.token_correct == correct
     # the old path (any plain callable): right-padded, every position's full log-softmax
     plain = lambda ids, mask: window(ids, mask)  # noqa: E731
     for batch_size in (2, 4, 16):
@@ -157,8 +166,10 @@ def test_windowed_scoring_equals_the_full_vocabulary_reference(tokenizer, family
     # ensemble mixture: windowed stacked / per-expert vs the full mixture of the old path
     for batched in (True, False):
         mixture = ensemble.mixture_logprobs(models, [0.3, 0.7], batched=batched)
-        mine = evaluate.score_answers(mixture, pairs, tokenizer.pad_token_id, [list(range(len(pairs)))])
         full = evaluate.score_answers(lambda ids, mask: mixture(ids, mask), pairs, tokenizer.pad_token_id, [[i] for i in range(len(pairs))])  # noqa: B023
-        for m, f in zip(mine, full, strict=True):
-            assert m.token_logprobs == pytest.approx(f.token_logprobs, abs=1e-5)
-            assert m.token_correct == f.token_correct
+        for batches in (shared, distinct):
+            mine = evaluate.score_answers(mixture, pairs, tokenizer.pad_token_id, batches)
+            for m, f in zip(mine, full, strict=True):
+                assert m.token_logprobs == pytest.approx(f.token_logprobs, abs=1e-5)
+                assert m.token_correct == f.token_correct
+    assert "batched in one vmapped forward" in caplog.text and "failed" not in caplog.text

@@ -230,21 +230,26 @@ class ExpertLoop:
             self.buffers.append(None if cache is None else _allocate(_kv(cache), capacity))
         return torch.stack(logits)
 
-    def step(self, input_ids, attention_mask, position_ids) -> torch.Tensor:
+    def step(self, input_ids, attention_mask, position_ids, keep: int = 1) -> torch.Tensor:
+        """The next chunk (usually one token) on the cache: the last position's logits ``[T, B, V]``,
+        or with ``keep`` > 1 the last ``keep`` positions' ``[T, B, keep, V]``."""
         logits = []
         for model, buffers in zip(self.models, self.buffers):
             cache = None if buffers is None else self._make_cache(buffers, self.length)
-            out = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, cache=cache, use_cache=True, logits_to_keep=1)
-            logits.append(out.logits[:, -1])
+            out = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, cache=cache, use_cache=True, logits_to_keep=keep)
+            logits.append(out.logits[:, -1] if keep == 1 else out.logits[:, -keep:])
         self.length += input_ids.shape[1]
         return torch.stack(logits)
 
+    def select(self, index: torch.Tensor) -> None:
+        """Keep (and repeat) the cached rows ``index``: rows sharing a prompt continue from one prefill."""
+        self.buffers = [None if b is None else [(k.index_select(0, index), v.index_select(0, index)) for k, v in b] for b in self.buffers]
+
     def full(self, input_ids, attention_mask, position_ids=None, keep: int = 0) -> torch.Tensor:
         """All positions' logits ``[T, B, L, V]`` (no cache): scoring; with ``keep``, the last
-        ``keep`` positions' only (``[T, B, keep, V]``)."""
-        extra = {} if position_ids is None else dict(position_ids=position_ids)
-        return torch.stack([m(input_ids=input_ids, attention_mask=attention_mask, use_cache=False, logits_to_keep=keep, **extra).logits[:, -keep:]
-                            for m in self.models])
+        ``keep`` positions' only (``[T, B, keep, V]``, position ids given for left padding)."""
+        extra = {} if position_ids is None else dict(position_ids=position_ids, use_cache=False, logits_to_keep=keep)
+        return torch.stack([m(input_ids=input_ids, attention_mask=attention_mask, **extra).logits[:, -keep:] for m in self.models])
 
 
 def stackable(models: Sequence) -> tuple[bool, str]:
@@ -297,16 +302,16 @@ class StackedExperts:
                 module.__class__ = _VmapLinear
         self._make_cache = _cache_classes()
 
-    def _forward(self, params, buffers, input_ids, attention_mask, position_ids, kv, length, prefill):
+    def _forward(self, params, buffers, input_ids, attention_mask, position_ids, kv, length, prefill, keep=1):
         from torch.func import functional_call
         from transformers import DynamicCache
 
         cache = DynamicCache() if prefill else self._make_cache(kv, length)
         out = functional_call(self.base, (params, buffers), (), dict(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
-                                                                     cache=cache, use_cache=True, logits_to_keep=1))
+                                                                     cache=cache, use_cache=True, logits_to_keep=keep))
         if prefill:
             return out.logits[:, -1], tuple(_kv(out.cache))
-        return out.logits[:, -1]
+        return out.logits[:, -1] if keep == 1 else out.logits[:, -keep:]
 
     def prefill(self, input_ids, attention_mask, position_ids, capacity: int) -> torch.Tensor:
         run = lambda p, b: self._forward(p, b, input_ids, attention_mask, position_ids, None, 0, True)  # noqa: E731
@@ -315,19 +320,24 @@ class StackedExperts:
         self.length = input_ids.shape[1]
         return logits
 
-    def step(self, input_ids, attention_mask, position_ids) -> torch.Tensor:
+    def step(self, input_ids, attention_mask, position_ids, keep: int = 1) -> torch.Tensor:
         length = self.length
-        run = lambda p, b, kv: self._forward(p, b, input_ids, attention_mask, position_ids, kv, length, False)  # noqa: E731
+        run = lambda p, b, kv: self._forward(p, b, input_ids, attention_mask, position_ids, kv, length, False, keep)  # noqa: E731
         logits = torch.vmap(run)(self.params, self.buffers_, self.kv)
         self.length += input_ids.shape[1]
         return logits
+
+    def select(self, index: torch.Tensor) -> None:
+        """Keep (and repeat) the cached rows ``index`` of every expert (see :meth:`ExpertLoop.select`)."""
+        self.kv = [(k.index_select(1, index), v.index_select(1, index)) for k, v in self.kv]
 
     def full(self, input_ids, attention_mask, position_ids=None, keep: int = 0) -> torch.Tensor:
         """All positions' logits ``[T, B, L, V]`` (no cache), or the last ``keep`` positions'."""
         from torch.func import functional_call
 
-        extra = {} if position_ids is None else dict(position_ids=position_ids)
-        kwargs = dict(input_ids=input_ids, attention_mask=attention_mask, use_cache=False, logits_to_keep=keep, **extra)
+        kwargs = dict(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)
+        if position_ids is not None:
+            kwargs.update(position_ids=position_ids, logits_to_keep=keep)
         run = lambda p, b: functional_call(self.base, (p, b), (), kwargs).logits[:, -keep:]  # noqa: E731
         return torch.vmap(run)(self.params, self.buffers_)
 
@@ -362,6 +372,24 @@ def make_runner(models: Sequence, batched: bool = True):
             reason = f"stacking failed: {type(error).__name__}: {error}"
     log.info("ensemble: %d expert(s) run one forward each per step (%s)", len(models), reason)
     return ExpertLoop(models)
+
+
+def prompt_then_answers(runner, prompt_ids, prompt_mask, answer_ids, answer_mask, owner) -> tuple[torch.Tensor, torch.Tensor]:
+    """Teacher-forced logits of answers that continue shared prompts: every prompt is encoded once.
+
+    ``prompt_ids``/``prompt_mask`` ``[Q, P]`` left-padded prompts; ``answer_ids``/``answer_mask``
+    ``[N, A]`` right-padded answer tokens fed after prompt ``owner[n]``.  Returns the logits after
+    each prompt's last token ``[T, Q, V]`` and at every fed answer position ``[T, N, A, V]``."""
+    positions = (prompt_mask.cumsum(-1) - 1).clamp(min=0)
+    width = answer_ids.shape[1]
+    first = runner.prefill(prompt_ids, prompt_mask, positions, prompt_ids.shape[1] + width)
+    if width == 0:
+        return first, first.new_zeros((first.shape[0], len(owner), 0, first.shape[-1]))
+    runner.select(owner)
+    answer_positions = prompt_mask.sum(-1, keepdim=True)[owner] + torch.arange(width, device=owner.device)
+    mask = torch.cat([prompt_mask[owner], answer_mask], dim=1)
+    rest = runner.step(answer_ids, mask, answer_positions, keep=width)
+    return first, rest.unsqueeze(-2) if width == 1 else rest
 
 
 # ---------------------------------------------------------------------------------------- mixture
