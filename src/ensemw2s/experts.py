@@ -191,13 +191,29 @@ def _cache_classes():
 
 
 def _allocate(prefix_kv, capacity: int):
-    """Buffers of ``capacity`` positions (last-but-one dim) holding the prefill's keys/values."""
+    """Buffers of ``capacity`` positions (last-but-one dim) holding the prefill's keys/values.
+    Left uninitialised past the prefill: only the filled part (``[..., :length, :]``) is ever read."""
     buffers = []
     for k, v in prefix_kv:
         shape = (*k.shape[:-2], capacity, k.shape[-1])
-        bk, bv = k.new_zeros(shape), v.new_zeros(shape)
+        bk, bv = k.new_empty(shape), v.new_empty(shape)
         bk[..., : k.shape[-2], :].copy_(k)
         bv[..., : v.shape[-2], :].copy_(v)
+        buffers.append((bk, bv))
+    return buffers
+
+
+def _allocate_stacked(expert_kv, capacity: int):
+    """:func:`_allocate` for T experts' caches (each a list of per-layer keys/values): buffers
+    ``[T, ..., capacity, head_dim]``, each expert's prefill copied in (no stacked intermediate)."""
+    buffers = []
+    for layer in zip(*expert_kv):
+        k0, v0 = layer[0]
+        bk = k0.new_empty((len(layer), *k0.shape[:-2], capacity, k0.shape[-1]))
+        bv = v0.new_empty((len(layer), *v0.shape[:-2], capacity, v0.shape[-1]))
+        for t, (k, v) in enumerate(layer):
+            bk[t, ..., : k.shape[-2], :].copy_(k)
+            bv[t, ..., : v.shape[-2], :].copy_(v)
         buffers.append((bk, bv))
     return buffers
 
@@ -302,27 +318,33 @@ class StackedExperts:
                 module.__class__ = _VmapLinear
         self._make_cache = _cache_classes()
 
-    def _forward(self, params, buffers, input_ids, attention_mask, position_ids, kv, length, prefill, keep=1):
+    def _forward(self, params, buffers, input_ids, attention_mask, position_ids, kv, length, keep=1):
         from torch.func import functional_call
-        from transformers import DynamicCache
 
-        cache = DynamicCache() if prefill else self._make_cache(kv, length)
+        cache = self._make_cache(kv, length)
         out = functional_call(self.base, (params, buffers), (), dict(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
                                                                      cache=cache, use_cache=True, logits_to_keep=keep))
-        if prefill:
-            return out.logits[:, -1], tuple(_kv(out.cache))
         return out.logits[:, -1] if keep == 1 else out.logits[:, -keep:]
 
     def prefill(self, input_ids, attention_mask, position_ids, capacity: int) -> torch.Tensor:
-        run = lambda p, b: self._forward(p, b, input_ids, attention_mask, position_ids, None, 0, True)  # noqa: E731
-        logits, kv = torch.vmap(run)(self.params, self.buffers_)
-        self.kv = _allocate(kv, capacity)
+        """The prompts through each expert's own module, one at a time, into stacked KV buffers:
+        a prefill's matmuls are already large (every prompt token), so batching the experts gains
+        nothing there, and on a CPU the vmapped prefill was slower (a working set T times larger;
+        ``benchmarks/profile_step.py``).  The steps then run vmapped."""
+        from transformers import DynamicCache
+
+        logits, kv = [], []
+        for model in self.models:
+            out = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, cache=DynamicCache(), use_cache=True, logits_to_keep=1)
+            logits.append(out.logits[:, -1])
+            kv.append(_kv(out.cache))
+        self.kv = _allocate_stacked(kv, capacity)
         self.length = input_ids.shape[1]
-        return logits
+        return torch.stack(logits)
 
     def step(self, input_ids, attention_mask, position_ids, keep: int = 1) -> torch.Tensor:
         length = self.length
-        run = lambda p, b, kv: self._forward(p, b, input_ids, attention_mask, position_ids, kv, length, False, keep)  # noqa: E731
+        run = lambda p, b, kv: self._forward(p, b, input_ids, attention_mask, position_ids, kv, length, keep)  # noqa: E731
         logits = torch.vmap(run)(self.params, self.buffers_, self.kv)
         self.length += input_ids.shape[1]
         return logits
