@@ -429,5 +429,5 @@ def mix_stacked(logits: torch.Tensor, weights: torch.Tensor, combine: str) -> to
         return F.log_softmax((x.mul_(w)).sum(0), dim=-1)
     x.sub_(torch.logsumexp(x, dim=-1, keepdim=True) - torch.log(w))
     top = x.amax(0)
-    top = torch.where(torch.isfinite(top), top, torch.zeros_like(top))
+    top = top.nan_to_num_(nan=0.0, posinf=0.0, neginf=0.0)  # = where(isfinite(top), top, 0), one pass
     return torch.log(x.sub_(top).exp_().sum(0)).add_(top)
