@@ -93,7 +93,9 @@ class AnswerScore:
 def score_answers(logprob_fn: LogProbFn, pairs: Sequence[EncodedPair], pad_id: int, batches: Sequence[Sequence[int]], desc: str = "score") -> list[AnswerScore]:
     """Teacher-forced log-probability and argmax correctness of every answer token of every pair.
 
-    ``batches`` lists the pair indices scored together in one padded forward pass.
+    ``batches`` lists the pair indices scored together (one padded forward pass; for an
+    :class:`AnswerLogProbs` whose batch shares prompts, the prompts' forward then the answers' on
+    their KV cache).
     """
     scores: list[AnswerScore | None] = [None] * len(pairs)
     for indices in tqdm(batches, desc=desc, file=sys.stderr, mininterval=progress_interval(), ascii=True):
@@ -195,7 +197,7 @@ def lowest_nll(nlls: Sequence[float], n_tokens: Sequence[int], n_chars: Sequence
 def evaluate_multiple_choice(logprob_fn: LogProbFn, tokenizer, records: Sequence[dict], max_length: int, batch_size: int,
                              choice_eos: bool = False, eos_unit: bool = False, desc: str = "eval") -> MultipleChoiceResult:
     """Option-wise accuracy, ``acc`` and ``acc_norm`` as lm-evaluation-harness computes them (all
-    choices of a question in one forward pass; log p(EOS | choice) counted only with
+    choices of a question in one batch, never split; log p(EOS | choice) counted only with
     ``choice_eos``), and token-wise accuracy over the gold answer's units (EOS one of them only with
     ``eos_unit``)."""
     pairs, spans = [], []
