@@ -81,7 +81,7 @@ def main() -> None:
     events = profiler.key_averages()
     total = sum(e.self_cpu_time_total for e in events)
     print(header(args, impl=args.impl if args.impl != "rev" else f"rev {args.rev}", experts=args.experts, prompts=len(prompts), profiled_steps=args.steps))
-    print(f"step wall time {1000 * window['seconds'] / args.steps:.1f} ms  (profiled, {args.steps} steps)")
+    print(f"step wall time {1000 * window['seconds'] / args.steps:.1f} ms  (profiled, {args.steps} steps); operators (self CPU) {total / 1000 / args.steps:.1f} ms/step")
     print(f"{'op':48s} {'self ms/step':>12s} {'% of step':>9s} {'calls/step':>10s}")
     for e in sorted(events, key=lambda e: -e.self_cpu_time_total)[: args.top]:
         print(f"{e.key[:48]:48s} {e.self_cpu_time_total / 1000 / args.steps:12.2f} {100 * e.self_cpu_time_total / total:8.1f}% {e.count / args.steps:10.1f}")

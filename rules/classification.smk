@@ -28,6 +28,7 @@ rule classification_round:
         # what follows a rejected round (rounds >= 2 only): break = every later round is stopped; continue = train on
         on_reject=lambda wc: CLS["on_reject"] if int(wc.t) > 1 else "none",
         checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/weak/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}/round{wc.t}",
+        **({"save_dtype": config["training"]["save_dtype"]} if CLS["save_experts"] else {}),
         **classification_training_params(weak_model),
     log:
         "results/logs/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}.log",

@@ -22,6 +22,7 @@ rule token_boosting_round:
         round1=GENERATION.get("round1"),
         eos_unit=GENERATION.get("eos_unit"),
         checkpoint_dir=lambda wc: checkpoint_dir(round_dir(wc, wc.t)),
+        save_dtype=config["training"]["save_dtype"],
         **training_params(weak_model),
     log:
         "results/logs/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}.log",

@@ -10,7 +10,7 @@ from snakemake.iocontainers import Snakemake
 
 from ensemw2s import boosting, classification
 from ensemw2s.files import atomic_path, read_json, read_jsonl, write_json
-from ensemw2s.models import save_model, save_stopped_marker
+from ensemw2s.models import save_dtype, save_model, save_stopped_marker
 from ensemw2s.runtime import job
 from ensemw2s.train import settings_from_params
 
@@ -45,7 +45,7 @@ with job(snakemake.log[0], snakemake.threads) as log:
         stats = classification.round_stats(p.t, weights, wrong, previous)
         stats.update(weighting=p.weighting, training=summary)
         if "expert" in out.keys():
-            save_model(model, tokenizer, out.expert)
+            save_model(model, tokenizer, out.expert, save_dtype(p.save_dtype, p.mixed_precision))
     with atomic_path(out.predictions) as tmp:
         classification.predictions_frame(parts, probabilities).to_csv(tmp, index=False, float_format="%.6f")
     write_json(out.stats, stats)

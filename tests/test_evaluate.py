@@ -104,3 +104,72 @@ def test_token_wise_accuracy_is_teacher_forced_argmax(gpt2_tokenizer):
     scores = evaluate.answer_token_correctness(model, tokenizer, records, 64, 4)
     assert scores[0].token_correct == [True, False]
 
+
+
+def _reference_scores(model, pairs):
+    """The straightforward computation: each pair alone, no padding, a full-vocabulary log-softmax
+    over every position."""
+    out = []
+    for pair in pairs:
+        ids = torch.tensor([pair.input_ids])
+        with torch.no_grad():
+            logprobs = torch.log_softmax(model(input_ids=ids).logits.float(), dim=-1)[0, :-1]
+        targets = ids[0, 1:]
+        answer = slice(pair.answer_start - 1, None)
+        out.append((logprobs.gather(-1, targets[:, None])[:, 0][answer].tolist(), (logprobs.argmax(-1) == targets)[answer].tolist()))
+    return out
+
+
+@pytest.mark.parametrize("family", ["gpt_neox", "gpt2"])
+def test_shared_prompt_scoring_equals_the_full_vocabulary_reference(tokenizer, family, caplog):
+    """score_answers encodes each prompt once (KV cache shared by the choices) and computes
+    log-probs at the answer positions only: the same log-probs (1e-5) and argmax correctness as the
+    per-pair full computation, for a single model and for an ensemble mixture (stacked and
+    per-expert), and the same predictions and NLLs as the right-padded full-vocabulary path a plain
+    log-prob function takes."""
+    import logging
+
+    from ensemw2s import ensemble
+
+    caplog.set_level(logging.INFO, logger="ensemw2s")
+    from ensemw2s.models import build_tiny_model
+
+    models = [build_tiny_model({"family": family, "hidden_size": 32, "num_layers": 2, "num_heads": 2}, tokenizer, s).eval() for s in (0, 1)]
+    records = [
+        {"id": "a", "question": "Why is the sky blue?", "context": "", "choices": ["more light", "less", "the same as before"], "gold": 0},
+        {"id": "b", "question": "Hot?", "context": "A much longer background about heat and things that move.", "choices": ["yes", "no"], "gold": 1},
+        {"id": "c", "question": "Q?", "context": "", "choices": ["a long answer with several tokens in it", "b"], "gold": 1},
+    ]
+    pairs = [text.encode_pair(tokenizer, text.sft_prompt(r), text.sft_answer(c), 64) for r in records for c in r["choices"]]
+    reference = _reference_scores(models[0], pairs)
+    window = evaluate.model_logprobs(models[0])
+    assert isinstance(window, evaluate.AnswerLogProbs)
+    assert len(set(tuple(p.input_ids[: p.answer_start]) for p in pairs)) == len(records)  # choices share their prompt
+    shared = [list(range(len(pairs)))]  # a question's choices share their prompt: encoded once
+    distinct = [[0, 3, 5], [1, 4, 6], [2]]  # no prompt shared: one left-padded forward
+    for batches in (shared, distinct):
+        scores = evaluate.score_answers(window, pairs, tokenizer.pad_token_id, batches)
+        for score, (lp, correct) in zip(scores, reference, strict=True):
+            assert score.token_logprobs == pytest.approx(lp, abs=1e-5)
+            assert score.token_correct == correct
+    # the old path (any plain callable): right-padded, every position's full log-softmax
+    plain = lambda ids, mask: window(ids, mask)  # noqa: E731
+    for batch_size in (2, 4, 16):
+        new = evaluate.evaluate_multiple_choice(window, tokenizer, records, 64, batch_size)
+        old = evaluate.evaluate_multiple_choice(plain, tokenizer, records, 64, batch_size)
+        assert [p["predicted"] for p in new.predictions] == [p["predicted"] for p in old.predictions]
+        assert [p["predicted_norm"] for p in new.predictions] == [p["predicted_norm"] for p in old.predictions]
+        for n, o in zip(new.predictions, old.predictions, strict=True):
+            assert n["choice_nll"] == pytest.approx(o["choice_nll"], abs=1e-5)
+            assert n["choice_tokens"] == o["choice_tokens"]
+        assert new.token_accuracy == old.token_accuracy
+    # ensemble mixture: windowed stacked / per-expert vs the full mixture of the old path
+    for batched in (True, False):
+        mixture = ensemble.mixture_logprobs(models, [0.3, 0.7], batched=batched)
+        full = evaluate.score_answers(lambda ids, mask: mixture(ids, mask), pairs, tokenizer.pad_token_id, [[i] for i in range(len(pairs))])  # noqa: B023
+        for batches in (shared, distinct):
+            mine = evaluate.score_answers(mixture, pairs, tokenizer.pad_token_id, batches)
+            for m, f in zip(mine, full, strict=True):
+                assert m.token_logprobs == pytest.approx(f.token_logprobs, abs=1e-5)
+                assert m.token_correct == f.token_correct
+    assert "batched in one vmapped forward" in caplog.text and "failed" not in caplog.text

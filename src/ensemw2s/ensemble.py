@@ -24,9 +24,9 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .evaluate import LogProbFn, model_device
+from .evaluate import AnswerLogProbs, LogProbFn, model_device
 from .runtime import progress_interval
-from .experts import ExpertLoop, make_runner, mix_stacked
+from .experts import ExpertLoop, make_runner, mix_stacked, prompt_then_answers
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def mix_logits(logits: Sequence[torch.Tensor], weights: torch.Tensor, combine: s
     return mix_stacked(torch.stack([l.float() for l in logits]), weights, combine)
 
 
-def mixture_logprobs(models: Sequence, weights: Sequence[float], combine: str = "prob", batched: bool = True) -> LogProbFn:
+def mixture_logprobs(models: Sequence, weights: Sequence[float], combine: str = "prob", batched: bool = True) -> AnswerLogProbs:
     """A log-prob function (see :mod:`ensemw2s.evaluate`) for the ensemble: scores answers
     (option-wise NLL, token-wise accuracy) under the same mixture the decoder uses.  Experts of one
     shape run as one vmapped forward (see :mod:`ensemw2s.experts`)."""
@@ -58,20 +58,37 @@ def mixture_logprobs(models: Sequence, weights: Sequence[float], combine: str = 
     active_weights = normalised[normalised > 0]
     runner = make_runner(active, batched)
 
-    def logprobs(input_ids, attention_mask):
+    def logprobs(input_ids, attention_mask, position_ids=None, keep=0):
         nonlocal runner
         device = model_device(active[0])
         input_ids, attention_mask = input_ids.to(device), attention_mask.to(device)
+        position_ids = None if position_ids is None else position_ids.to(device)
         if runner.path == "stacked":
             try:
-                return mix_stacked(runner.full(input_ids, attention_mask), active_weights, combine)
+                return mix_stacked(runner.full(input_ids, attention_mask, position_ids, keep), active_weights, combine)
             except Exception as error:  # noqa: BLE001 - fall back to one forward per expert
                 log.warning("ensemble scoring: batched experts failed (%s: %s); one forward per expert", type(error).__name__, error)
                 runner = ExpertLoop(active)
-        logits = [m(input_ids=input_ids.to(model_device(m)), attention_mask=attention_mask.to(model_device(m))).logits.to(device) for m in active]
+        extra = {} if position_ids is None else dict(position_ids=position_ids, use_cache=False, logits_to_keep=keep)
+        logits = [m(input_ids=input_ids.to(model_device(m)), attention_mask=attention_mask.to(model_device(m)),
+                    **{k: v.to(model_device(m)) if torch.is_tensor(v) else v for k, v in extra.items()}).logits[:, -keep:].to(device) for m in active]
         return mix_logits(logits, active_weights, combine)
 
-    return logprobs
+    def answers(prompt_ids, prompt_mask, answer_ids, answer_mask, owner):
+        nonlocal runner
+        device = model_device(active[0])
+        tensors = [t.to(device) for t in (prompt_ids, prompt_mask, answer_ids, answer_mask, owner)]
+        if runner.path == "stacked":
+            try:
+                first, rest = prompt_then_answers(runner, *tensors)
+                return mix_stacked(first, active_weights, combine), mix_stacked(rest, active_weights, combine)
+            except Exception as error:  # noqa: BLE001 - fall back to one forward per expert
+                log.warning("ensemble scoring: batched experts failed (%s: %s); one forward per expert", type(error).__name__, error)
+                runner = ExpertLoop(active)
+        first, rest = prompt_then_answers(runner, *tensors)
+        return mix_stacked(first, active_weights, combine), mix_stacked(rest, active_weights, combine)
+
+    return AnswerLogProbs(logprobs, logprobs, answers)
 
 
 def left_pad(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -2,7 +2,11 @@
 
 Scoring goes through a *log-prob function* ``(input_ids, attention_mask) -> [B, L, V]`` next-token
 log-probabilities, so a single model (:func:`model_logprobs`) and an ensemble mixture score with the
-same code.
+same code.  An :class:`AnswerLogProbs` (what :func:`model_logprobs` and
+:func:`ensemw2s.ensemble.mixture_logprobs` return) also scores answers after shared prompts:
+:func:`score_answers` then encodes each distinct prompt once (a question's choices share it, through
+a KV cache) and computes logits (the vocabulary-sized output layer and its log-softmax) at the
+answer positions only.
 """
 
 from __future__ import annotations
@@ -26,14 +30,50 @@ def model_device(model) -> torch.device:
     return next(model.parameters()).device
 
 
-def model_logprobs(model) -> LogProbFn:
+class AnswerLogProbs:
+    """A log-prob function (``fn(input_ids, attention_mask)`` gives ``[B, L, V]``) that can also
+    compute only what answer scoring needs:
+
+    - ``fn.last(input_ids, attention_mask, position_ids, keep)``: the log-probs ``[B, keep, V]`` of
+      the last ``keep`` positions of a left-padded batch (the model's ``logits_to_keep``);
+    - ``fn.answers(prompt_ids, prompt_mask, answer_ids, answer_mask, owner)``: answers after shared
+      prompts, each prompt encoded once (KV cache): the log-probs after each left-padded prompt
+      ``[Q, V]`` and at every right-padded answer position ``[N, A, V]`` of the answers fed after
+      prompt ``owner[n]`` (see :func:`ensemw2s.experts.prompt_then_answers`)."""
+
+    def __init__(self, full: Callable, last: Callable, answers: Callable):
+        self._full, self._last, self._answers = full, last, answers
+
+    def __call__(self, input_ids, attention_mask):
+        return self._full(input_ids, attention_mask)
+
+    def last(self, input_ids, attention_mask, position_ids, keep: int) -> torch.Tensor:
+        return self._last(input_ids, attention_mask, position_ids, keep)
+
+    def answers(self, prompt_ids, prompt_mask, answer_ids, answer_mask, owner) -> tuple[torch.Tensor, torch.Tensor]:
+        return self._answers(prompt_ids, prompt_mask, answer_ids, answer_mask, owner)
+
+
+def model_logprobs(model) -> AnswerLogProbs:
+    from .experts import ExpertLoop, prompt_then_answers
+
     device = model_device(model)
 
-    def logprobs(input_ids, attention_mask):
+    def full(input_ids, attention_mask):
         logits = model(input_ids=input_ids.to(device), attention_mask=attention_mask.to(device)).logits
         return F.log_softmax(logits.float(), dim=-1)
 
-    return logprobs
+    def last(input_ids, attention_mask, position_ids, keep):
+        logits = model(input_ids=input_ids.to(device), attention_mask=attention_mask.to(device), position_ids=position_ids.to(device),
+                       use_cache=False, logits_to_keep=keep).logits
+        return F.log_softmax(logits[:, -keep:].float(), dim=-1)
+
+    def answers(prompt_ids, prompt_mask, answer_ids, answer_mask, owner):
+        tensors = [t.to(device) for t in (prompt_ids, prompt_mask, answer_ids, answer_mask, owner)]
+        first, rest = prompt_then_answers(ExpertLoop([model]), *tensors)
+        return F.log_softmax(first[0].float(), dim=-1), F.log_softmax(rest[0].float(), dim=-1)
+
+    return AnswerLogProbs(full, last, answers)
 
 
 @dataclass
@@ -53,10 +93,15 @@ class AnswerScore:
 def score_answers(logprob_fn: LogProbFn, pairs: Sequence[EncodedPair], pad_id: int, batches: Sequence[Sequence[int]], desc: str = "score") -> list[AnswerScore]:
     """Teacher-forced log-probability and argmax correctness of every answer token of every pair.
 
-    ``batches`` lists the pair indices scored together in one padded forward pass.
+    ``batches`` lists the pair indices scored together (one padded forward pass; for an
+    :class:`AnswerLogProbs` whose batch shares prompts, the prompts' forward then the answers' on
+    their KV cache).
     """
     scores: list[AnswerScore | None] = [None] * len(pairs)
     for indices in tqdm(batches, desc=desc, file=sys.stderr, mininterval=progress_interval(), ascii=True):
+        if isinstance(logprob_fn, AnswerLogProbs):
+            _score_window(logprob_fn, pairs, pad_id, indices, scores)
+            continue
         batch = collate_pairs([pairs[i] for i in indices], pad_id)
         logprobs = logprob_fn(batch.input_ids, batch.attention_mask)[:, :-1]
         targets = batch.input_ids[:, 1:].to(logprobs.device)
@@ -67,6 +112,57 @@ def score_answers(logprob_fn: LogProbFn, pairs: Sequence[EncodedPair], pad_id: i
             mask = batch.target_mask[row]
             scores[index] = AnswerScore(token_lp[row][mask].tolist(), correct[row][mask].tolist())
     return scores  # type: ignore[return-value]
+
+
+def _score_window(logprob_fn: AnswerLogProbs, pairs: Sequence[EncodedPair], pad_id: int, indices: Sequence[int], scores: list) -> None:
+    """:func:`score_answers` for one batch, computing only what the scores need: logits and their
+    log-softmax at the answer positions only, and, where pairs share a prompt (the choices of a
+    question), each prompt encoded once through a KV cache.  Equals the full right-padded
+    computation up to float rounding."""
+    rows = [pairs[i] for i in indices]
+    prompts: dict[tuple, int] = {}
+    owner = [prompts.setdefault(tuple(p.input_ids[: p.answer_start]), len(prompts)) for p in rows]
+    answers = [p.input_ids[p.answer_start :] for p in rows]  # every answer token, EOS last
+    if len(prompts) == len(rows):
+        # Nothing shared: one forward over the left-padded pairs (every pair's last token, never
+        # fed, in the last column), logits at the last `keep` positions only.
+        targets, _ = _pad(answers, 0, left=True)  # right-aligned: row r's answer in its last answer_length columns
+        input_ids, mask = _pad([p.input_ids[:-1] for p in rows], pad_id, left=True)
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        logprobs = logprob_fn.last(input_ids, mask, positions, targets.shape[1])  # [N, keep, V]
+        start = [targets.shape[1] - len(a) for a in answers]
+    else:
+        targets, _ = _pad(answers, 0, left=False)
+        prompt_ids, prompt_mask = _pad([list(p) for p in prompts], pad_id, left=True)
+        # fed after the prompt: every answer token but the last (nothing is predicted from it)
+        answer_ids, answer_mask = _pad([a[:-1] for a in answers], pad_id, left=False)
+        first, rest = logprob_fn.answers(prompt_ids, prompt_mask, answer_ids, answer_mask, torch.tensor(owner))
+        logprobs = torch.cat([first[torch.tensor(owner, device=first.device)].unsqueeze(1), rest], dim=1)  # [N, A + 1, V]
+        start = [0] * len(rows)
+    targets = targets.to(logprobs.device)
+    token_lp = logprobs.gather(-1, targets.unsqueeze(-1)).squeeze(-1).float().cpu()
+    correct = (logprobs.argmax(-1) == targets).cpu()
+    for row, (index, answer) in enumerate(zip(indices, answers)):
+        span = slice(start[row], start[row] + len(answer))
+        scores[index] = AnswerScore(token_lp[row, span].tolist(), correct[row, span].tolist())
+
+
+def _pad(sequences: Sequence[Sequence[int]], pad_id: int, left: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    width = max((len(s) for s in sequences), default=0)
+    ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(sequences), width), dtype=torch.long)
+    for row, seq in enumerate(sequences):
+        if seq:
+            cols = slice(width - len(seq), width) if left else slice(0, len(seq))
+            ids[row, cols] = torch.tensor(seq, dtype=torch.long)
+            mask[row, cols] = 1
+    return ids, mask
+
+
+def _longest_first(spans: Sequence[range], pairs: Sequence[EncodedPair]) -> list[range]:
+    """Groups of pair indices (a question's choices), longest pair first (ties in input order), so
+    that the pairs batched together have similar lengths (scores do not depend on the batching)."""
+    return sorted(spans, key=lambda span: -max((len(pairs[i].input_ids) for i in span), default=0))
 
 
 def _chunk(n: int, size: int) -> list[list[int]]:
@@ -101,18 +197,20 @@ def lowest_nll(nlls: Sequence[float], n_tokens: Sequence[int], n_chars: Sequence
 def evaluate_multiple_choice(logprob_fn: LogProbFn, tokenizer, records: Sequence[dict], max_length: int, batch_size: int,
                              choice_eos: bool = False, eos_unit: bool = False, desc: str = "eval") -> MultipleChoiceResult:
     """Option-wise accuracy, ``acc`` and ``acc_norm`` as lm-evaluation-harness computes them (all
-    choices of a question in one forward pass; log p(EOS | choice) counted only with
+    choices of a question in one batch, never split; log p(EOS | choice) counted only with
     ``choice_eos``), and token-wise accuracy over the gold answer's units (EOS one of them only with
     ``eos_unit``)."""
-    pairs, batches, current = [], [], []
+    pairs, spans = [], []
     for record in records:
         prompt = sft_prompt(record)
-        choice_pairs = [encode_pair(tokenizer, prompt, sft_answer(c), max_length) for c in record["choices"]]
-        if current and len(current) + len(choice_pairs) > batch_size:
+        spans.append(range(len(pairs), len(pairs) + len(record["choices"])))
+        pairs.extend(encode_pair(tokenizer, prompt, sft_answer(c), max_length) for c in record["choices"])
+    batches, current = [], []
+    for span in _longest_first(spans, pairs):  # questions of similar length batched together: little padding
+        if current and len(current) + len(span) > batch_size:
             batches.append(current)
             current = []
-        current.extend(range(len(pairs), len(pairs) + len(choice_pairs)))
-        pairs.extend(choice_pairs)
+        current.extend(span)
     if current:
         batches.append(current)
     scores = score_answers(logprob_fn, pairs, tokenizer.pad_token_id, batches, desc)
@@ -152,7 +250,8 @@ def answer_token_correctness(logprob_fn: LogProbFn, tokenizer, records: Sequence
     """Per gold-answer token (EOS last): teacher-forced log-prob and argmax correctness (difficulty,
     boosting; :meth:`AnswerScore.correct` picks the units)."""
     pairs = [encode_pair(tokenizer, sft_prompt(r), sft_answer(r["choices"][r["gold"]]), max_length) for r in records]
-    return score_answers(logprob_fn, pairs, tokenizer.pad_token_id, _chunk(len(pairs), batch_size), desc)
+    order = [i for span in _longest_first([range(i, i + 1) for i in range(len(pairs))], pairs) for i in span]
+    return score_answers(logprob_fn, pairs, tokenizer.pad_token_id, [[order[i] for i in chunk] for chunk in _chunk(len(order), batch_size)], desc)
 
 
 @torch.no_grad()

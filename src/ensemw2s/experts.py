@@ -191,13 +191,29 @@ def _cache_classes():
 
 
 def _allocate(prefix_kv, capacity: int):
-    """Buffers of ``capacity`` positions (last-but-one dim) holding the prefill's keys/values."""
+    """Buffers of ``capacity`` positions (last-but-one dim) holding the prefill's keys/values.
+    Left uninitialised past the prefill: only the filled part (``[..., :length, :]``) is ever read."""
     buffers = []
     for k, v in prefix_kv:
         shape = (*k.shape[:-2], capacity, k.shape[-1])
-        bk, bv = k.new_zeros(shape), v.new_zeros(shape)
+        bk, bv = k.new_empty(shape), v.new_empty(shape)
         bk[..., : k.shape[-2], :].copy_(k)
         bv[..., : v.shape[-2], :].copy_(v)
+        buffers.append((bk, bv))
+    return buffers
+
+
+def _allocate_stacked(expert_kv, capacity: int):
+    """:func:`_allocate` for T experts' caches (each a list of per-layer keys/values): buffers
+    ``[T, ..., capacity, head_dim]``, each expert's prefill copied in (no stacked intermediate)."""
+    buffers = []
+    for layer in zip(*expert_kv):
+        k0, v0 = layer[0]
+        bk = k0.new_empty((len(layer), *k0.shape[:-2], capacity, k0.shape[-1]))
+        bv = v0.new_empty((len(layer), *v0.shape[:-2], capacity, v0.shape[-1]))
+        for t, (k, v) in enumerate(layer):
+            bk[t, ..., : k.shape[-2], :].copy_(k)
+            bv[t, ..., : v.shape[-2], :].copy_(v)
         buffers.append((bk, bv))
     return buffers
 
@@ -230,18 +246,26 @@ class ExpertLoop:
             self.buffers.append(None if cache is None else _allocate(_kv(cache), capacity))
         return torch.stack(logits)
 
-    def step(self, input_ids, attention_mask, position_ids) -> torch.Tensor:
+    def step(self, input_ids, attention_mask, position_ids, keep: int = 1) -> torch.Tensor:
+        """The next chunk (usually one token) on the cache: the last position's logits ``[T, B, V]``,
+        or with ``keep`` > 1 the last ``keep`` positions' ``[T, B, keep, V]``."""
         logits = []
         for model, buffers in zip(self.models, self.buffers):
             cache = None if buffers is None else self._make_cache(buffers, self.length)
-            out = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, cache=cache, use_cache=True, logits_to_keep=1)
-            logits.append(out.logits[:, -1])
+            out = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, cache=cache, use_cache=True, logits_to_keep=keep)
+            logits.append(out.logits[:, -1] if keep == 1 else out.logits[:, -keep:])
         self.length += input_ids.shape[1]
         return torch.stack(logits)
 
-    def full(self, input_ids, attention_mask) -> torch.Tensor:
-        """All positions' logits ``[T, B, L, V]`` (no cache): scoring."""
-        return torch.stack([m(input_ids=input_ids, attention_mask=attention_mask).logits for m in self.models])
+    def select(self, index: torch.Tensor) -> None:
+        """Keep (and repeat) the cached rows ``index``: rows sharing a prompt continue from one prefill."""
+        self.buffers = [None if b is None else [(k.index_select(0, index), v.index_select(0, index)) for k, v in b] for b in self.buffers]
+
+    def full(self, input_ids, attention_mask, position_ids=None, keep: int = 0) -> torch.Tensor:
+        """All positions' logits ``[T, B, L, V]`` (no cache): scoring; with ``keep``, the last
+        ``keep`` positions' only (``[T, B, keep, V]``, position ids given for left padding)."""
+        extra = {} if position_ids is None else dict(position_ids=position_ids, use_cache=False, logits_to_keep=keep)
+        return torch.stack([m(input_ids=input_ids, attention_mask=attention_mask, **extra).logits[:, -keep:] for m in self.models])
 
 
 def stackable(models: Sequence) -> tuple[bool, str]:
@@ -294,35 +318,49 @@ class StackedExperts:
                 module.__class__ = _VmapLinear
         self._make_cache = _cache_classes()
 
-    def _forward(self, params, buffers, input_ids, attention_mask, position_ids, kv, length, prefill):
+    def _forward(self, params, buffers, input_ids, attention_mask, position_ids, kv, length, keep=1):
         from torch.func import functional_call
-        from transformers import DynamicCache
 
-        cache = DynamicCache() if prefill else self._make_cache(kv, length)
+        cache = self._make_cache(kv, length)
         out = functional_call(self.base, (params, buffers), (), dict(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
-                                                                     cache=cache, use_cache=True, logits_to_keep=1))
-        if prefill:
-            return out.logits[:, -1], tuple(_kv(out.cache))
-        return out.logits[:, -1]
+                                                                     cache=cache, use_cache=True, logits_to_keep=keep))
+        return out.logits[:, -1] if keep == 1 else out.logits[:, -keep:]
 
     def prefill(self, input_ids, attention_mask, position_ids, capacity: int) -> torch.Tensor:
-        run = lambda p, b: self._forward(p, b, input_ids, attention_mask, position_ids, None, 0, True)  # noqa: E731
-        logits, kv = torch.vmap(run)(self.params, self.buffers_)
-        self.kv = _allocate(kv, capacity)
-        self.length = input_ids.shape[1]
-        return logits
+        """The prompts through each expert's own module, one at a time, into stacked KV buffers:
+        a prefill's matmuls are already large (every prompt token), so batching the experts gains
+        nothing there, and on a CPU the vmapped prefill was slower (a working set T times larger;
+        ``benchmarks/profile_step.py``).  The steps then run vmapped."""
+        from transformers import DynamicCache
 
-    def step(self, input_ids, attention_mask, position_ids) -> torch.Tensor:
+        logits, kv = [], []
+        for model in self.models:
+            out = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, cache=DynamicCache(), use_cache=True, logits_to_keep=1)
+            logits.append(out.logits[:, -1])
+            kv.append(_kv(out.cache))
+        self.kv = _allocate_stacked(kv, capacity)
+        self.length = input_ids.shape[1]
+        return torch.stack(logits)
+
+    def step(self, input_ids, attention_mask, position_ids, keep: int = 1) -> torch.Tensor:
         length = self.length
-        run = lambda p, b, kv: self._forward(p, b, input_ids, attention_mask, position_ids, kv, length, False)  # noqa: E731
+        run = lambda p, b, kv: self._forward(p, b, input_ids, attention_mask, position_ids, kv, length, keep)  # noqa: E731
         logits = torch.vmap(run)(self.params, self.buffers_, self.kv)
         self.length += input_ids.shape[1]
         return logits
 
-    def full(self, input_ids, attention_mask) -> torch.Tensor:
+    def select(self, index: torch.Tensor) -> None:
+        """Keep (and repeat) the cached rows ``index`` of every expert (see :meth:`ExpertLoop.select`)."""
+        self.kv = [(k.index_select(1, index), v.index_select(1, index)) for k, v in self.kv]
+
+    def full(self, input_ids, attention_mask, position_ids=None, keep: int = 0) -> torch.Tensor:
+        """All positions' logits ``[T, B, L, V]`` (no cache), or the last ``keep`` positions'."""
         from torch.func import functional_call
 
-        run = lambda p, b: functional_call(self.base, (p, b), (), dict(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)).logits  # noqa: E731
+        kwargs = dict(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)
+        if position_ids is not None:
+            kwargs.update(position_ids=position_ids, logits_to_keep=keep)
+        run = lambda p, b: functional_call(self.base, (p, b), (), kwargs).logits[:, -keep:]  # noqa: E731
         return torch.vmap(run)(self.params, self.buffers_)
 
 
@@ -358,6 +396,24 @@ def make_runner(models: Sequence, batched: bool = True):
     return ExpertLoop(models)
 
 
+def prompt_then_answers(runner, prompt_ids, prompt_mask, answer_ids, answer_mask, owner) -> tuple[torch.Tensor, torch.Tensor]:
+    """Teacher-forced logits of answers that continue shared prompts: every prompt is encoded once.
+
+    ``prompt_ids``/``prompt_mask`` ``[Q, P]`` left-padded prompts; ``answer_ids``/``answer_mask``
+    ``[N, A]`` right-padded answer tokens fed after prompt ``owner[n]``.  Returns the logits after
+    each prompt's last token ``[T, Q, V]`` and at every fed answer position ``[T, N, A, V]``."""
+    positions = (prompt_mask.cumsum(-1) - 1).clamp(min=0)
+    width = answer_ids.shape[1]
+    first = runner.prefill(prompt_ids, prompt_mask, positions, prompt_ids.shape[1] + width)
+    if width == 0:
+        return first, first.new_zeros((first.shape[0], len(owner), 0, first.shape[-1]))
+    runner.select(owner)
+    answer_positions = prompt_mask.sum(-1, keepdim=True)[owner] + torch.arange(width, device=owner.device)
+    mask = torch.cat([prompt_mask[owner], answer_mask], dim=1)
+    rest = runner.step(answer_ids, mask, answer_positions, keep=width)
+    return first, rest.unsqueeze(-2) if width == 1 else rest
+
+
 # ---------------------------------------------------------------------------------------- mixture
 def mix_stacked(logits: torch.Tensor, weights: torch.Tensor, combine: str) -> torch.Tensor:
     """Log of the ensemble's next-token distribution from stacked logits ``[T, ..., V]`` (float32).
@@ -373,5 +429,5 @@ def mix_stacked(logits: torch.Tensor, weights: torch.Tensor, combine: str) -> to
         return F.log_softmax((x.mul_(w)).sum(0), dim=-1)
     x.sub_(torch.logsumexp(x, dim=-1, keepdim=True) - torch.log(w))
     top = x.amax(0)
-    top = torch.where(torch.isfinite(top), top, torch.zeros_like(top))
+    top = top.nan_to_num_(nan=0.0, posinf=0.0, neginf=0.0)  # = where(isfinite(top), top, 0), one pass
     return torch.log(x.sub_(top).exp_().sum(0)).add_(top)

@@ -126,8 +126,41 @@ def build_tiny_model(arch: dict, tokenizer, seed: int):
     return model_class(config)
 
 
-def save_model(model, tokenizer, directory: str | os.PathLike) -> None:
-    model.save_pretrained(directory, safe_serialization=True)
+SAVE_DTYPES = ("auto", "float32")
+
+
+def save_dtype(setting: str, mixed_precision: str) -> torch.dtype:
+    """The dtype an expert's safetensors are written in (config ``training.save_dtype``): ``auto``
+    = the training precision, bf16 when training runs in bf16 mixed precision (``mixed_precision``
+    resolved as :func:`ensemw2s.train.make_accelerator` does; its inference loads bf16 anyway),
+    else fp32; ``float32`` = always fp32 (the optimiser's master weights)."""
+    if setting not in SAVE_DTYPES:
+        raise ValueError(f"save_dtype must be one of {SAVE_DTYPES}, got {setting!r}")
+    if setting == "float32":
+        return torch.float32
+    if mixed_precision == "auto":
+        bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    else:
+        bf16 = mixed_precision == "bf16"
+    return torch.bfloat16 if bf16 else torch.float32
+
+
+def save_model(model, tokenizer, directory: str | os.PathLike, dtype: torch.dtype | None = None) -> None:
+    """The model's safetensors (floating-point tensors cast to ``dtype`` when given; the model in
+    memory is left as it is, tied weights stay tied) and its tokenizer."""
+    state_dict = None
+    if dtype is not None and any(p.is_floating_point() and p.dtype != dtype for p in model.state_dict().values()):
+        cast: dict[int, torch.Tensor] = {}  # by storage: tied tensors stay one tensor
+        state_dict = {name: cast.setdefault(t.data_ptr(), t.detach().to(dtype)) if t.is_floating_point() else t
+                      for name, t in model.state_dict().items()}
+    model.save_pretrained(directory, safe_serialization=True, state_dict=state_dict)
+    if state_dict is not None:  # config.json records the dtype of the weights written, not the model's
+        previous = model.config.dtype
+        model.config.dtype = dtype
+        try:
+            model.config.save_pretrained(directory)
+        finally:
+            model.config.dtype = previous
     tokenizer.save_pretrained(directory)
 
 
@@ -155,11 +188,12 @@ def load_causal_lm(source: str, trust_remote_code: bool = False, dtype: torch.dt
 
 def load_for_inference(source: str, mixed_precision: str = "auto", trust_remote_code: bool = False):
     """A causal LM in eval mode on the accelerator's device: bf16 weights where training would use
-    bf16 mixed precision (a CUDA GPU that supports it), else fp32 on the CPU."""
+    bf16 mixed precision (a CUDA GPU that supports it), else fp32 (asked for explicitly: a
+    checkpoint saved in bf16, see :func:`save_dtype`, would otherwise load in bf16)."""
     from .train import make_accelerator
 
     accelerator = make_accelerator(mixed_precision)
-    dtype = torch.bfloat16 if accelerator.mixed_precision == "bf16" else None
+    dtype = torch.bfloat16 if accelerator.mixed_precision == "bf16" else torch.float32
     return load_causal_lm(source, trust_remote_code, dtype).to(accelerator.device).eval()
 
 
