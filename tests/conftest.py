@@ -95,14 +95,12 @@ def default_run(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def sandbox_run(tmp_path_factory):
-    """config/sandbox.yaml end to end (the sandbox through both tracks) in a fresh copy of the
-    workflow, shared by the sandbox tests; ``ENSEMW2S_SANDBOX_RUN=<dir>`` points them at an
-    existing completed run instead."""
+def sandbox_run(request):
+    """A completed run with the sandbox through both tracks: the embedded default runs it, so the
+    sandbox tests read the default run.  ``ENSEMW2S_SANDBOX_RUN=<dir>`` points them at another
+    completed run that has the sandbox (e.g. one of config/sandbox.yaml) instead."""
     import os
 
     if os.environ.get("ENSEMW2S_SANDBOX_RUN"):
         return Path(os.environ["ENSEMW2S_SANDBOX_RUN"])
-    workdir = copy_workflow(tmp_path_factory.mktemp("sandbox_run"))
-    snakemake("-c2", "--configfile", "config/sandbox.yaml", cwd=workdir)
-    return workdir
+    return request.getfixturevalue("default_run")

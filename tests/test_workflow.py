@@ -20,13 +20,14 @@ def test_lint_is_clean():
 def test_dry_run_default_config(tmp_path):
     result = snakemake("-n", "--directory", str(copy_workflow(tmp_path)), cwd=tmp_path)
     jobs = planned_jobs(result.stdout)
-    # the sandbox datasets are registered but no track of the default uses them (config/sandbox.yaml does)
-    assert jobs["difficulty_fold"] == 3 * 3  # 3 paper datasets x 3 folds
-    assert jobs["split"] == 3 * 2  # 3 datasets x (random, easyhard) x 1 seed
-    # classification track (sciq): 2 splits x 1 seed x 1 weak model x T = 3, one pair
-    assert (jobs["classification_round"], jobs["classification_labels"], jobs["classification_student"], jobs["classification_oracle"]) == (6, 6, 6, 2)
-    # generation track (quartz, arc): 2 datasets x 2 splits x T = 3
-    assert jobs["token_boosting_round"] == jobs["ensemble_pseudo_answers"] == jobs["generation_student"] == 12
+    # the 3 paper datasets and the 2 sandbox ones
+    assert jobs["difficulty_fold"] == 5 * 3  # 5 datasets x 3 folds
+    assert jobs["split"] == 5 * 2  # 5 datasets x (random, easyhard) x 1 seed
+    assert jobs["worked_examples"] == 1  # sandbox_mc's worked examples join the pretraining corpus
+    # classification track (sandbox_binary, sciq): 2 datasets x 2 splits x 1 seed x T = 3, one pair
+    assert (jobs["classification_round"], jobs["classification_labels"], jobs["classification_student"], jobs["classification_oracle"]) == (12, 12, 12, 4)
+    # generation track (sandbox_mc, quartz, arc): 3 datasets x 2 splits x T = 3
+    assert jobs["token_boosting_round"] == jobs["ensemble_pseudo_answers"] == jobs["generation_student"] == 18
 
 
 def test_dry_run_sandbox_config(tmp_path):

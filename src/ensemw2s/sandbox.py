@@ -269,7 +269,12 @@ def generate(
             a, b = _draw_max_pair(min_digits, max_digits, rng)
         else:
             operands = _draw_operands(rng.randint(min_operands, max_operands), min_digits, max_digits, rng)
-        question = {"add": lambda: f"{a}+{b}=?", "max": lambda: f"max({a},{b})=?", "largest": lambda: largest_question(operands)}[operation]()
+        if operation == "add":
+            question = f"{a}+{b}=?"
+        elif operation == "max":
+            question = f"max({a},{b})=?"
+        else:
+            question = largest_question(operands)
         if question in seen:
             continue
         seen.add(question)
