@@ -10,8 +10,8 @@ from conftest import snakemake
 
 pytestmark = pytest.mark.workflow
 
-DATASETS = ("quartz", "arc")  # the generation track of the default config
-CLS_DATASETS = ("sciq",)  # the classification track
+DATASETS = ("sandbox_mc", "quartz", "arc")  # the generation track of the default config
+CLS_DATASETS = ("sandbox_binary", "sciq")  # the classification track
 SPLITS = ("random", "easyhard")
 ROUNDS = (1, 2, 3)
 
@@ -91,8 +91,8 @@ def test_classification_student_learning_rate_reruns_only_that_tracks_students(d
         "classification_student": {f"results/students/{d}/{s}/seed0/tiny-cls-weak_to_tiny-cls-strong/T{t}/metrics.json" for d in CLS_DATASETS for s in SPLITS for t in ROUNDS},
         "classification_oracle": {f"results/oracle/{d}/{s}/seed0/tiny-cls-strong/metrics.json" for d in CLS_DATASETS for s in SPLITS},
         "classification_metrics": {f"results/metrics/{d}/{s}/seed0.csv" for d in CLS_DATASETS for s in SPLITS},
-        "classification_table": {"results/tables/table1.csv", "results/tables/table2.csv"},
-        "classification_figure": {"figures/sciq_pgr.pdf"},
+        "classification_table": {"results/tables/table1.csv", "results/tables/table2.csv", "results/tables/sandbox_binary_random.csv", "results/tables/sandbox_binary_easyhard.csv"},
+        "classification_figure": {f"figures/{d}_pgr.pdf" for d in CLS_DATASETS},
     }
     assert_plan(jobs, expected)
 
@@ -149,6 +149,8 @@ datasets:
   sciq: {max_items: 60, n_test: 10, n_val: 5, epochs: 1}
   quartz: {max_items: 60, n_test: 10, n_val: 5, epochs: 1}
   arc: {max_items: 60, n_test: 10, n_val: 5, epochs: 1}
+  sandbox_mc: {n_items: 200, pretrain_examples: 200, n_test: 20, n_val: 5, epochs: 1}
+  sandbox_binary: {n_items: 200, n_test: 20, n_val: 5, epochs: 1}
 models:
   tiny-weak: {pretrain_steps: 6}
 difficulty: {n_folds: 2}

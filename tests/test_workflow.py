@@ -128,7 +128,7 @@ def test_default_run_generation_track(default_run):
     for number in (5, 8):
         assert len(pd.read_csv(default_run / f"results/tables/table{number}.csv")) == 2  # the pair on both splits
     easy_vs_hard = pd.read_csv(default_run / "results/tables/easy_vs_hard.csv")
-    assert len(easy_vs_hard) == 2 * 2  # 2 generation datasets x 2 models
+    assert len(easy_vs_hard) == 3 * 2  # 3 generation datasets (sandbox_mc, quartz, arc) x 2 models
     for figure in ("quartz_pgr", "arc_pgr", "weak_ensemble_gain", "quartz_random_bars", "quartz_easyhard_bars", "arc_random_bars", "arc_easyhard_bars"):
         assert (default_run / f"figures/{figure}.pdf").read_bytes().startswith(b"%PDF")
     tidy = pd.read_csv(default_run / "results/metrics/quartz/easyhard.csv")
@@ -208,6 +208,11 @@ REPORT_ARTIFACTS = {
     "results/tables/table8.csv": ("generation", "arc", "Table 8"),
     "figures/weak_ensemble_gain.pdf": ("generation", "all datasets", "Figure 3"),
     "results/tables/easy_vs_hard.csv": ("generation", "all datasets", "Figure 5"),
+    # the sandbox: the same artifacts under their own names, no paper number
+    **{f"figures/sandbox_binary_{name}.pdf": ("classification", "sandbox_binary", "not a paper") for name in ("difficulty", "pgr")},
+    **{f"results/tables/sandbox_binary_{name}.csv": ("classification", "sandbox_binary", "not a paper") for name in ("random", "random_rounds", "easyhard", "easyhard_rounds")},
+    **{f"figures/sandbox_mc_{name}.pdf": ("generation", "sandbox_mc", "not a paper") for name in ("difficulty", "pgr", "random_bars", "easyhard_bars")},
+    **{f"results/tables/sandbox_mc_{name}.csv": ("generation", "sandbox_mc", "not a paper") for name in ("random", "easyhard", "one_run")},
 }
 
 
@@ -236,7 +241,7 @@ def test_report_lists_every_figure_and_table(default_run, tmp_path):
     assert listed == {path: (category, subcategory) for path, (category, subcategory, _) in REPORT_ARTIFACTS.items()}
     assert sorted(results) == sorted(REPORT_ARTIFACTS)
     for path, (_, _, number) in REPORT_ARTIFACTS.items():
-        assert number in results[path]["caption"], (path, results[path]["caption"])
+        assert number.lower() in results[path]["caption"].lower(), (path, results[path]["caption"])
         assert f"report/{results[path]['data_uri']}" in stored  # the file itself is in the archive
     assert "weak-to-strong generalization" in _report_data(html, "workflow_desc")  # report/workflow.rst, the front page
     assert planned_jobs(snakemake("-n", cwd=default_run).stdout) == {}  # the shared default run stays complete
@@ -246,22 +251,23 @@ def test_sciq_options_rerun_exactly_their_jobs(default_run, tmp_path):
     """A classification option reaches its jobs as a params value: changing it reruns those and
     their downstream only (round 1 is the uniform baseline, so `weighting` spares it)."""
     vote = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {vote: hard}\n"), cwd=default_run).stdout)
-    # (only the SciQ rules are compared: an earlier test re-ran a QuaRTz fold, which makes its downstream stale)
+    # (only the classification rules are compared: an earlier test re-ran a QuaRTz fold, which makes
+    # its downstream stale); the track runs sandbox_binary and sciq: 2 datasets x 2 splits
     sciq_rules = ("classification_round", "classification_oracle", "classification_labels", "classification_student", "classification_metrics", "classification_table", "classification_figure")
     assert {rule: vote.get(rule, 0) for rule in sciq_rules} == {
-        "classification_round": 0, "classification_oracle": 0, "classification_labels": 6, "classification_student": 6, "classification_metrics": 2, "classification_table": 2, "classification_figure": 1,
+        "classification_round": 0, "classification_oracle": 0, "classification_labels": 12, "classification_student": 12, "classification_metrics": 4, "classification_table": 4, "classification_figure": 2,
     }
     weighting = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {weighting: resample}\n"), cwd=default_run).stdout)
-    assert weighting["classification_round"] == 4 and "classification_oracle" not in weighting  # rounds 2 and 3 of both splits
+    assert weighting["classification_round"] == 8 and "classification_oracle" not in weighting  # rounds 2 and 3 of both splits and datasets
     loss = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {student_loss: logconf}\n"), cwd=default_run).stdout)
-    assert loss["classification_student"] == 6 and "classification_round" not in loss and "classification_oracle" not in loss and "classification_labels" not in loss
+    assert loss["classification_student"] == 12 and "classification_round" not in loss and "classification_oracle" not in loss and "classification_labels" not in loss
     threshold = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {logconf_threshold: micro_batch}\n"), cwd=default_run).stdout)
-    assert threshold["classification_student"] == 6 and "classification_oracle" not in threshold and "classification_round" not in threshold
+    assert threshold["classification_student"] == 12 and "classification_oracle" not in threshold and "classification_round" not in threshold
     on_reject = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {on_reject: continue}\n"), cwd=default_run).stdout)
-    assert on_reject["classification_round"] == 4 and "classification_oracle" not in on_reject  # rounds 2 and 3 of both splits
+    assert on_reject["classification_round"] == 8 and "classification_oracle" not in on_reject  # rounds 2 and 3 of both splits and datasets
     for option in ("dropout: keep", "head_init: default", "lr_schedule: linear", "max_grad_norm: 1.0"):  # Burns et al.'s training
         jobs = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, f"classification: {{{option}}}\n"), cwd=default_run).stdout)
-        assert (jobs["classification_round"], jobs["classification_student"], jobs["classification_oracle"]) == (6, 6, 2), option
+        assert (jobs["classification_round"], jobs["classification_student"], jobs["classification_oracle"]) == (12, 12, 4), option
 
 
 def test_sciq_round_is_deterministic(default_run):
