@@ -27,6 +27,13 @@ def _check_references():
                 f"config key datasets.{dataset}.difficulty_rater: {entry['difficulty_rater']!r} "
                 f"is not a key of models ({', '.join(MODELS)})"
             )
+        if entry.get("pretrain_examples") and entry.get("operation") != "largest":
+            raise ValueError(
+                f"config key datasets.{dataset}.pretrain_examples: worked examples are comparisons of "
+                f"operation: largest, not of {entry.get('operation')!r} (set pretrain_examples: 0)"
+            )
+        if entry.get("operation") == "largest" and entry["min_operands"] > entry["max_operands"]:
+            raise ValueError(f"config key datasets.{dataset}.max_operands: {entry['max_operands']} < min_operands {entry['min_operands']}")
     for name in TINY_MODELS:
         tokenizer = MODELS[name]["tokenizer"]
         if tokenizer not in config["tokenizers"]:

@@ -72,6 +72,11 @@ def test_bad_config_value_names_the_key(tmp_path):
     assert "config key models.tiny-weak.lr: -1 is less than or equal to the minimum of 0" in message
     result = snakemake("-n", "--configfile", _override(tmp_path, "datasets:\n  sciq: {difficulty_rater: gpt9}\n"), cwd=tmp_path, check=False)
     assert result.returncode != 0 and "config key datasets.sciq.difficulty_rater: 'gpt9'" in result.stdout + result.stderr
+    # worked examples belong to the comparison task, and its operand range must not be empty
+    result = snakemake("-n", "--configfile", _override(tmp_path, "datasets:\n  sandbox_binary: {pretrain_examples: 100}\n"), cwd=tmp_path, check=False)
+    assert result.returncode != 0 and "config key datasets.sandbox_binary.pretrain_examples: worked examples are comparisons of operation: largest, not of 'max'" in result.stdout + result.stderr
+    result = snakemake("-n", "--configfile", _override(tmp_path, "datasets:\n  sandbox_mc: {min_operands: 5, max_operands: 3}\n"), cwd=tmp_path, check=False)
+    assert result.returncode != 0 and "config key datasets.sandbox_mc.max_operands: 3 < min_operands 5" in result.stdout + result.stderr
 
 
 def test_bad_data_row_fails_the_job_naming_file_and_line(tmp_path):
