@@ -1,4 +1,4 @@
-"""The sandbox: a seeded synthetic addition task that tiny models learn in seconds on a CPU.
+"""The sandbox: seeded synthetic arithmetic and comparison tasks that tiny models learn in seconds on a CPU.
 
 Each item asks for a sum, ``question = "a+b=?"`` (so the prompt is ``"Q: 12+39=?\\nA:"``), and offers
 the correct sum among near-miss distractors, all distinct and non-negative:
@@ -32,11 +32,11 @@ uniformly in ``[0, digits - 1]``, so ``constructed_difficulty`` (the same defini
 digits to read past before the two differ.  Within a small CPU budget (about 100-200 optimiser
 steps) tiny models learn the comparison but not the sum: a tiny classifier never learned to verify a
 full sum (binary addition stayed near chance), and multiple-choice addition showed no weak/strong
-gap at that budget, so config/config.yaml uses ``max`` for both formats (measurements there).
+gap at that budget, so ``sandbox_binary`` in config/config.yaml uses ``max`` (measurements there).
 Unlike addition, the levels are *not* monotone in accuracy for tiny models (e.g. a binary weak
 classifier scored 0.52 on level 0 and 0.74 on level 1).
 
-A third operation, ``operation="largest"`` (the default of config/config.yaml), asks for the largest
+A third operation, ``operation="largest"`` (``sandbox_mc`` in config/config.yaml), asks for the largest
 of ``n`` numbers, ``question = "max(a,b,c)=?"``, ``n`` uniform in ``[min_operands, max_operands]``, all
 operands distinct and of one length (digits uniform in ``[min_digits, max_digits]``); the distractor
 is the runner-up (extra choices: one-digit moves of the largest, then the nearest numbers).  Its
@@ -185,7 +185,7 @@ def largest_question(operands: list[int]) -> str:
 def worked_example(operands: list[int]) -> str:
     """A solved comparison in pretraining wording: "the largest of 12, 39 and 27 is 39."."""
     names = [str(v) for v in operands]
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    listed = ", ".join(names[:-1]) + " and " + names[-1]
     return f"the largest of {listed} is {max(operands)}."
 
 
@@ -265,15 +265,12 @@ def generate(
         if operation == "add":
             a = _draw_operand(rng.randint(min_digits, max_digits), rng)
             b = _draw_operand(rng.randint(min_digits, max_digits), rng)
-        elif operation == "max":
-            a, b = _draw_max_pair(min_digits, max_digits, rng)
-        else:
-            operands = _draw_operands(rng.randint(min_operands, max_operands), min_digits, max_digits, rng)
-        if operation == "add":
             question = f"{a}+{b}=?"
         elif operation == "max":
+            a, b = _draw_max_pair(min_digits, max_digits, rng)
             question = f"max({a},{b})=?"
         else:
+            operands = _draw_operands(rng.randint(min_operands, max_operands), min_digits, max_digits, rng)
             question = largest_question(operands)
         if question in seen:
             continue
