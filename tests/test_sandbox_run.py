@@ -46,7 +46,7 @@ def test_generation_sandbox_shows_weak_to_strong_generalisation(sandbox_run):
     """Per split: the oracle beats the single weak model by >= 10 points of option accuracy (so PGR
     is defined), and the strong student trained on the weak ensemble's pseudo-answers beats its
     teacher at every T, without reaching the oracle: 0 < PGR < 1."""
-    runs, rounds = _generation_runs(sandbox_run)
+    runs, _ = _generation_runs(sandbox_run)
     for split, weak, strong in runs:
         pair = _sandbox_pairs(pd.read_csv(sandbox_run / f"results/metrics/sandbox_mc/{split}.csv"), weak, strong)
         weak_acc, oracle_acc = pair["weak_option"].iloc[0], pair["oracle_option"].iloc[0]
@@ -59,8 +59,7 @@ def test_generation_sandbox_shows_weak_to_strong_generalisation(sandbox_run):
 def test_generation_sandbox_boosts_with_several_experts(sandbox_run):
     runs, rounds = _generation_runs(sandbox_run)
     for split, weak, strong in runs:
-        tidy = pd.read_csv(sandbox_run / f"results/metrics/sandbox_mc/{split}.csv")
-        pair = tidy[(tidy["weak"] == weak) & (tidy["strong"] == strong)].set_index("t")
+        pair = _sandbox_pairs(pd.read_csv(sandbox_run / f"results/metrics/sandbox_mc/{split}.csv"), weak, strong)
         assert (pair["status"] == "accepted").sum() >= 2, (split, pair["status"].tolist())
         final = read_json(sandbox_run / f"results/labels/sandbox_mc/{split}/seed0/{weak}/T{rounds}.metrics.json")
         assert final["experts_voting"] >= 2 and sum(w > 0 for w in final["ensemble_weights"]) >= 2
@@ -73,8 +72,7 @@ def test_generation_sandbox_boosts_with_several_experts(sandbox_run):
 def test_classification_sandbox_boosts_with_several_experts(sandbox_run):
     runs, rounds = _classification_runs(sandbox_run)
     for split, weak, strong in runs:
-        seed = pd.read_csv(sandbox_run / f"results/metrics/sandbox_binary/{split}/seed0.csv")
-        pair = seed[(seed["weak"] == weak) & (seed["strong"] == strong)].set_index("t")
+        pair = _sandbox_pairs(pd.read_csv(sandbox_run / f"results/metrics/sandbox_binary/{split}/seed0.csv"), weak, strong)
         assert (pair["status"] == "accepted").sum() >= 2, (split, pair["status"].tolist())
         first = [r["p_label1"] for r in read_jsonl(sandbox_run / f"results/labels/sandbox_binary/{split}/seed0/{weak}/T1.jsonl")]
         last = [r["p_label1"] for r in read_jsonl(sandbox_run / f"results/labels/sandbox_binary/{split}/seed0/{weak}/T{rounds}.jsonl")]
