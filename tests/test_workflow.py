@@ -214,10 +214,12 @@ REPORT_ARTIFACTS = {
     "figures/weak_ensemble_gain.pdf": ("generation", "all datasets", "Figure 3"),
     "results/tables/easy_vs_hard.csv": ("generation", "all datasets", "Figure 5"),
     # the sandbox: the same artifacts under their own names, no paper number
-    **{f"figures/sandbox_binary_{name}.pdf": ("classification", "sandbox_binary", "not a paper") for name in ("difficulty", "pgr")},
-    **{f"results/tables/sandbox_binary_{name}.csv": ("classification", "sandbox_binary", "not a paper") for name in ("random", "random_rounds", "easyhard", "easyhard_rounds")},
-    **{f"figures/sandbox_mc_{name}.pdf": ("generation", "sandbox_mc", "not a paper") for name in ("difficulty", "pgr", "random_bars", "easyhard_bars")},
-    **{f"results/tables/sandbox_mc_{name}.csv": ("generation", "sandbox_mc", "not a paper") for name in ("random", "easyhard", "one_run")},
+    "figures/sandbox_binary_difficulty.pdf": ("classification", "sandbox_binary", "not a paper dataset"),
+    "figures/sandbox_binary_pgr.pdf": ("classification", "sandbox_binary", "Not a paper figure"),
+    **{f"results/tables/sandbox_binary_{name}.csv": ("classification", "sandbox_binary", "not a paper table") for name in ("random", "random_rounds", "easyhard", "easyhard_rounds")},
+    "figures/sandbox_mc_difficulty.pdf": ("generation", "sandbox_mc", "not a paper dataset"),
+    **{f"figures/sandbox_mc_{name}.pdf": ("generation", "sandbox_mc", "Not a paper figure") for name in ("pgr", "random_bars", "easyhard_bars")},
+    **{f"results/tables/sandbox_mc_{name}.csv": ("generation", "sandbox_mc", "Not a paper table") for name in ("random", "easyhard", "one_run")},
 }
 
 
@@ -246,7 +248,7 @@ def test_report_lists_every_figure_and_table(default_run, tmp_path):
     assert listed == {path: (category, subcategory) for path, (category, subcategory, _) in REPORT_ARTIFACTS.items()}
     assert sorted(results) == sorted(REPORT_ARTIFACTS)
     for path, (_, _, number) in REPORT_ARTIFACTS.items():
-        assert number.lower() in results[path]["caption"].lower(), (path, results[path]["caption"])
+        assert number in results[path]["caption"], (path, results[path]["caption"])
         assert f"report/{results[path]['data_uri']}" in stored  # the file itself is in the archive
     assert "weak-to-strong generalization" in _report_data(html, "workflow_desc")  # report/workflow.rst, the front page
     assert planned_jobs(snakemake("-n", cwd=default_run).stdout) == {}  # the shared default run stays complete
