@@ -21,8 +21,8 @@ from __future__ import annotations
 import argparse
 
 import torch
-from common import add_common_args, best_times, build, header, quartz, setup
 
+from common import add_common_args, best_times, build, header, quartz, setup
 from ensemw2s import ensemble, text
 
 
@@ -49,15 +49,17 @@ def main() -> None:
         outputs = []
         for start in range(0, len(batch_prompts), args.batch_size):
             encoded = tokenizer(batch_prompts[start : start + args.batch_size], return_tensors="pt", padding=True).to(args.device)
-            out = experts[0].generate(**encoded, max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False, pad_token_id=tokenizer.pad_token_id)
-            outputs.extend(out[:, encoded["input_ids"].shape[1]:].tolist())
+            out = experts[0].generate(
+                **encoded, max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False, pad_token_id=tokenizer.pad_token_id
+            )
+            outputs.extend(out[:, encoded["input_ids"].shape[1] :].tolist())
         tokenizer.padding_side = "right"
         return outputs
 
     print(header(args, experts=args.experts, prompts=len(prompts), batch=args.batch_size))
+    common = dict(batch_size=args.batch_size, max_length=2048)
     for new_tokens in args.max_new_tokens:
         naive_tokens = min(new_tokens, args.naive_new_tokens) if args.naive_new_tokens else new_tokens
-        common = dict(batch_size=args.batch_size, max_length=2048)
         methods = {
             "batched": lambda p, n=new_tokens: ensemble.ensemble_generate(experts, weights, tokenizer, p, n, desc="batched", **common),
             "loop": lambda p, n=new_tokens: ensemble.ensemble_generate(experts, weights, tokenizer, p, n, desc="loop", batched=False, **common),

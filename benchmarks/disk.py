@@ -19,6 +19,7 @@ import argparse
 
 import torch
 import yaml
+
 from common import REPO
 
 ARCH = {  # hub id: (family, hidden, layers, heads, intermediate, vocab, tied embeddings)
@@ -41,13 +42,28 @@ def parameters(hub: str, classifier: bool) -> int:
 
     family, hidden, layers, heads, inter, vocab, tied = ARCH[hub]
     if family == "gpt_neox":
-        config = GPTNeoXConfig(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads, intermediate_size=inter, vocab_size=vocab,
-                               rotary_pct=0.25, max_position_embeddings=2048, tie_word_embeddings=tied)
+        config = GPTNeoXConfig(
+            hidden_size=hidden,
+            num_hidden_layers=layers,
+            num_attention_heads=heads,
+            intermediate_size=inter,
+            vocab_size=vocab,
+            rotary_pct=0.25,
+            max_position_embeddings=2048,
+            tie_word_embeddings=tied,
+        )
     elif family == "gpt2":
         config = GPT2Config(n_embd=hidden, n_layer=layers, n_head=heads, n_inner=inter, vocab_size=vocab, n_positions=1024, tie_word_embeddings=tied)
     else:
-        config = Qwen2Config(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads, num_key_value_heads=heads, intermediate_size=inter,
-                             vocab_size=vocab, tie_word_embeddings=tied)
+        config = Qwen2Config(
+            hidden_size=hidden,
+            num_hidden_layers=layers,
+            num_attention_heads=heads,
+            num_key_value_heads=heads,
+            intermediate_size=inter,
+            vocab_size=vocab,
+            tie_word_embeddings=tied,
+        )
     if classifier:
         config.num_labels = 2
     with torch.device("meta"):
@@ -64,7 +80,9 @@ def main() -> None:
     registry = {**config["models"], **overlay["models"]}
     seeds = len(overlay.get("seeds", config["seeds"]))
     splits = 2  # random and difficulty-based (easy/hard) split kinds
-    print(f"{'track':15s} {'weak model':14s} {'parameters':>14s} {'experts':>8s} {'fp32 GB/expert':>15s} {'bf16 GB/expert':>15s} {'fp32 GB':>9s} {'bf16 GB':>9s}")
+    print(
+        f"{'track':15s} {'weak model':14s} {'parameters':>14s} {'experts':>8s} {'fp32 GB/expert':>15s} {'bf16 GB/expert':>15s} {'fp32 GB':>9s} {'bf16 GB':>9s}"
+    )
     totals = {}
     for track, classifier in (("generation", False), ("classification", True)):
         section = overlay[track]
@@ -81,8 +99,10 @@ def main() -> None:
             print(f"{track:15s} {key:14s} {n:14,d} {experts:8d} {fp32:15.2f} {bf16:15.2f} {experts * fp32:9.0f} {experts * bf16:9.0f}")
     for track, (fp32, bf16, experts) in totals.items():
         print(f"{track:15s} {'all':14s} {'':14s} {experts:8d} {'':15s} {'':15s} {fp32:9.0f} {bf16:9.0f}")
-    print(f"{'both tracks':15s} {'':14s} {'':14s} {sum(t[2] for t in totals.values()):8d} {'':15s} {'':15s} "
-          f"{sum(t[0] for t in totals.values()):9.0f} {sum(t[1] for t in totals.values()):9.0f}")
+    print(
+        f"{'both tracks':15s} {'':14s} {'':14s} {sum(t[2] for t in totals.values()):8d} {'':15s} {'':15s} "
+        f"{sum(t[0] for t in totals.values()):9.0f} {sum(t[1] for t in totals.values()):9.0f}"
+    )
 
 
 if __name__ == "__main__":

@@ -20,8 +20,8 @@ import time
 import types
 
 import torch
-from common import REPO, add_common_args, build, header, quartz, setup, synchronize
 
+from common import REPO, add_common_args, build, header, quartz, setup, synchronize
 from ensemw2s import ensemble, text
 
 
@@ -57,7 +57,9 @@ def main() -> None:
     module = load_revision(args.rev) if args.impl == "rev" else ensemble
     extra = {} if args.impl == "rev" else {"batched": args.impl == "stacked"}
 
-    profiler = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU] + ([torch.profiler.ProfilerActivity.CUDA] if args.device.startswith("cuda") else []))
+    profiler = torch.profiler.profile(
+        activities=[torch.profiler.ProfilerActivity.CPU] + ([torch.profiler.ProfilerActivity.CUDA] if args.device.startswith("cuda") else [])
+    )
     original, calls, window = module._choose, [0], {}
 
     def choose(*a, **k):
@@ -80,11 +82,19 @@ def main() -> None:
     module._choose = original
     events = profiler.key_averages()
     total = sum(e.self_cpu_time_total for e in events)
-    print(header(args, impl=args.impl if args.impl != "rev" else f"rev {args.rev}", experts=args.experts, prompts=len(prompts), profiled_steps=args.steps))
-    print(f"step wall time {1000 * window['seconds'] / args.steps:.1f} ms  (profiled, {args.steps} steps); operators (self CPU) {total / 1000 / args.steps:.1f} ms/step")
+    print(
+        header(
+            args, impl=args.impl if args.impl != "rev" else f"rev {args.rev}", experts=args.experts, prompts=len(prompts), profiled_steps=args.steps
+        )
+    )
+    print(
+        f"step wall time {1000 * window['seconds'] / args.steps:.1f} ms  (profiled, {args.steps} steps); operators (self CPU) {total / 1000 / args.steps:.1f} ms/step"
+    )
     print(f"{'op':48s} {'self ms/step':>12s} {'% of step':>9s} {'calls/step':>10s}")
     for e in sorted(events, key=lambda e: -e.self_cpu_time_total)[: args.top]:
-        print(f"{e.key[:48]:48s} {e.self_cpu_time_total / 1000 / args.steps:12.2f} {100 * e.self_cpu_time_total / total:8.1f}% {e.count / args.steps:10.1f}")
+        print(
+            f"{e.key[:48]:48s} {e.self_cpu_time_total / 1000 / args.steps:12.2f} {100 * e.self_cpu_time_total / total:8.1f}% {e.count / args.steps:10.1f}"
+        )
 
 
 if __name__ == "__main__":

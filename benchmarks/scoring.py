@@ -21,11 +21,9 @@ mixture (ensemw2s.ensemble.mixture_logprobs).
 from __future__ import annotations
 
 import argparse
-
 import json
 
 from common import REPO, add_common_args, best_times, build, header, quartz, setup
-
 from ensemw2s import ensemble, evaluate, text
 from ensemw2s.data import normalise_arc, normalise_quartz
 
@@ -64,12 +62,23 @@ def main() -> None:
     experts = [build(args, tokenizer, seed).eval() for seed in range(args.experts)]
     fn = evaluate.model_logprobs(experts[0]) if args.experts == 1 else ensemble.mixture_logprobs(experts, [1.0] * args.experts)
     methods = {
-        "option-wise": lambda rs: [p["predicted"] for p in evaluate.evaluate_multiple_choice(fn, tokenizer, rs, args.max_length, args.batch_size).predictions],
+        "option-wise": lambda rs: [
+            p["predicted"] for p in evaluate.evaluate_multiple_choice(fn, tokenizer, rs, args.max_length, args.batch_size).predictions
+        ],
         "per-choice": lambda rs: per_choice(fn, tokenizer, rs, args.max_length),
         "per-choice-full": lambda rs: per_choice(lambda ids, mask: fn(ids, mask), tokenizer, rs, args.max_length),
     }
     best, predicted = best_times(methods, records, args.repeats, args.device)
-    print(header(args, dataset=args.dataset, questions=len(records), choices=sum(len(r["choices"]) for r in records), batch=args.batch_size, experts=args.experts))
+    print(
+        header(
+            args,
+            dataset=args.dataset,
+            questions=len(records),
+            choices=sum(len(r["choices"]) for r in records),
+            batch=args.batch_size,
+            experts=args.experts,
+        )
+    )
     for name in methods:
         print(f"  {name:15s}: {len(records) / best[name]:10.1f} questions/s")
     print(f"  ratio option-wise / per-choice      : {best['per-choice'] / best['option-wise']:.2f}x")

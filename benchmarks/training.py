@@ -22,8 +22,8 @@ import sys
 import time
 
 import torch
-from common import add_common_args, build, header, quartz, setup, synchronize
 
+from common import add_common_args, build, header, quartz, setup, synchronize
 from ensemw2s import text, train
 from ensemw2s.data import normalise_quartz
 
@@ -64,9 +64,23 @@ def worker(args) -> dict:
             labels[:, 1:][batch.target_mask] = batch.input_ids[:, 1:][batch.target_mask]
             return {"input_ids": batch.input_ids, "attention_mask": batch.attention_mask, "labels": labels}
 
-        targs = TrainingArguments(output_dir=args.output_dir, per_device_train_batch_size=args.batch_size, num_train_epochs=args.epochs, learning_rate=1e-5,
-                                  lr_scheduler_type="linear", max_grad_norm=1.0, bf16=bf16, use_cpu=not args.device.startswith("cuda"), report_to=[],
-                                  save_strategy="no", logging_strategy="no", disable_tqdm=True, dataloader_num_workers=0, seed=0, remove_unused_columns=False)
+        targs = TrainingArguments(
+            output_dir=args.output_dir,
+            per_device_train_batch_size=args.batch_size,
+            num_train_epochs=args.epochs,
+            learning_rate=1e-5,
+            lr_scheduler_type="linear",
+            max_grad_norm=1.0,
+            bf16=bf16,
+            use_cpu=not args.device.startswith("cuda"),
+            report_to=[],
+            save_strategy="no",
+            logging_strategy="no",
+            disable_tqdm=True,
+            dataloader_num_workers=0,
+            seed=0,
+            remove_unused_columns=False,
+        )
         Trainer(model=model.to(args.device), args=targs, train_dataset=Pairs(), data_collator=collate).train()
     synchronize(args.device)
     seconds = time.perf_counter() - start
@@ -97,14 +111,23 @@ def main() -> None:
     for _ in range(args.repeats):
         for name in results:
             out = subprocess.run([sys.executable, __file__, *sys.argv[1:], "--worker", name], capture_output=True, text=True)
-            line = [l for l in out.stdout.splitlines() if l.startswith("RESULT ")]
+            line = [text for text in out.stdout.splitlines() if text.startswith("RESULT ")]
             if out.returncode or not line:
                 sys.exit(f"{name} worker failed:\n{out.stderr[-3000:]}")
             results[name].append(json.loads(line[-1][7:]))
     best = {name: max(rs, key=lambda r: r["tokens_per_s"]) for name, rs in results.items()}
     peak = {name: max(r["peak_bytes"] for r in rs) for name, rs in results.items()}
-    print(header(args, examples=args.examples, batch=args.batch_size, epochs=args.epochs, params=best["library"]["params"], tokens=best["library"]["tokens"],
-                 precision="bf16 autocast" if args.dtype == "bfloat16" else "fp32"))
+    print(
+        header(
+            args,
+            examples=args.examples,
+            batch=args.batch_size,
+            epochs=args.epochs,
+            params=best["library"]["params"],
+            tokens=best["library"]["tokens"],
+            precision="bf16 autocast" if args.dtype == "bfloat16" else "fp32",
+        )
+    )
     memory = "torch.cuda.max_memory_allocated" if args.device.startswith("cuda") else "max RSS of the process"
     for name in results:
         mfu = ""

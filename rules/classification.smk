@@ -16,10 +16,21 @@ rule classification_round:
         model=lambda wc: model_inputs(wc.weak),
         previous=previous_round,
     output:
+        **({"expert": directory(f"{ROUND_DIR}/model")} if CLS["save_experts"] else {}),
         predictions=f"{ROUND_DIR}/predictions.csv",
         stats=f"{ROUND_DIR}/stats.json",
-        **({"expert": directory(f"{ROUND_DIR}/model")} if CLS["save_experts"] else {}),
+    log:
+        "results/logs/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}.log",
+    wildcard_constraints:
+        **CLS_CONSTRAINTS,
+    conda:
+        ENV
+    threads: 1
+    resources:
+        **model_resources(weak_model),
     params:
+        **({"save_dtype": config["training"]["save_dtype"]} if CLS["save_experts"] else {}),
+        **classification_training_params(weak_model),
         t=lambda wc: int(wc.t),
         seed=lambda wc: int(wc.seed),
         epochs=dataset_setting("epochs"),
@@ -28,17 +39,6 @@ rule classification_round:
         # what follows a rejected round (rounds >= 2 only): break = every later round is stopped; continue = train on
         on_reject=lambda wc: CLS["on_reject"] if int(wc.t) > 1 else "none",
         checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/weak/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}/round{wc.t}",
-        **({"save_dtype": config["training"]["save_dtype"]} if CLS["save_experts"] else {}),
-        **classification_training_params(weak_model),
-    log:
-        "results/logs/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}.log",
-    wildcard_constraints:
-        **CLS_CONSTRAINTS,
-    threads: 1
-    resources:
-        **model_resources(weak_model),
-    conda:
-        ENV
     script:
         "../scripts/classification_round.py"
 
@@ -49,14 +49,14 @@ rule classification_labels:
         predictions=lambda wc: round_files(wc, "predictions.csv", range(1, int(wc.t) + 1)),
     output:
         "results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.jsonl",
-    params:
-        vote=CLS["vote"],
     log:
         "results/logs/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.log",
     wildcard_constraints:
         **CLS_CONSTRAINTS,
     conda:
         ENV
+    params:
+        vote=CLS["vote"],
     script:
         "../scripts/classification_labels.py"
 
@@ -68,7 +68,17 @@ rule classification_student:
         model=lambda wc: model_inputs(wc.strong),
     output:
         "results/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}/metrics.json",
+    log:
+        "results/logs/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}.log",
+    wildcard_constraints:
+        **CLS_CONSTRAINTS,
+    conda:
+        ENV
+    threads: 1
+    resources:
+        **model_resources(strong_model),
     params:
+        **classification_training_params(strong_model),
         # every student of a (split, seed) shares one seed: the pseudo-labels are the only difference
         seed=lambda wc: int(wc.seed),
         epochs=dataset_setting("epochs"),
@@ -77,16 +87,6 @@ rule classification_student:
         warmup_frac=CLS["logconf_warmup_frac"],
         logconf_threshold=CLS["logconf_threshold"],
         checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/students/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}_to_{wc.strong}/T{wc.t}",
-        **classification_training_params(strong_model),
-    log:
-        "results/logs/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}.log",
-    wildcard_constraints:
-        **CLS_CONSTRAINTS,
-    threads: 1
-    resources:
-        **model_resources(strong_model),
-    conda:
-        ENV
     script:
         "../scripts/classification_student.py"
 
@@ -97,23 +97,23 @@ rule classification_oracle:
         model=lambda wc: model_inputs(wc.strong),
     output:
         "results/oracle/{dataset}/{split}/seed{seed}/{strong}/metrics.json",
+    log:
+        "results/logs/oracle/{dataset}/{split}/seed{seed}/{strong}.log",
+    wildcard_constraints:
+        **CLS_CONSTRAINTS,
+    conda:
+        ENV
+    threads: 1
+    resources:
+        **model_resources(strong_model),
     params:
+        **classification_training_params(strong_model),
         seed=lambda wc: int(wc.seed),
         epochs=dataset_setting("epochs"),
         loss="xent",  # ground-truth labels: plain cross-entropy
         aux_coef=CLS["logconf_aux_coef"],
         warmup_frac=CLS["logconf_warmup_frac"],
         checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/oracle/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.strong}",
-        **classification_training_params(strong_model),
-    log:
-        "results/logs/oracle/{dataset}/{split}/seed{seed}/{strong}.log",
-    wildcard_constraints:
-        **CLS_CONSTRAINTS,
-    threads: 1
-    resources:
-        **model_resources(strong_model),
-    conda:
-        ENV
     script:
         "../scripts/classification_student.py"
 
@@ -123,16 +123,16 @@ rule classification_metrics:
         unpack(seed_metric_inputs),
     output:
         "results/metrics/{dataset}/{split}/seed{seed}.csv",
-    params:
-        pairs=[f"{weak}\t{strong}" for weak, strong in CLS_PAIRS],
-        rounds=CLS["rounds"],
-        vote=CLS["vote"],
-        seed=lambda wc: int(wc.seed),
     log:
         "results/logs/metrics/{dataset}/{split}/seed{seed}.log",
     wildcard_constraints:
         dataset=alternatives(CLS_DATASETS),
     conda:
         ENV
+    params:
+        pairs=[f"{weak}\t{strong}" for weak, strong in CLS_PAIRS],
+        rounds=CLS["rounds"],
+        vote=CLS["vote"],
+        seed=lambda wc: int(wc.seed),
     script:
         "../scripts/classification_metrics.py"

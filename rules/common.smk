@@ -24,8 +24,7 @@ def _check_references():
     for dataset, entry in config["datasets"].items():
         if entry["difficulty_rater"] not in MODELS:
             raise ValueError(
-                f"config key datasets.{dataset}.difficulty_rater: {entry['difficulty_rater']!r} "
-                f"is not a key of models ({', '.join(MODELS)})"
+                f"config key datasets.{dataset}.difficulty_rater: {entry['difficulty_rater']!r} " f"is not a key of models ({', '.join(MODELS)})"
             )
         if entry.get("pretrain_examples") and entry.get("operation") != "largest":
             raise ValueError(
@@ -37,10 +36,7 @@ def _check_references():
     for name in TINY_MODELS:
         tokenizer = MODELS[name]["tokenizer"]
         if tokenizer not in config["tokenizers"]:
-            raise ValueError(
-                f"config key models.{name}.tokenizer: {tokenizer!r} is not a key of tokenizers "
-                f"({', '.join(config['tokenizers'])})"
-            )
+            raise ValueError(f"config key models.{name}.tokenizer: {tokenizer!r} is not a key of tokenizers " f"({', '.join(config['tokenizers'])})")
 
 
 _check_references()
@@ -82,7 +78,8 @@ def _check_split_sizes():
     """n_val >= 1 where a track uses the dataset (both report the round chosen on validation).
     n_test + n_val larger than the pool fails in the split job (scripts/make_split.py), naming the keys."""
     tracks = {dataset: "generation" for dataset in GEN_DATASETS}
-    tracks.setdefault(config["classification"].get("dataset", "sciq"), "classification")
+    for dataset in config["classification"]["datasets"]:
+        tracks.setdefault(dataset, "classification")
     for dataset, entry in config["datasets"].items():
         if dataset in tracks and entry.get("n_val", 0) < 1:
             raise ValueError(
@@ -132,16 +129,20 @@ def _warn_model_order(key, names):
 def _warn_what_is_off():
     """Empty settings that silently turn a part of the workflow off: say what they turn off."""
     if "generation" not in config:
-        logger.warning("config has no generation block: the generation track (Tables 3-8, figures quartz/arc_pgr, weak_ensemble_gain, easy_vs_hard) is off")
+        logger.warning(
+            "config has no generation block: the generation track (Tables 3-8, figures quartz/arc_pgr, weak_ensemble_gain, easy_vs_hard) is off"
+        )
     elif not GEN_DATASETS:
         logger.warning(
             "config key generation.datasets is empty: the generation track is off (no token boosting, "
             "Tables 3-8, figures {quartz,arc}_pgr / _bars, weak_ensemble_gain, easy_vs_hard)"
         )
-    used = set(GEN_DATASETS) | {config["classification"].get("dataset", "sciq")}
+    used = set(GEN_DATASETS) | set(config["classification"]["datasets"])
     for dataset in config["datasets"]:
         if dataset not in used:
-            logger.warning(f"config key datasets.{dataset}: no track uses it; only its records are built (results/data/{dataset}.jsonl, part of the tiny models' pretraining corpus)")
+            logger.warning(
+                f"config key datasets.{dataset}: no track uses it; only its records are built (results/data/{dataset}.jsonl, part of the tiny models' pretraining corpus)"
+            )
 
 
 _warn_model_order("generation.models", GEN_MODELS)
@@ -191,7 +192,9 @@ def generation_run_inputs(wc):
     base = f"{wc.dataset}/{wc.split}"
     seeds, rounds = config["seeds"], range(1, GEN_ROUNDS + 1)
     return {
-        "students": [f"results/students/{base}/seed{seed}/{weak}_to_{strong}/T{t}/metrics.json" for seed in seeds for weak, strong in GEN_PAIRS for t in rounds],
+        "students": [
+            f"results/students/{base}/seed{seed}/{weak}_to_{strong}/T{t}/metrics.json" for seed in seeds for weak, strong in GEN_PAIRS for t in rounds
+        ],
         "labels": [f"results/labels/{base}/seed{seed}/{weak}/T{t}.metrics.json" for seed in seeds for weak in GEN_WEAK for t in rounds],
         "rounds": [f"results/weak/{base}/seed{seed}/{weak}/round{t}/stats.json" for seed in seeds for weak in GEN_WEAK for t in rounds],
         "oracles": [f"results/oracle/{base}/seed{seed}/{strong}/metrics.json" for seed in seeds for strong in GEN_MODELS[1:]],

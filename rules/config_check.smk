@@ -27,7 +27,9 @@ def config_errors(config, schema_path):
                 known = ", ".join(sorted(error.schema.get("properties", {})))
                 lines.append(f"config key {'.'.join(filter(None, [key, name]))}: unknown key" + (f" (known: {known})" if known else ""))
         elif error.validator == "oneOf" and key.startswith("models."):
-            lines.append(f"config key {key}: needs either `hub` (a hub model) or all of tokenizer, family, hidden_size, num_layers, num_heads (a tiny model), not both")
+            lines.append(
+                f"config key {key}: needs either `hub` (a hub model) or all of tokenizer, family, hidden_size, num_layers, num_heads (a tiny model), not both"
+            )
         else:
             lines.append(f"config key {key or '(top level)'}: {error.message}")
     return sorted(set(lines))

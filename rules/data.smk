@@ -6,6 +6,10 @@ rule dataset:
         local_dataset_files,
     output:
         "results/data/{dataset}.jsonl",
+    log:
+        "results/logs/data/{dataset}.log",
+    conda:
+        ENV
     params:
         dataset=lambda wc: wc.dataset,
         source=dataset_setting("source"),
@@ -25,10 +29,6 @@ rule dataset:
         operation=dataset_setting("operation"),
         min_operands=dataset_setting("min_operands"),
         max_operands=dataset_setting("max_operands"),
-    log:
-        "results/logs/data/{dataset}.log",
-    conda:
-        ENV
     script:
         "../scripts/prepare_dataset.py"
 
@@ -38,6 +38,10 @@ rule worked_examples:
         dataset_file,
     output:
         "results/corpus/{dataset}.worked.txt",
+    log:
+        "results/logs/corpus/{dataset}.worked.log",
+    conda:
+        ENV
     params:
         n_examples=dataset_setting("pretrain_examples"),
         operand_weights=dataset_setting("pretrain_operand_weights"),
@@ -45,10 +49,6 @@ rule worked_examples:
         min_digits=dataset_setting("min_digits"),
         max_digits=dataset_setting("max_digits"),
         seed=dataset_setting("seed"),
-    log:
-        "results/logs/corpus/{dataset}.worked.log",
-    conda:
-        ENV
     script:
         "../scripts/worked_examples.py"
 

@@ -7,7 +7,15 @@ rule difficulty_fold:
         model=lambda wc: model_inputs(rater(wc)),
     output:
         "results/difficulty/{dataset}/fold{fold}.csv",
+    log:
+        "results/logs/difficulty/{dataset}/fold{fold}.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        **model_resources(rater),
     params:
+        **training_params(rater),
         task=dataset_setting("task"),
         fold=lambda wc: int(wc.fold),
         n_folds=config["difficulty"]["n_folds"],
@@ -16,14 +24,6 @@ rule difficulty_fold:
         # answer units matter for generation ratings only (a SciQ fold does not rerun on an edit)
         eos_unit=lambda wc: config["datasets"][wc.dataset]["task"] == "generation" and GENERATION.get("eos_unit", False),
         checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/difficulty/{wc.dataset}/fold{wc.fold}",
-        **training_params(rater),
-    log:
-        "results/logs/difficulty/{dataset}/fold{fold}.log",
-    threads: 1
-    resources:
-        **model_resources(rater),
-    conda:
-        ENV
     script:
         "../scripts/rate_difficulty_fold.py"
 

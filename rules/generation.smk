@@ -10,11 +10,19 @@ rule token_boosting_round:
     output:
         model=directory("results/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}/model"),
         stats="results/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}/stats.json",
+    log:
+        "results/logs/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}.log",
     wildcard_constraints:
         dataset=alternatives(GEN_DATASETS),
         weak=alternatives(GEN_WEAK),
         t=r"\d+",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        **model_resources(weak_model),
     params:
+        **training_params(weak_model),
         t=lambda wc: int(wc.t),
         seed=lambda wc: int(wc.seed),
         epochs=dataset_setting("epochs"),
@@ -23,14 +31,6 @@ rule token_boosting_round:
         eos_unit=GENERATION.get("eos_unit"),
         checkpoint_dir=lambda wc: checkpoint_dir(round_dir(wc, wc.t)),
         save_dtype=config["training"]["save_dtype"],
-        **training_params(weak_model),
-    log:
-        "results/logs/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}.log",
-    threads: 1
-    resources:
-        **model_resources(weak_model),
-    conda:
-        ENV
     script:
         "../scripts/token_boosting_round.py"
 
@@ -45,10 +45,17 @@ rule ensemble_pseudo_answers:
     output:
         labels="results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.jsonl",
         metrics="results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.metrics.json",
+    log:
+        "results/logs/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.log",
     wildcard_constraints:
         dataset=alternatives(GEN_DATASETS),
         weak=alternatives(GEN_WEAK),
         t=r"\d+",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        **model_resources(weak_model),
     params:
         max_new_tokens=GENERATION.get("max_new_tokens"),
         combine=GENERATION.get("combine"),
@@ -62,12 +69,5 @@ rule ensemble_pseudo_answers:
         max_length=config["training"]["max_length"],
         eval_batch_size=config["training"]["eval_batch_size"],
         mixed_precision=config["training"]["mixed_precision"],
-    log:
-        "results/logs/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.log",
-    threads: 1
-    resources:
-        **model_resources(weak_model),
-    conda:
-        ENV
     script:
         "../scripts/ensemble_pseudo_answers.py"

@@ -6,14 +6,14 @@ rule tokenizer:
         lambda wc: ["results/corpus/pretrain.txt"] if "vocab_size" in config["tokenizers"][wc.tokenizer] else [],
     output:
         directory("results/tokenizers/{tokenizer}"),
-    params:
-        vocab_size=lambda wc: config["tokenizers"][wc.tokenizer].get("vocab_size", 0),
-        split_digits=lambda wc: config["tokenizers"][wc.tokenizer]["split_digits"],
-        path=lambda wc: config["tokenizers"][wc.tokenizer].get("path", ""),
     log:
         "results/logs/tokenizers/{tokenizer}.log",
     conda:
         ENV
+    params:
+        vocab_size=lambda wc: config["tokenizers"][wc.tokenizer].get("vocab_size", 0),
+        split_digits=lambda wc: config["tokenizers"][wc.tokenizer]["split_digits"],
+        path=lambda wc: config["tokenizers"][wc.tokenizer].get("path", ""),
     script:
         "../scripts/prepare_tokenizer.py"
 
@@ -24,8 +24,13 @@ rule tiny_model:
         corpus="results/corpus/pretrain.txt",
     output:
         directory("results/models/{model}"),
+    log:
+        "results/logs/models/{model}.log",
     wildcard_constraints:
         model="|".join(TINY_MODELS) if TINY_MODELS else "(?!)",
+    conda:
+        ENV
+    threads: 2
     params:
         family=model_setting(model_wildcard, "family"),
         hidden_size=model_setting(model_wildcard, "hidden_size"),
@@ -39,10 +44,5 @@ rule tiny_model:
         pretrain_seq_len=model_setting(model_wildcard, "pretrain_seq_len"),
         max_length=config["training"]["max_length"],
         checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/models/{wc.model}",
-    log:
-        "results/logs/models/{model}.log",
-    threads: 2
-    conda:
-        ENV
     script:
         "../scripts/build_tiny_model.py"

@@ -12,16 +12,16 @@ localrules:
 rule prefetch_model:
     output:
         "results/hub/models/{model}.json",
+    log:
+        "results/logs/hub/models/{model}.log",
     wildcard_constraints:
         model=alternatives(HUB_MODELS),
+    conda:
+        ENV
     params:
         kind="model",
         repo=lambda wc: model_source(wc.model),  # id@revision when pinned
         trust_remote_code=model_setting(model_wildcard, "trust_remote_code"),
-    log:
-        "results/logs/hub/models/{model}.log",
-    conda:
-        ENV
     script:
         "../scripts/prefetch_hub.py"
 
@@ -29,17 +29,17 @@ rule prefetch_model:
 rule prefetch_dataset:
     output:
         "results/hub/datasets/{dataset}.json",
+    log:
+        "results/logs/hub/datasets/{dataset}.log",
     wildcard_constraints:
         dataset=alternatives([name for name, entry in config["datasets"].items() if entry["source"] == "hub"]),
+    conda:
+        ENV
     params:
         kind="dataset",
         repo=dataset_setting("hub_path"),
         hub_configs=dataset_setting("hub_configs"),
         hub_splits=dataset_setting("hub_splits"),
         revision=dataset_setting("revision"),
-    log:
-        "results/logs/hub/datasets/{dataset}.log",
-    conda:
-        ENV
     script:
         "../scripts/prefetch_hub.py"

@@ -12,13 +12,13 @@ rule difficulty_histogram:
         "results/difficulty/{dataset}.csv",
     output:
         report("figures/{dataset}_difficulty.pdf", caption="../report/difficulty_histogram.rst", category=report_track, subcategory="{dataset}"),
-    params:
-        bins=config["difficulty"]["histogram_bins"],
-        rater=rater,
     log:
         "results/logs/figures/{dataset}_difficulty.log",
     conda:
         ENV
+    params:
+        bins=config["difficulty"]["histogram_bins"],
+        rater=rater,
     script:
         "../scripts/plot_difficulty.py"
 
@@ -50,6 +50,12 @@ rule classification_table:
         ),
         "results/tables/{table}_rounds.md",
         "results/tables/{table}_rounds.tex",
+    log:
+        "results/logs/tables/{table}.log",
+    wildcard_constraints:
+        table=alternatives(CLS_TABLES),
+    conda:
+        ENV
     params:
         models=CLS_MODELS,
         caption=lambda wc: (
@@ -57,12 +63,6 @@ rule classification_table:
             f"with AdaBoost ensembles of weak classifiers; test accuracy, mean ± SEM over {len(config['seeds'])} seed(s). Students "
             f"learn the {CLS['vote']} vote's labels; the weak ensemble is shown under both votes; ensemble rounds are chosen among T ≥ 2."
         ),
-    log:
-        "results/logs/tables/{table}.log",
-    wildcard_constraints:
-        table=alternatives(CLS_TABLES),
-    conda:
-        ENV
     script:
         "../scripts/classification_table.py"
 
@@ -72,16 +72,16 @@ rule classification_figure:
         lambda wc: [f"results/tables/{table}.csv" for table in classification_table_names(wc.dataset)],
     output:
         report("figures/{dataset}_pgr.pdf", caption="../report/classification_figure.rst", category="classification", subcategory="{dataset}"),
+    log:
+        "results/logs/figures/{dataset}_pgr.log",
     wildcard_constraints:
         dataset=alternatives(CLS_DATASETS),
+    conda:
+        ENV
     params:
         splits=SPLIT_KINDS,
         round=CLS["figure_round"],
         title=lambda wc: f"{wc.dataset}: weak-to-strong transfer, single weak model vs AdaBoost ensemble ({CLS['figure_round']} round)",
-    log:
-        "results/logs/figures/{dataset}_pgr.log",
-    conda:
-        ENV
     script:
         "../scripts/classification_figure.py"
 
@@ -100,10 +100,10 @@ rule generation_metrics:
         unpack(generation_run_inputs),
     output:
         "results/metrics/{dataset}/{split}.csv",
-    wildcard_constraints:
-        dataset=alternatives(GEN_DATASETS),
     log:
         "results/logs/metrics/{dataset}/{split}.log",
+    wildcard_constraints:
+        dataset=alternatives(GEN_DATASETS),
     conda:
         ENV
     script:
@@ -118,7 +118,6 @@ for _dataset in GEN_DATASETS:
         easy-hard split (mean ± SEM over seeds), and one run's improvement of the ensemble over the baseline."""
         name:
             f"generation_tables_{_dataset}"
-        localrule: True
         input:
             random=f"results/metrics/{_dataset}/random.csv",
             easyhard=f"results/metrics/{_dataset}/easyhard.csv",
@@ -131,14 +130,15 @@ for _dataset in GEN_DATASETS:
                 ]
                 for kind, (stem, _) in _tables.items()
             },
+        log:
+            f"results/logs/tables/{_dataset}.log",
+        localrule: True
+        conda:
+            ENV
         params:
             dataset=_dataset,
             titles=[title for _, title in _tables.values()],
             report_seed=config["seeds"][0],
-        log:
-            f"results/logs/tables/{_dataset}.log",
-        conda:
-            ENV
         script:
             "../scripts/generation_tables.py"
 
@@ -150,16 +150,16 @@ rule generation_pgr_figure:
         easyhard="results/metrics/{dataset}/easyhard.csv",
     output:
         report("figures/{dataset}_pgr.pdf", caption="../report/generation_pgr_figure.rst", category="generation", subcategory="{dataset}"),
+    log:
+        "results/logs/figures/{dataset}_pgr.log",
     wildcard_constraints:
         dataset=alternatives(GEN_DATASETS),
+    conda:
+        ENV
     params:
         models=GEN_MODELS,
         measure=GENERATION.get("plot_measure"),
         selection=GENERATION.get("plot_selection"),
-    log:
-        "results/logs/figures/{dataset}_pgr.log",
-    conda:
-        ENV
     script:
         "../scripts/generation_pgr_figure.py"
 
@@ -170,14 +170,14 @@ rule generation_bars:
         "results/metrics/{dataset}/{split}.csv",
     output:
         report("figures/{dataset}_{split}_bars.pdf", caption="../report/generation_bars.rst", category="generation", subcategory="{dataset}"),
-    wildcard_constraints:
-        dataset=alternatives(GEN_DATASETS),
-    params:
-        report_seed=config["seeds"][0],
     log:
         "results/logs/figures/{dataset}_{split}_bars.log",
+    wildcard_constraints:
+        dataset=alternatives(GEN_DATASETS),
     conda:
         ENV
+    params:
+        report_seed=config["seeds"][0],
     script:
         "../scripts/generation_bars.py"
 
@@ -193,13 +193,13 @@ rule weak_ensemble_gain:
             category="generation",
             subcategory=ALL_DATASETS_SUBCATEGORY,
         ),
-    params:
-        datasets=GEN_DATASETS,
-        splits=SPLIT_KINDS,
     log:
         "results/logs/figures/weak_ensemble_gain.log",
     conda:
         ENV
+    params:
+        datasets=GEN_DATASETS,
+        splits=SPLIT_KINDS,
     script:
         "../scripts/weak_ensemble_gain.py"
 

@@ -7,15 +7,15 @@ rule split:
         difficulty=lambda wc: [f"results/difficulty/{wc.dataset}.csv"] if wc.split == "easyhard" else [],
     output:
         **{part: f"results/splits/{{dataset}}/{{split}}/seed{{seed}}/{part}.jsonl" for part in SPLIT_PARTS},
+    log:
+        "results/logs/splits/{dataset}/{split}/seed{seed}.log",
+    conda:
+        ENV
     params:
         kind=lambda wc: wc.split,
         seed=lambda wc: int(wc.seed),
         n_test=dataset_setting("n_test"),
         n_val=dataset_setting("n_val"),
         tie_break=lambda wc: config["difficulty"]["tie_break"] if wc.split == "easyhard" else "none",
-    log:
-        "results/logs/splits/{dataset}/{split}/seed{seed}.log",
-    conda:
-        ENV
     script:
         "../scripts/make_split.py"

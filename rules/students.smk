@@ -11,25 +11,25 @@ rule generation_student:
         model=lambda wc: model_inputs(wc.strong),
     output:
         "results/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}/metrics.json",
+    log:
+        "results/logs/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}.log",
     wildcard_constraints:
         dataset=alternatives(GEN_DATASETS),
         weak=alternatives(GEN_WEAK),
         strong=alternatives(GEN_MODELS),
         t=r"\d+",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        **model_resources(strong_model),
     params:
+        **training_params(strong_model),
         seed=lambda wc: int(wc.seed),
         epochs=dataset_setting("epochs"),
         choice_eos=config["eval"]["choice_eos"],
         eos_unit=GENERATION.get("eos_unit"),
         checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/students/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}_to_{wc.strong}/T{wc.t}",
-        **training_params(strong_model),
-    log:
-        "results/logs/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}.log",
-    threads: 1
-    resources:
-        **model_resources(strong_model),
-    conda:
-        ENV
     script:
         "../scripts/generation_student.py"
 
@@ -44,23 +44,23 @@ rule generation_gold_model:
         model=lambda wc: model_inputs(wc.model),
     output:
         "results/{trained_on}/{dataset}/{split}/seed{seed}/{model}/metrics.json",
+    log:
+        "results/logs/{trained_on}/{dataset}/{split}/seed{seed}/{model}.log",
     wildcard_constraints:
         trained_on="oracle|easy",
         dataset=alternatives(GEN_DATASETS),
         model=alternatives(GEN_MODELS),
+    conda:
+        ENV
+    threads: 1
+    resources:
+        **model_resources(model_wildcard),
     params:
+        **training_params(model_wildcard),
         seed=lambda wc: int(wc.seed),
         epochs=dataset_setting("epochs"),
         choice_eos=config["eval"]["choice_eos"],
         eos_unit=GENERATION.get("eos_unit"),
         checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/{wc.trained_on}/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.model}",
-        **training_params(model_wildcard),
-    log:
-        "results/logs/{trained_on}/{dataset}/{split}/seed{seed}/{model}.log",
-    threads: 1
-    resources:
-        **model_resources(model_wildcard),
-    conda:
-        ENV
     script:
         "../scripts/generation_gold_model.py"

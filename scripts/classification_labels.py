@@ -15,4 +15,10 @@ with job(snakemake.log[0]) as log:
     alphas = [float(s["alpha"]) for s in stats]
     labels = classification.ensemble_part(predictions, alphas, "strong_train", snakemake.params.vote)
     write_jsonl(snakemake.output[0], [{"id": i, "p_label1": float(p)} for i, p in zip(labels["id"], labels["p_label1"])])
-    log.info("%d pseudo-labels from %d rounds (alphas %s), agreement with gold %.4f", len(labels), len(stats), [round(a, 4) for a in alphas], accuracy(labels["p_label1"], labels["label"]))
+    log.info(
+        "%d pseudo-labels from %d rounds (alphas %s), agreement with gold %.4f",
+        len(labels),
+        len(stats),
+        [round(a, 4) for a in alphas],
+        accuracy(labels["p_label1"], labels["label"]),
+    )

@@ -40,7 +40,9 @@ with job(snakemake.log[0], snakemake.threads) as log:
         model, tokenizer, summary = classification.train_expert(
             p.model_source, weak_train, weights, p.t, settings, p.max_length, p.weighting, p.trust_remote_code, dropout, p.head_init
         )
-        probabilities = {part: classification.predict(model, tokenizer, records, p.max_length, p.eval_batch_size, desc=part) for part, records in parts.items()}
+        probabilities = {
+            part: classification.predict(model, tokenizer, records, p.max_length, p.eval_batch_size, desc=part) for part, records in parts.items()
+        }
         wrong = (np.asarray(probabilities["weak_train"]) > 0.5) != np.asarray([bool(r["binary_label"]) for r in weak_train])
         stats = classification.round_stats(p.t, weights, wrong, previous)
         stats.update(weighting=p.weighting, training=summary)
@@ -52,4 +54,11 @@ with job(snakemake.log[0], snakemake.threads) as log:
     if stats["status"] == "stopped":
         log.info("round %d: stopped at round %d (on_reject: break): nothing trained, alpha 0", p.t, stats["stopped_at"])
     else:
-        log.info("round %d: epsilon %.4f, alpha %.4f (paper convention %.4f), %s", p.t, stats["epsilon"], stats["alpha"], boosting.paper_alpha(stats["alpha"]), stats["status"])
+        log.info(
+            "round %d: epsilon %.4f, alpha %.4f (paper convention %.4f), %s",
+            p.t,
+            stats["epsilon"],
+            stats["alpha"],
+            boosting.paper_alpha(stats["alpha"]),
+            stats["status"],
+        )

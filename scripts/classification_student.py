@@ -30,8 +30,19 @@ with job(snakemake.log[0], snakemake.threads) as log:
     dropout = None if p.dropout == "keep" else float(p.dropout)
     threshold = getattr(p, "logconf_threshold", "batch")  # only students get it: the oracle's loss is xent
     model, tokenizer, summary = classification.train_student(
-        p.model_source, strong_train, targets, settings, p.max_length, p.loss, p.aux_coef, p.warmup_frac, p.trust_remote_code, desc=kind,
-        dropout=dropout, head_init=p.head_init, threshold=threshold,
+        p.model_source,
+        strong_train,
+        targets,
+        settings,
+        p.max_length,
+        p.loss,
+        p.aux_coef,
+        p.warmup_frac,
+        p.trust_remote_code,
+        desc=kind,
+        dropout=dropout,
+        head_init=p.head_init,
+        threshold=threshold,
     )
     metrics = {"kind": kind, "loss": p.loss, "training": summary, "n_train": len(strong_train)}
     for part in ("val", "test"):

@@ -17,4 +17,9 @@ with job(snakemake.log[0]):
         for measure in ("token", "option"):
             column = f"trained_on_{kind}_{measure}"
             display[f"trained on {kind} ({measure})"] = [format_mean_sem(m, s) for m, s in zip(table[column], table[f"{column}_sem"])]
-    write_table(table, "results/tables/easy_vs_hard", "Each model trained on easy or on hard data (ground truth), evaluated on hard test questions; mean ± SEM over seeds.", display)
+    write_table(
+        table,
+        "results/tables/easy_vs_hard",
+        "Each model trained on easy or on hard data (ground truth), evaluated on hard test questions; mean ± SEM over seeds.",
+        display,
+    )

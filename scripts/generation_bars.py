@@ -13,5 +13,13 @@ with job(snakemake.log[0]):
     wc = snakemake.wildcards
     per_seed = report.per_seed_summary(pd.read_csv(snakemake.input[0]))
     frame = report.bars_frame(per_seed, snakemake.params.report_seed)
-    grouped_bars(frame, x="pair", y="accuracy", hue="model", panel="measure", path=snakemake.output[0],
-                 title=f"{wc.dataset} ({wc.split} split), seed {snakemake.params.report_seed}", ylabel="test accuracy")
+    grouped_bars(
+        frame,
+        x="pair",
+        y="accuracy",
+        hue="model",
+        panel="measure",
+        path=snakemake.output[0],
+        title=f"{wc.dataset} ({wc.split} split), seed {snakemake.params.report_seed}",
+        ylabel="test accuracy",
+    )

@@ -14,9 +14,14 @@ inp = snakemake.input
 with job(snakemake.log[0], snakemake.threads) as log:
     records = read_jsonl(inp.train)
     metrics = generation.fine_tune_and_evaluate(
-        p.model_source, records, generation.gold_answers(records), settings_from_params(p, seed=p.seed, epochs=p.epochs),
+        p.model_source,
+        records,
+        generation.gold_answers(records),
+        settings_from_params(p, seed=p.seed, epochs=p.epochs),
         {"test": read_jsonl(inp.test), "val": read_jsonl(inp.val)},
-        generation.EvalSettings(p.max_length, p.eval_batch_size, p.choice_eos, p.eos_unit), p.trust_remote_code, desc="gold",
+        generation.EvalSettings(p.max_length, p.eval_batch_size, p.choice_eos, p.eos_unit),
+        p.trust_remote_code,
+        desc="gold",
     )
     write_json(snakemake.output[0], {"run": dict(snakemake.wildcards.items()), **metrics})
     log.info("test %s, val %s", metrics["test"], metrics["val"])

@@ -18,9 +18,14 @@ with job(snakemake.log[0], snakemake.threads) as log:
     if missing:
         raise ValueError(f"{inp.labels}: no pseudo-answer for {len(missing)} hard questions, e.g. {missing[:3]}")
     metrics = generation.fine_tune_and_evaluate(
-        p.model_source, hard, [text.sft_answer(answers[r["id"]]) for r in hard],
-        settings_from_params(p, seed=p.seed, epochs=p.epochs), {"test": read_jsonl(inp.test), "val": read_jsonl(inp.val)},
-        generation.EvalSettings(p.max_length, p.eval_batch_size, p.choice_eos, p.eos_unit), p.trust_remote_code, desc="student",
+        p.model_source,
+        hard,
+        [text.sft_answer(answers[r["id"]]) for r in hard],
+        settings_from_params(p, seed=p.seed, epochs=p.epochs),
+        {"test": read_jsonl(inp.test), "val": read_jsonl(inp.val)},
+        generation.EvalSettings(p.max_length, p.eval_batch_size, p.choice_eos, p.eos_unit),
+        p.trust_remote_code,
+        desc="student",
     )
     write_json(snakemake.output[0], {"run": dict(snakemake.wildcards.items()), **metrics})
     log.info("student: test %s, val %s", metrics["test"], metrics["val"])

@@ -25,9 +25,14 @@ with job(snakemake.log[0]):
         frame.insert(0, "split", split)
         per_seed.append(frame)
         numeric, display = report.main_table(report.aggregate_seeds(frame, ["split", "weak", "strong", "selection"]))
-        caption = (f"{title}: weak-to-strong generalization on {p.dataset} ({SPLIT_NAMES[split]}), token- and option-wise test "
-                   "accuracy, mean ± SEM over seeds. Ensemble round: best on test (paper), final, or best on validation.")
+        caption = (
+            f"{title}: weak-to-strong generalization on {p.dataset} ({SPLIT_NAMES[split]}), token- and option-wise test "
+            "accuracy, mean ± SEM over seeds. Ensemble round: best on test (paper), final, or best on validation."
+        )
         write_table(numeric, stem(getattr(out, split)), caption, display)
     one_run = report.one_run_table(pd.concat(per_seed), p.report_seed)
-    write_table(one_run, stem(out.one_run),
-                f"{p.titles[2]}: {p.dataset}, one run (seed {p.report_seed}): improvement of the w2s ensemble (best round) over the w2s baseline.")
+    write_table(
+        one_run,
+        stem(out.one_run),
+        f"{p.titles[2]}: {p.dataset}, one run (seed {p.report_seed}): improvement of the w2s ensemble (best round) over the w2s baseline.",
+    )

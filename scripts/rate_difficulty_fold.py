@@ -13,9 +13,17 @@ p = snakemake.params
 with job(snakemake.log[0], snakemake.threads) as log:
     records = read_jsonl(snakemake.input.data)
     table = rate_fold(
-        p.task, p.model_source, records, p.fold, p.n_folds, p.seed,
+        p.task,
+        p.model_source,
+        records,
+        p.fold,
+        p.n_folds,
+        p.seed,
         settings_from_params(p, seed=p.seed + p.fold, epochs=p.epochs),
-        p.max_length, p.eval_batch_size, p.trust_remote_code, p.eos_unit,
+        p.max_length,
+        p.eval_batch_size,
+        p.trust_remote_code,
+        p.eos_unit,
     )
     with atomic_path(snakemake.output[0]) as tmp:
         table.to_csv(tmp, index=False, float_format="%.6f")

@@ -17,8 +17,16 @@ with job(snakemake.log[0], snakemake.threads) as log:
     previous = read_json(inp.previous[0]) if inp.previous else None
     boost = generation.BoostingSettings(on_reject=p.on_reject, round1=p.round1, eos_unit=p.eos_unit)
     expert, tokenizer, stats = generation.token_boosting_round(
-        p.t, p.model_source, read_jsonl(inp.easy), settings_from_params(p, seed=round_seed(p.seed, p.t), epochs=p.epochs),
-        p.max_length, p.eval_batch_size, previous, p.seed, p.trust_remote_code, boost,
+        p.t,
+        p.model_source,
+        read_jsonl(inp.easy),
+        settings_from_params(p, seed=round_seed(p.seed, p.t), epochs=p.epochs),
+        p.max_length,
+        p.eval_batch_size,
+        previous,
+        p.seed,
+        p.trust_remote_code,
+        boost,
     )
     if expert is None:
         models.save_stopped_marker(out.model, p.t, stats["stopped_at"])

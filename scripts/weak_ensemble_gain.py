@@ -17,5 +17,14 @@ with job(snakemake.log[0]):
         frames.append(report.weak_gain_frame({split: pd.read_csv(next(paths)) for split in p.splits}, dataset))
     frame = pd.concat(frames)
     frame["group"] = frame["dataset"] + " / " + frame["split"] + "\n" + frame["weak"]
-    grouped_bars(frame, x="group", y="token_error", hue="model", panel=None, path=snakemake.output[0],
-                 title="Weak model: single expert vs boosted ensemble (test token error)", ylabel="token error", error="token_error_sem")
+    grouped_bars(
+        frame,
+        x="group",
+        y="token_error",
+        hue="model",
+        panel=None,
+        path=snakemake.output[0],
+        title="Weak model: single expert vs boosted ensemble (test token error)",
+        ylabel="token error",
+        error="token_error_sem",
+    )

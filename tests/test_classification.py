@@ -140,8 +140,12 @@ def test_seed_table_and_summary():
 def test_undefined_pgr_is_flagged():
     table = _seed_table(0, [0.6, 0.7])
     stats_oracle_below = classification.seed_table(
-        "w", "s", [{"epsilon": 0.1, "alpha": 1.0, "accepted": True, "train_error": 0.1}], [_round_predictions([0.9, 0.1])],
-        [{"test_acc": 0.5, "val_acc": 0.5}], {"test_acc": 0.8, "val_acc": 0.8},
+        "w",
+        "s",
+        [{"epsilon": 0.1, "alpha": 1.0, "accepted": True, "train_error": 0.1}],
+        [_round_predictions([0.9, 0.1])],
+        [{"test_acc": 0.5, "val_acc": 0.5}],
+        {"test_acc": 0.8, "val_acc": 0.8},
     )
     assert stats_oracle_below["pgr_undefined"].all() and stats_oracle_below["pgr"].isna().all()  # weak 1.0 > oracle 0.8
     assert not table["pgr_undefined"].any()
@@ -153,7 +157,21 @@ def test_pgr_figure(tmp_path):
     rows = []
     for split in ("random", "easyhard"):
         for weak, strong, rank in (("a", "b", 1), ("a", "c", 2), ("b", "c", 2)):
-            rows.append({"split": split, "weak": weak, "strong": strong, "strong_rank": rank, "weak_acc": 0.6, "oracle_acc": 0.8, "baseline_acc": 0.65, "ensemble_acc": 0.7, "baseline_pgr": 0.25, "ensemble_pgr": float("nan"), "ensemble_acc_sem": 0.01})
+            rows.append(
+                {
+                    "split": split,
+                    "weak": weak,
+                    "strong": strong,
+                    "strong_rank": rank,
+                    "weak_acc": 0.6,
+                    "oracle_acc": 0.8,
+                    "baseline_acc": 0.65,
+                    "ensemble_acc": 0.7,
+                    "baseline_pgr": 0.25,
+                    "ensemble_pgr": float("nan"),
+                    "ensemble_acc_sem": 0.01,
+                }
+            )
     pgr_figure(pd.DataFrame(rows), str(tmp_path / "f.pdf"), "test")
     assert (tmp_path / "f.pdf").read_bytes().startswith(b"%PDF")
     with pytest.raises(ValueError, match="lacks columns"):

@@ -34,8 +34,16 @@ def test_sciq_binary_is_balanced_and_seeded(repo):
 
 def test_arc_numeric_labels_and_three_or_five_choices(tmp_path):
     rows = [
-        {"id": "a", "question": {"stem": "Q1?", "choices": [{"text": "x", "label": "1"}, {"text": "y", "label": "2"}, {"text": "z", "label": "3"}]}, "answerKey": "3"},
-        {"id": "b", "question": {"stem": "Q2?", "choices": [{"text": t, "label": l} for t, l in zip("vwxyz", "ABCDE")]}, "answerKey": "E"},
+        {
+            "id": "a",
+            "question": {"stem": "Q1?", "choices": [{"text": "x", "label": "1"}, {"text": "y", "label": "2"}, {"text": "z", "label": "3"}]},
+            "answerKey": "3",
+        },
+        {
+            "id": "b",
+            "question": {"stem": "Q2?", "choices": [{"text": text, "label": label} for text, label in zip("vwxyz", "ABCDE")]},
+            "answerKey": "E",
+        },
     ]
     records = data.load_local("arc", [write_lines(tmp_path / "arc.jsonl", rows)], seed=0)
     assert [r["gold"] for r in records] == [2, 4]
@@ -46,8 +54,14 @@ def test_arc_numeric_labels_and_three_or_five_choices(tmp_path):
     "line, message",
     [
         ("{not json", "not valid JSON"),
-        (json.dumps({"id": "q", "question": "Q?", "para": "P.", "choices": {"text": ["a", "b"], "label": ["A", "B"]}, "answerKey": "C"}), "answerKey 'C'"),
-        (json.dumps({"id": "q", "question": "", "para": "P.", "choices": {"text": ["a", "b"], "label": ["A", "B"]}, "answerKey": "A"}), "'question' must be a non-empty string"),
+        (
+            json.dumps({"id": "q", "question": "Q?", "para": "P.", "choices": {"text": ["a", "b"], "label": ["A", "B"]}, "answerKey": "C"}),
+            "answerKey 'C'",
+        ),
+        (
+            json.dumps({"id": "q", "question": "", "para": "P.", "choices": {"text": ["a", "b"], "label": ["A", "B"]}, "answerKey": "A"}),
+            "'question' must be a non-empty string",
+        ),
         (json.dumps({"id": "q", "question": "Q?", "choices": {"text": ["a", "b"], "label": ["A", "B"]}, "answerKey": "A"}), "missing field 'para'"),
     ],
 )
@@ -77,7 +91,12 @@ def test_duplicate_ids_and_missing_files_are_errors(tmp_path):
 def test_hub_loader_reads_hub_layout_through_datasets(tmp_path):
     """load_hub goes through datasets.load_dataset; a local folder in the hub's layout stands in."""
     rows = [
-        {"id": f"Mercury_{i}", "question": f"Question {i}?", "choices": {"text": ["a", "b", "c", "d"], "label": ["A", "B", "C", "D"]}, "answerKey": "ABCD"[i % 4]}
+        {
+            "id": f"Mercury_{i}",
+            "question": f"Question {i}?",
+            "choices": {"text": ["a", "b", "c", "d"], "label": ["A", "B", "C", "D"]},
+            "answerKey": "ABCD"[i % 4],
+        }
         for i in range(6)
     ]
     write_lines(tmp_path / "hub" / "train.jsonl", rows[:4])

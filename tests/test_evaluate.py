@@ -91,7 +91,6 @@ def test_choices_of_one_question_are_never_split_across_batches(tokenizer):
 
 def test_token_wise_accuracy_is_teacher_forced_argmax(gpt2_tokenizer):
     tokenizer = gpt2_tokenizer
-    eos = tokenizer.eos_token_id
     answer = _ids(tokenizer, " red")
     colon = _ids(tokenizer, "Q: Sky?\nA:")[-1]
     # Predicts ' red' after the prompt (right) but not EOS after ' red' (wrong): 1 of 2 tokens.
@@ -103,7 +102,6 @@ def test_token_wise_accuracy_is_teacher_forced_argmax(gpt2_tokenizer):
     assert evaluate.evaluate_multiple_choice(model, tokenizer, records, max_length=64, batch_size=4).token_accuracy == 1.0
     scores = evaluate.answer_token_correctness(model, tokenizer, records, 64, 4)
     assert scores[0].token_correct == [True, False]
-
 
 
 def _reference_scores(model, pairs):

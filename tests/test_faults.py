@@ -95,8 +95,7 @@ def _dry_run(tmp_path: Path, override: str):
 def test_parse_time_warnings_name_the_key(tmp_path):
     result = _dry_run(
         tmp_path,
-        "generation:\n  datasets: []\n  models: [tiny-weak, tiny-strong]\n"
-        "classification:\n  models: [tiny-strong, tiny-weak]\n",
+        "generation:\n  datasets: []\n  models: [tiny-weak, tiny-strong]\nclassification:\n  models: [tiny-strong, tiny-weak]\n",
     )
     assert result.returncode == 0, result.stderr[-3000:]
     message = result.stdout + result.stderr
@@ -115,7 +114,14 @@ def test_model_sizes_from_hub_names():
     namespace = {"re": re, "MODELS": {}}
     exec(source[start : source.index("def _warn_model_order")], namespace)
     sizes = {}
-    for name, repo in [("a", "EleutherAI/pythia-70m"), ("b", "EleutherAI/pythia-1.4b"), ("c", "gpt2-xl"), ("d", "Qwen/Qwen1.5-1.8B"), ("e", "gpt2"), ("f", "someone/mystery")]:
+    for name, repo in [
+        ("a", "EleutherAI/pythia-70m"),
+        ("b", "EleutherAI/pythia-1.4b"),
+        ("c", "gpt2-xl"),
+        ("d", "Qwen/Qwen1.5-1.8B"),
+        ("e", "gpt2"),
+        ("f", "someone/mystery"),
+    ]:
         namespace["MODELS"][name] = {"hub": repo}
         sizes[name] = namespace["model_size"](name)
     assert sizes == {"a": 70e6, "b": 1.4e9, "c": 1.5e9, "d": 1.8e9, "e": 124e6, "f": None}

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from ensemw2s import boosting, ensemble, evaluate, generation, text
+from ensemw2s import boosting, ensemble, generation, text
 from ensemw2s.models import build_tiny_model
 
 
@@ -73,8 +73,10 @@ def test_one_expert_mixture_equals_its_greedy_generate(tokenizer):
     (model,) = _models(tokenizer, seeds=(5,))
     for prompt in PROMPTS:
         ids = tokenizer(prompt, return_tensors="pt")
-        reference = model.generate(**ids, max_new_tokens=10, do_sample=False, pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)
-        reference = reference[0, ids["input_ids"].shape[1]:].tolist()
+        reference = model.generate(
+            **ids, max_new_tokens=10, do_sample=False, pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id
+        )
+        reference = reference[0, ids["input_ids"].shape[1] :].tolist()
         if tokenizer.eos_token_id in reference:
             reference = reference[: reference.index(tokenizer.eos_token_id)]
         assert ensemble.ensemble_generate([model], [1.0], tokenizer, [prompt], 10, batch_size=1) == [reference]
@@ -143,7 +145,7 @@ SKY = {"id": "q", "question": "Sky?", "context": "", "choices": ["sky blue", "re
 
 def test_generated_mapping_scores_choices_along_the_decoded_path(gpt2_tokenizer):
     tok = gpt2_tokenizer
-    expert, (red, sky, blue, eos) = _sky_experts(tok)[0], _sky_experts(tok)[1][:4]
+    expert, (red, sky, blue) = _sky_experts(tok)[0], _sky_experts(tok)[1][:3]
     decode = generation.DecodeSettings(max_new_tokens=4)
     rows, summary = generation.pseudo_answers([expert], [1.0], tok, [SKY], decode, 32, 8)
     row = rows[0]
@@ -172,8 +174,12 @@ def test_generated_labels_follow_the_decoding_settings(gpt2_tokenizer):
     record = {**SKY, "choices": ["sky blue", "red green"]}
     greedy, _ = generation.pseudo_answers([expert], [1.0], tok, [record], generation.DecodeSettings(4), 32, 8)
     assert greedy[0]["label_generated"] == 1 and greedy[0]["label_teacher_forced"] == 0
-    sampled = [generation.pseudo_answers([expert], [1.0], tok, [record], generation.DecodeSettings(4, do_sample=True, temperature=0.3, seed=seed), 32, 8)[0][0]
-               for seed in range(12)]
+    sampled = [
+        generation.pseudo_answers([expert], [1.0], tok, [record], generation.DecodeSettings(4, do_sample=True, temperature=0.3, seed=seed), 32, 8)[0][
+            0
+        ]
+        for seed in range(12)
+    ]
     starts_with_sky = [r for r in sampled if r["generated"].startswith("sky")]
     assert starts_with_sky and all(r["label_generated"] == 0 for r in starts_with_sky)
     assert all(r["label_teacher_forced"] == 0 for r in sampled)
@@ -182,15 +188,16 @@ def test_generated_labels_follow_the_decoding_settings(gpt2_tokenizer):
 def test_decoding_records_candidates_past_eos_and_max_new_tokens(gpt2_tokenizer):
     """ŷ stops at EOS (or max_new_tokens) but the path goes on until the longest choice is covered."""
     tok = gpt2_tokenizer
-    expert, (red, sky, blue, eos) = _sky_experts(tok)[0], _sky_experts(tok)[1][:4]
+    expert, (red, sky, blue) = _sky_experts(tok)[0], _sky_experts(tok)[1][:3]
     long_choice = [red, blue, blue, sky]
     for max_new in (1, 8):
         (result,) = ensemble.ensemble_decode([expert], [1.0], tok, ["Q: Sky?\nA:"], max_new, [[long_choice, [sky]]])
         assert result.ids == [red]
         assert [len(lp) for lp in result.candidate_logprobs] == [4, 1]
     cached = ensemble.ensemble_decode([expert, expert], [1.0, 2.0], tok, ["Q: Sky?\nA:", "Hi"], 3, [[long_choice], [[sky, red]]], batch_size=2)
-    naive = ensemble._decode([expert, expert], [1.0, 2.0], tok, ["Q: Sky?\nA:", "Hi"], 3, "prob", False, 1.0, 0, 2, 512, False, "naive",
-                             [[long_choice], [[sky, red]]])
+    naive = ensemble._decode(
+        [expert, expert], [1.0, 2.0], tok, ["Q: Sky?\nA:", "Hi"], 3, "prob", False, 1.0, 0, 2, 512, False, "naive", [[long_choice], [[sky, red]]]
+    )
     assert [c.ids for c in cached] == [n.ids for n in naive]
     for c, n in zip(cached, naive):
         for mine, reference in zip(c.candidate_logprobs, n.candidate_logprobs, strict=True):
@@ -211,7 +218,7 @@ def test_a_round_after_a_rejected_one_trains_nothing_under_break():
     assert stats["status"] == "stopped" and stats["stopped_at"] == 2 and stats["alpha"] == 0.0 and not stats["accepted"]
     assert stats["next_weights"] == [0.2, 0.3, 0.5] and stats["epsilon_pre"] == 0.6
     # under continue the round would train: it needs the model (which does not exist here)
-    with pytest.raises(Exception):
+    with pytest.raises(OSError):
         generation.token_boosting_round(3, "no/such/model", [], None, 32, 8, rejected, 0, boost=generation.BoostingSettings(on_reject="continue"))
 
 
@@ -223,9 +230,23 @@ def test_rounds_are_selected_per_pair_on_seed_means():
 
     accuracy = {(0, 1): 0.5, (0, 2): 0.7, (0, 3): 0.6, (1, 1): 0.5, (1, 2): 0.55, (1, 3): 0.65}
     rows = [
-        dict(seed=seed, weak="w", strong="s", t=t, weak_option=0.4, weak_token=0.3, ensemble_option=0.45, ensemble_token=0.3,
-             transfer_option=acc, transfer_token=0.3, transfer_val_option=1 - acc, transfer_val_token=0.3, oracle_option=0.8, oracle_token=0.5,
-             **{f"{k}_option_norm": 0.5 for k in ("weak", "ensemble", "transfer", "transfer_val", "oracle")})
+        dict(
+            seed=seed,
+            weak="w",
+            strong="s",
+            t=t,
+            weak_option=0.4,
+            weak_token=0.3,
+            ensemble_option=0.45,
+            ensemble_token=0.3,
+            transfer_option=acc,
+            transfer_token=0.3,
+            transfer_val_option=1 - acc,
+            transfer_val_token=0.3,
+            oracle_option=0.8,
+            oracle_token=0.5,
+            **{f"{k}_option_norm": 0.5 for k in ("weak", "ensemble", "transfer", "transfer_val", "oracle")},
+        )
         for (seed, t), acc in accuracy.items()
     ]
     summary = per_seed_summary(pd.DataFrame(rows))
@@ -250,8 +271,25 @@ def test_round1_trains_uniformly_or_on_draws_from_d1():
 
 # ---------------------------------------------------------------------- batched (stacked) experts
 def _decode_both(experts, weights, tok, prompts, max_new, combine, candidates):
-    run = lambda batched: ensemble._decode(experts, weights, tok, prompts, max_new, combine, False, 1.0, 0, len(prompts), 512, True, "decode",  # noqa: E731
-                                           candidates, batched=batched)
+    def run(batched):
+        return ensemble._decode(
+            experts,
+            weights,
+            tok,
+            prompts,
+            max_new,
+            combine,
+            False,
+            1.0,
+            0,
+            len(prompts),
+            512,
+            True,
+            "decode",
+            candidates,
+            batched=batched,
+        )
+
     return run(True), run(False)
 
 
@@ -273,10 +311,10 @@ def test_batched_experts_decode_and_score_like_the_per_expert_loop(tokenizer, fa
         warnings.simplefilter("error", FutureWarning)  # transformers' deprecations (e.g. past_key_values)
         batched, loop = _decode_both(experts, weights, tokenizer, PROMPTS, 4, combine, candidates)
     assert "batched in one vmapped forward" in caplog.text and "batched=False" in caplog.text and "falling back" not in caplog.text
-    assert [b.ids for b in batched] == [l.ids for l in loop]
-    for b, l, row in zip(batched, loop, candidates, strict=True):
+    assert [b.ids for b in batched] == [looped.ids for looped in loop]
+    for b, looped, row in zip(batched, loop, candidates, strict=True):
         assert [len(c) for c in b.candidate_logprobs] == [len(c) for c in row]  # recorded past max_new_tokens
-        for mine, reference in zip(b.candidate_logprobs, l.candidate_logprobs, strict=True):
+        for mine, reference in zip(b.candidate_logprobs, looped.candidate_logprobs, strict=True):
             assert mine == pytest.approx(reference, abs=1e-5)
     # ... and the same as the reference that re-encodes every prefix
     naive = ensemble._decode(experts, weights, tokenizer, PROMPTS, 4, combine, False, 1.0, 0, 3, 512, False, "naive", candidates)

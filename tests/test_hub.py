@@ -115,7 +115,9 @@ def test_prefetch_rule_then_offline_dataset_job(tmp_path):
     folder.mkdir()
     (folder / "validation.jsonl").write_text((REPO / "resources/data/quartz/validation.jsonl").read_text())
     override = tmp_path / "hub.yaml"
-    override.write_text(f"hub_cache: {tmp_path / 'cache'}\ndatasets:\n  quartz: {{source: hub, hub_path: {folder}, hub_splits: [validation], max_items: 50}}\n")
+    override.write_text(
+        f"hub_cache: {tmp_path / 'cache'}\ndatasets:\n  quartz: {{source: hub, hub_path: {folder}, hub_splits: [validation], max_items: 50}}\n"
+    )
     snakemake("results/data/quartz.jsonl", "-c1", "--configfile", str(override), cwd=tmp_path)
     marker = json.loads((tmp_path / "results/hub/datasets/quartz.json").read_text())
     assert marker["rows"] == {"validation": len((REPO / "resources/data/quartz/validation.jsonl").read_text().splitlines())}
@@ -193,7 +195,14 @@ def test_model_source_pins_only_a_non_default_revision():
     plain id for main (so unpinned configs keep their params), the tiny model's folder otherwise."""
     source = (REPO / "rules/common.smk").read_text()
     start = source.index("def model_source(name):")
-    namespace = {"MODELS": {"a": {"hub": "EleutherAI/pythia-70m", "revision": "main"}, "b": {"hub": "gpt2", "revision": "607a30d783dfa663caf39e06633721c8d4cfcd7e"}, "c": {"hub": "gpt2"}, "tiny": {"family": "gpt2"}}}
+    namespace = {
+        "MODELS": {
+            "a": {"hub": "EleutherAI/pythia-70m", "revision": "main"},
+            "b": {"hub": "gpt2", "revision": "607a30d783dfa663caf39e06633721c8d4cfcd7e"},
+            "c": {"hub": "gpt2"},
+            "tiny": {"family": "gpt2"},
+        }
+    }
     exec(source[start : source.index("def model_inputs")], namespace)
     sources = {name: namespace["model_source"](name) for name in ("a", "b", "c", "tiny")}
     assert sources == {"a": "EleutherAI/pythia-70m", "b": "gpt2@607a30d783dfa663caf39e06633721c8d4cfcd7e", "c": "gpt2", "tiny": "results/models/tiny"}
@@ -204,7 +213,9 @@ def test_schema_takes_revisions_of_hub_models_and_datasets(tmp_path):
     copy_workflow(tmp_path)
     override = tmp_path / "pin.yaml"
     override.write_text("models:\n  pythia-160m: {revision: abc123}\ndatasets:\n  quartz: {revision: def456}\n")
-    jobs = planned_jobs(snakemake("-n", "results/difficulty/quartz/fold0.csv", "--configfile", "config/paper.yaml", str(override), cwd=tmp_path).stdout)
+    jobs = planned_jobs(
+        snakemake("-n", "results/difficulty/quartz/fold0.csv", "--configfile", "config/paper.yaml", str(override), cwd=tmp_path).stdout
+    )
     assert jobs["prefetch_model"] == 1 and jobs["prefetch_dataset"] == 1
     override.write_text("models:\n  pythia-160m: {revision: ''}\n")
     result = snakemake("-n", "--configfile", "config/paper.yaml", str(override), cwd=tmp_path, check=False)
@@ -218,7 +229,10 @@ def test_pyproject_ranges_contain_the_pinned_environment():
     import yaml
     from packaging.requirements import Requirement
 
-    requirements = {Requirement(r).name.lower().replace("_", "-"): Requirement(r) for r in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]}
+    requirements = {
+        Requirement(r).name.lower().replace("_", "-"): Requirement(r)
+        for r in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    }
     environment = yaml.safe_load((REPO / "envs/ensemw2s.yaml").read_text())
     pins = {}
     for entry in environment["dependencies"]:

@@ -9,7 +9,9 @@ from ensemw2s import plots
 
 def _figures(path_prefix):
     plots.difficulty_histogram([0.1, 0.2, 0.2, 0.7, 0.9], "quartz", f"{path_prefix}_hist.pdf", bins=5, rater="tiny-weak")
-    frame = pd.DataFrame({"pair": ["a→b", "a→b", "a→c", "a→c"], "kind": ["baseline", "ensemble"] * 2, "acc": [0.5, 0.6, 0.55, 0.65], "split": ["random"] * 4})
+    frame = pd.DataFrame(
+        {"pair": ["a→b", "a→b", "a→c", "a→c"], "kind": ["baseline", "ensemble"] * 2, "acc": [0.5, 0.6, 0.55, 0.65], "split": ["random"] * 4}
+    )
     plots.grouped_bars(frame, "pair", "acc", "kind", "split", f"{path_prefix}_bars.pdf", "bars", "accuracy")
 
 

@@ -26,7 +26,7 @@ def planned(workdir: Path, *args) -> dict[str, set[frozenset]]:
             rule = match.group(1)
         elif rule and line.startswith("    output: "):
             if rule != "all":
-                jobs.setdefault(rule, set()).add(frozenset(line[len("    output: "):].split(", ")))
+                jobs.setdefault(rule, set()).add(frozenset(line[len("    output: ") :].split(", ")))
             rule = None
     return jobs
 
@@ -88,10 +88,17 @@ def test_student_learning_rate_reruns_only_that_models_students(default_run, tmp
 def test_classification_student_learning_rate_reruns_only_that_tracks_students(default_run, tmp_path):
     jobs = planned(default_run, *edit(default_run, tmp_path, "models:\n  tiny-cls-strong: {lr: 2.0e-3}\n"))
     expected = {
-        "classification_student": {f"results/students/{d}/{s}/seed0/tiny-cls-weak_to_tiny-cls-strong/T{t}/metrics.json" for d in CLS_DATASETS for s in SPLITS for t in ROUNDS},
+        "classification_student": {
+            f"results/students/{d}/{s}/seed0/tiny-cls-weak_to_tiny-cls-strong/T{t}/metrics.json" for d in CLS_DATASETS for s in SPLITS for t in ROUNDS
+        },
         "classification_oracle": {f"results/oracle/{d}/{s}/seed0/tiny-cls-strong/metrics.json" for d in CLS_DATASETS for s in SPLITS},
         "classification_metrics": {f"results/metrics/{d}/{s}/seed0.csv" for d in CLS_DATASETS for s in SPLITS},
-        "classification_table": {"results/tables/table1.csv", "results/tables/table2.csv", "results/tables/sandbox_binary_random.csv", "results/tables/sandbox_binary_easyhard.csv"},
+        "classification_table": {
+            "results/tables/table1.csv",
+            "results/tables/table2.csv",
+            "results/tables/sandbox_binary_random.csv",
+            "results/tables/sandbox_binary_easyhard.csv",
+        },
         "classification_figure": {f"figures/{d}_pgr.pdf" for d in CLS_DATASETS},
     }
     assert_plan(jobs, expected)

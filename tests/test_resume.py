@@ -23,7 +23,9 @@ def _start(tmp_path: Path, name: str, checkpoint_every: int, delay: float) -> tu
     checkpoints, output = tmp_path / f"{name}_checkpoints", tmp_path / f"{name}.json"
     process = subprocess.Popen(
         [sys.executable, str(DRIVER), str(checkpoints), str(output), str(checkpoint_every), str(delay)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     return process, checkpoints / "latest" / "progress.json", output
 

@@ -74,6 +74,7 @@ def test_impossible_settings_raise():
 
 
 def test_config_entries_validate_against_schema(repo):
+    from snakemake.exceptions import WorkflowError
     from snakemake.utils import validate
 
     config = yaml.safe_load((repo / "config/config.yaml").read_text())
@@ -87,7 +88,7 @@ def test_config_entries_validate_against_schema(repo):
     bad = yaml.safe_load((repo / "config/config.yaml").read_text())
     bad["datasets"]["sandbox_mc"]["source"] = "local"
     bad["datasets"]["sandbox_mc"]["local_files"] = ["x.jsonl"]
-    with pytest.raises(Exception):
+    with pytest.raises(WorkflowError, match="'sandbox' was expected"):
         validate(bad, str(repo / "config/schema.yaml"))
 
 

@@ -50,7 +50,9 @@ def test_classifier_loss_is_weighted_soft_cross_entropy():
             logits = torch.tensor([[0.0, 1.0], [2.0, 0.0]]) + self.bias
             return type("Out", (), {"logits": logits})
 
-    batch = train.ClassifierBatch(torch.zeros(2, 3, dtype=torch.long), torch.ones(2, 3), torch.tensor([[0.2, 0.8], [1.0, 0.0]]), torch.tensor([3.0, 1.0]))
+    batch = train.ClassifierBatch(
+        torch.zeros(2, 3, dtype=torch.long), torch.ones(2, 3), torch.tensor([[0.2, 0.8], [1.0, 0.0]]), torch.tensor([3.0, 1.0])
+    )
     lp0 = torch.log_softmax(torch.tensor([0.0, 1.0]), -1)
     lp1 = torch.log_softmax(torch.tensor([2.0, 0.0]), -1)
     expected = 3.0 * -(0.2 * lp0[0] + 0.8 * lp0[1]) + 1.0 * -lp1[0]
@@ -187,8 +189,17 @@ def test_max_grad_norm_zero_does_not_clip_and_is_settable_from_params(tokenizer)
     assert moved[0.0] > 0.5 and moved[1e-12] < 0.1 * moved[0.0]
     with pytest.raises(ValueError, match="max_grad_norm"):
         _settings(max_grad_norm=-1.0)
-    params = dict(lr=1e-3, batch_size=4, micro_batch_size=0, weight_decay=0.0, warmup_ratio=0.0, lr_schedule="cosine",
-                  mixed_precision="no", checkpoint_dir="", checkpoint_every=0)
+    params = dict(
+        lr=1e-3,
+        batch_size=4,
+        micro_batch_size=0,
+        weight_decay=0.0,
+        warmup_ratio=0.0,
+        lr_schedule="cosine",
+        mixed_precision="no",
+        checkpoint_dir="",
+        checkpoint_every=0,
+    )
     assert train.settings_from_params(SimpleNamespace(**params), seed=0, epochs=1).max_grad_norm == 1.0  # other tracks
     assert train.settings_from_params(SimpleNamespace(**params, max_grad_norm=0.0), seed=0, epochs=1).max_grad_norm == 0.0
 

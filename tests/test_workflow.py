@@ -25,7 +25,12 @@ def test_dry_run_default_config(tmp_path):
     assert jobs["split"] == 5 * 2  # 5 datasets x (random, easyhard) x 1 seed
     assert jobs["worked_examples"] == 1  # sandbox_mc's worked examples join the pretraining corpus
     # classification track (sandbox_binary, sciq): 2 datasets x 2 splits x 1 seed x T = 3, one pair
-    assert (jobs["classification_round"], jobs["classification_labels"], jobs["classification_student"], jobs["classification_oracle"]) == (12, 12, 12, 4)
+    assert (jobs["classification_round"], jobs["classification_labels"], jobs["classification_student"], jobs["classification_oracle"]) == (
+        12,
+        12,
+        12,
+        4,
+    )
     # generation track (sandbox_mc, quartz, arc): 3 datasets x 2 splits x T = 3
     assert jobs["token_boosting_round"] == jobs["ensemble_pseudo_answers"] == jobs["generation_student"] == 18
 
@@ -51,7 +56,12 @@ def test_dry_run_paper_config(tmp_path):
     assert jobs["token_boosting_round"] == jobs["ensemble_pseudo_answers"] == 2 * 2 * 3 * 5 * 5
     assert jobs["generation_student"] == 2 * 2 * 3 * 15 * 5
     # SciQ: 2 splits x 3 seeds x 4 weak models x T = 10; 10 pairs; 4 strong models
-    assert (jobs["classification_round"], jobs["classification_labels"], jobs["classification_student"], jobs["classification_oracle"]) == (240, 240, 600, 24)
+    assert (jobs["classification_round"], jobs["classification_labels"], jobs["classification_student"], jobs["classification_oracle"]) == (
+        240,
+        240,
+        600,
+        24,
+    )
     blocks = result.stdout.split("\n\n")
     rounds = [b for b in blocks if "rule classification_round:" in b]
     assert rounds and all("gpu=1" in b for b in rounds)
@@ -73,9 +83,17 @@ def test_bad_config_value_names_the_key(tmp_path):
     result = snakemake("-n", "--configfile", _override(tmp_path, "datasets:\n  sciq: {difficulty_rater: gpt9}\n"), cwd=tmp_path, check=False)
     assert result.returncode != 0 and "config key datasets.sciq.difficulty_rater: 'gpt9'" in result.stdout + result.stderr
     # worked examples belong to the comparison task, and its operand range must not be empty
-    result = snakemake("-n", "--configfile", _override(tmp_path, "datasets:\n  sandbox_binary: {pretrain_examples: 100}\n"), cwd=tmp_path, check=False)
-    assert result.returncode != 0 and "config key datasets.sandbox_binary.pretrain_examples: worked examples are comparisons of operation: largest, not of 'max'" in result.stdout + result.stderr
-    result = snakemake("-n", "--configfile", _override(tmp_path, "datasets:\n  sandbox_mc: {min_operands: 5, max_operands: 3}\n"), cwd=tmp_path, check=False)
+    result = snakemake(
+        "-n", "--configfile", _override(tmp_path, "datasets:\n  sandbox_binary: {pretrain_examples: 100}\n"), cwd=tmp_path, check=False
+    )
+    assert (
+        result.returncode != 0
+        and "config key datasets.sandbox_binary.pretrain_examples: worked examples are comparisons of operation: largest, not of 'max'"
+        in result.stdout + result.stderr
+    )
+    result = snakemake(
+        "-n", "--configfile", _override(tmp_path, "datasets:\n  sandbox_mc: {min_operands: 5, max_operands: 3}\n"), cwd=tmp_path, check=False
+    )
     assert result.returncode != 0 and "config key datasets.sandbox_mc.max_operands: 3 < min_operands 5" in result.stdout + result.stderr
 
 
@@ -101,7 +119,10 @@ def test_default_run_outputs(default_run):
         assert table["difficulty"].between(0, 1).all()
         assert (default_run / f"figures/{dataset}_difficulty.pdf").read_bytes().startswith(b"%PDF")
         for split in ("random", "easyhard"):
-            parts = {p: pd.read_json(default_run / f"results/splits/{dataset}/{split}/seed0/{p}.jsonl", lines=True, dtype={"id": str})["id"].tolist() for p in ("weak_train", "strong_train", "val", "test")}
+            parts = {
+                p: pd.read_json(default_run / f"results/splits/{dataset}/{split}/seed0/{p}.jsonl", lines=True, dtype={"id": str})["id"].tolist()
+                for p in ("weak_train", "strong_train", "val", "test")
+            }
             every = [i for ids in parts.values() for i in ids]
             assert sorted(every) == sorted(pool["id"]) and len(set(every)) == len(every)
     assert "rater fold 0" in (default_run / "results/logs/difficulty/sciq/fold0.log").read_text()  # tqdm in the log
@@ -119,7 +140,15 @@ def test_default_run_is_complete_and_deterministic(default_run):
 
 def _accuracy_columns(frame):
     # "_" in c: the model-name columns `weak` / `strong` hold names, not accuracies
-    return [c for c in frame.columns if "_" in c and c.split("_")[0] in ("weak", "baseline", "ensemble", "oracle", "transfer") and "pgr" not in c and not c.endswith("_sem") and not c.endswith("_undefined")]
+    return [
+        c
+        for c in frame.columns
+        if "_" in c
+        and c.split("_")[0] in ("weak", "baseline", "ensemble", "oracle", "transfer")
+        and "pgr" not in c
+        and not c.endswith("_sem")
+        and not c.endswith("_undefined")
+    ]
 
 
 def test_default_run_generation_track(default_run):
@@ -134,7 +163,15 @@ def test_default_run_generation_track(default_run):
         assert len(pd.read_csv(default_run / f"results/tables/table{number}.csv")) == 2  # the pair on both splits
     easy_vs_hard = pd.read_csv(default_run / "results/tables/easy_vs_hard.csv")
     assert len(easy_vs_hard) == 3 * 2  # 3 generation datasets (sandbox_mc, quartz, arc) x 2 models
-    for figure in ("quartz_pgr", "arc_pgr", "weak_ensemble_gain", "quartz_random_bars", "quartz_easyhard_bars", "arc_random_bars", "arc_easyhard_bars"):
+    for figure in (
+        "quartz_pgr",
+        "arc_pgr",
+        "weak_ensemble_gain",
+        "quartz_random_bars",
+        "quartz_easyhard_bars",
+        "arc_random_bars",
+        "arc_easyhard_bars",
+    ):
         assert (default_run / f"figures/{figure}.pdf").read_bytes().startswith(b"%PDF")
     tidy = pd.read_csv(default_run / "results/metrics/quartz/easyhard.csv")
     assert sorted(tidy["t"]) == [1, 2, 3]
@@ -151,8 +188,17 @@ def test_default_run_sciq_tables_and_figure(default_run):
         assert len(pairs) == 1 and (pairs["weak"] == "tiny-cls-weak").all() and (pairs["strong"] == "tiny-cls-strong").all()
         assert rounds["t"].tolist() == [1, 2, 3]
         accuracies = [c for c in pairs.columns if c.endswith("_acc")]
-        assert {"weak_acc", "oracle_acc", "baseline_acc", "best_acc", "final_acc", "val_acc", "best_weak_ensemble_acc",
-                "best_weak_ensemble_soft_acc", "best_weak_ensemble_hard_acc"} <= set(accuracies)
+        assert {
+            "weak_acc",
+            "oracle_acc",
+            "baseline_acc",
+            "best_acc",
+            "final_acc",
+            "val_acc",
+            "best_weak_ensemble_acc",
+            "best_weak_ensemble_soft_acc",
+            "best_weak_ensemble_hard_acc",
+        } <= set(accuracies)
         values = pairs[accuracies].to_numpy(dtype=float)
         assert ((values >= 0) & (values <= 1)).all()  # finite and in [0, 1] (NaN fails both)
         assert pairs["best_t"].iloc[0] >= 2 and pairs["val_t"].iloc[0] >= 2  # ensemble rounds only
@@ -216,7 +262,10 @@ REPORT_ARTIFACTS = {
     # the sandbox: the same artifacts under their own names, no paper number
     "figures/sandbox_binary_difficulty.pdf": ("classification", "sandbox_binary", "not a paper dataset"),
     "figures/sandbox_binary_pgr.pdf": ("classification", "sandbox_binary", "Not a paper figure"),
-    **{f"results/tables/sandbox_binary_{name}.csv": ("classification", "sandbox_binary", "not a paper table") for name in ("random", "random_rounds", "easyhard", "easyhard_rounds")},
+    **{
+        f"results/tables/sandbox_binary_{name}.csv": ("classification", "sandbox_binary", "not a paper table")
+        for name in ("random", "random_rounds", "easyhard", "easyhard_rounds")
+    },
     "figures/sandbox_mc_difficulty.pdf": ("generation", "sandbox_mc", "not a paper dataset"),
     **{f"figures/sandbox_mc_{name}.pdf": ("generation", "sandbox_mc", "Not a paper figure") for name in ("pgr", "random_bars", "easyhard_bars")},
     **{f"results/tables/sandbox_mc_{name}.csv": ("generation", "sandbox_mc", "Not a paper table") for name in ("random", "easyhard", "one_run")},
@@ -244,7 +293,12 @@ def test_report_lists_every_figure_and_table(default_run, tmp_path):
         html = archive.read("report/report.html").decode()
         stored = set(archive.namelist())
     categories, results = _report_data(html, "categories"), _report_data(html, "results")
-    listed = {path: (category, subcategory) for category, subcategories in categories.items() for subcategory, paths in subcategories.items() for path in paths}
+    listed = {
+        path: (category, subcategory)
+        for category, subcategories in categories.items()
+        for subcategory, paths in subcategories.items()
+        for path in paths
+    }
     assert listed == {path: (category, subcategory) for path, (category, subcategory, _) in REPORT_ARTIFACTS.items()}
     assert sorted(results) == sorted(REPORT_ARTIFACTS)
     for path, (_, _, number) in REPORT_ARTIFACTS.items():
@@ -260,15 +314,36 @@ def test_sciq_options_rerun_exactly_their_jobs(default_run, tmp_path):
     vote = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {vote: hard}\n"), cwd=default_run).stdout)
     # (only the classification rules are compared: an earlier test re-ran a QuaRTz fold, which makes
     # its downstream stale); the track runs sandbox_binary and sciq: 2 datasets x 2 splits
-    sciq_rules = ("classification_round", "classification_oracle", "classification_labels", "classification_student", "classification_metrics", "classification_table", "classification_figure")
+    sciq_rules = (
+        "classification_round",
+        "classification_oracle",
+        "classification_labels",
+        "classification_student",
+        "classification_metrics",
+        "classification_table",
+        "classification_figure",
+    )
     assert {rule: vote.get(rule, 0) for rule in sciq_rules} == {
-        "classification_round": 0, "classification_oracle": 0, "classification_labels": 12, "classification_student": 12, "classification_metrics": 4, "classification_table": 4, "classification_figure": 2,
+        "classification_round": 0,
+        "classification_oracle": 0,
+        "classification_labels": 12,
+        "classification_student": 12,
+        "classification_metrics": 4,
+        "classification_table": 4,
+        "classification_figure": 2,
     }
     weighting = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {weighting: resample}\n"), cwd=default_run).stdout)
     assert weighting["classification_round"] == 8 and "classification_oracle" not in weighting  # rounds 2 and 3 of both splits and datasets
     loss = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {student_loss: logconf}\n"), cwd=default_run).stdout)
-    assert loss["classification_student"] == 12 and "classification_round" not in loss and "classification_oracle" not in loss and "classification_labels" not in loss
-    threshold = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {logconf_threshold: micro_batch}\n"), cwd=default_run).stdout)
+    assert (
+        loss["classification_student"] == 12
+        and "classification_round" not in loss
+        and "classification_oracle" not in loss
+        and "classification_labels" not in loss
+    )
+    threshold = planned_jobs(
+        snakemake("-n", "--configfile", _override(tmp_path, "classification: {logconf_threshold: micro_batch}\n"), cwd=default_run).stdout
+    )
     assert threshold["classification_student"] == 12 and "classification_oracle" not in threshold and "classification_round" not in threshold
     on_reject = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {on_reject: continue}\n"), cwd=default_run).stdout)
     assert on_reject["classification_round"] == 8 and "classification_oracle" not in on_reject  # rounds 2 and 3 of both splits and datasets

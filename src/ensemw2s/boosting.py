@@ -114,7 +114,7 @@ class RoundResult:
         }
 
     @classmethod
-    def from_dict(cls, data: dict, where: str = "round stats") -> "RoundResult":
+    def from_dict(cls, data: dict, where: str = "round stats") -> RoundResult:
         try:
             return cls(float(data["epsilon"]), float(data["alpha"]), bool(data["accepted"]), np.asarray(data["next_weights"], dtype=np.float64))
         except KeyError as error:

@@ -13,7 +13,7 @@ per-seed metric tables.  Torch is imported lazily, so the vote and table code ru
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -110,7 +110,18 @@ def load_seeded_classifier(model_source, settings, trust_remote_code: bool = Fal
     return tokenizer, models.load_classifier(model_source, tokenizer, settings.seed, trust_remote_code, dropout=dropout, head_init=head_init)
 
 
-def train_expert(model_source, records, weights, t: int, settings, max_length: int, weighting: str = "loss", trust_remote_code: bool = False, dropout: float | None = None, head_init: str = "default"):
+def train_expert(
+    model_source,
+    records,
+    weights,
+    t: int,
+    settings,
+    max_length: int,
+    weighting: str = "loss",
+    trust_remote_code: bool = False,
+    dropout: float | None = None,
+    head_init: str = "default",
+):
     """A fresh classifier from the pretrained weak model, trained on ``records`` (with binary
     labels) under example weights ``weights`` (D_t): a weighted loss (``loss``), a weighted
     resample of n items with replacement (``resample``), or all items uniformly (``uniform``,
@@ -130,7 +141,9 @@ def train_expert(model_source, records, weights, t: int, settings, max_length: i
     elif weighting == "resample":
         chosen = resample_indices(weights, settings.seed)
         texts, labels = [texts[i] for i in chosen], [labels[i] for i in chosen]
-    summary = train.train_classifier(model, tokenizer, texts, labels, settings, max_length, example_weights, desc=f"round {t}", extra_fingerprint=(dropout, head_init))
+    summary = train.train_classifier(
+        model, tokenizer, texts, labels, settings, max_length, example_weights, desc=f"round {t}", extra_fingerprint=(dropout, head_init)
+    )
     return model, tokenizer, summary
 
 
@@ -171,7 +184,21 @@ def logconf_targets(p_label1_student, weak_soft_labels, coef: float, threshold=N
     return weak_soft_labels * (1.0 - coef) + hardened * coef
 
 
-def train_student(model_source, records, p_label1, settings, max_length: int, loss: str = "xent", aux_coef: float = 0.5, warmup_frac: float = 0.1, trust_remote_code: bool = False, desc: str = "student", dropout: float | None = None, head_init: str = "default", threshold: str = "batch"):
+def train_student(
+    model_source,
+    records,
+    p_label1,
+    settings,
+    max_length: int,
+    loss: str = "xent",
+    aux_coef: float = 0.5,
+    warmup_frac: float = 0.1,
+    trust_remote_code: bool = False,
+    desc: str = "student",
+    dropout: float | None = None,
+    head_init: str = "default",
+    threshold: str = "batch",
+):
     """The strong model trained on soft (pseudo-)labels p(label = 1) of ``records``.
 
     ``xent``: soft-label cross-entropy.  ``logconf``: Burns et al.'s auxiliary confidence loss.
@@ -225,8 +252,16 @@ def train_student(model_source, records, p_label1, settings, max_length: int, lo
 
     fingerprint = train._fingerprint(ids, label_tensor.tolist(), "logconf", aux_coef, warmup_frac, threshold, dropout, head_init)
     summary = train.fit(
-        model, len(ids), make_batch, loss_sum, train.classifier_loss_count, settings, fingerprint, desc,
-        on_step=on_step, on_batches=on_batches if threshold == "batch" else None,
+        model,
+        len(ids),
+        make_batch,
+        loss_sum,
+        train.classifier_loss_count,
+        settings,
+        fingerprint,
+        desc,
+        on_step=on_step,
+        on_batches=on_batches if threshold == "batch" else None,
     )
     return model, tokenizer, summary
 
@@ -235,7 +270,9 @@ def train_student(model_source, records, p_label1, settings, max_length: int, lo
 def predictions_frame(parts: dict[str, Sequence[dict]], probabilities: dict[str, Sequence[float]]) -> pd.DataFrame:
     """One row per (part, item): id, gold label, the expert's p(label = 1)."""
     frames = [
-        pd.DataFrame({"part": part, "id": [str(r["id"]) for r in records], "label": [int(r["binary_label"]) for r in records], "p_label1": probabilities[part]})
+        pd.DataFrame(
+            {"part": part, "id": [str(r["id"]) for r in records], "label": [int(r["binary_label"]) for r in records], "p_label1": probabilities[part]}
+        )
         for part, records in parts.items()
     ]
     return pd.concat(frames, ignore_index=True)
@@ -299,7 +336,9 @@ def ensemble_part(predictions: Sequence[pd.DataFrame], alphas: Sequence[float], 
     return pd.DataFrame({"id": first["id"], "label": first["label"], "p_label1": vote(probs, alphas, kind)})
 
 
-def seed_table(weak: str, strong: str, stats: Sequence[dict], predictions: Sequence[pd.DataFrame], students: Sequence[dict], oracle: dict, kind: str = "soft") -> pd.DataFrame:
+def seed_table(
+    weak: str, strong: str, stats: Sequence[dict], predictions: Sequence[pd.DataFrame], students: Sequence[dict], oracle: dict, kind: str = "soft"
+) -> pd.DataFrame:
     """One row per round t for one (split, seed, weak → strong): every accuracy the tables need.
 
     ``ensemble_*`` is the weak ensemble under ``kind``, the vote whose labels the students learn;
@@ -316,22 +355,35 @@ def seed_table(weak: str, strong: str, stats: Sequence[dict], predictions: Seque
     for t in range(1, len(stats) + 1):
         ensemble = {
             (vote_kind, part): accuracy(*_prob_label(ensemble_part(predictions[:t], alphas[:t], part, vote_kind)))
-            for vote_kind in VOTES for part in ("weak_train", "strong_train", "val", "test")
+            for vote_kind in VOTES
+            for part in ("weak_train", "strong_train", "val", "test")
         }
         round_stats_t = stats[t - 1]
         row = {
-            "weak": weak, "strong": strong, "t": t,
+            "weak": weak,
+            "strong": strong,
+            "t": t,
             "status": round_stats_t.get("status", boosting.round_status(bool(round_stats_t["accepted"]))),
-            "epsilon": float(round_stats_t["epsilon"]), "alpha": alphas[t - 1], "paper_alpha": boosting.paper_alpha(alphas[t - 1]),
+            "epsilon": float(round_stats_t["epsilon"]),
+            "alpha": alphas[t - 1],
+            "paper_alpha": boosting.paper_alpha(alphas[t - 1]),
             "accepted": bool(round_stats_t["accepted"]),
             "train_error": float(round_stats_t["train_error"]),
-            "weak_acc": weak_single["test"], "weak_val_acc": weak_single["val"],
-            "vote": kind, "ensemble_acc": ensemble[kind, "test"], "ensemble_val_acc": ensemble[kind, "val"],
-            "ensemble_soft_acc": ensemble["soft", "test"], "ensemble_soft_val_acc": ensemble["soft", "val"],
-            "ensemble_hard_acc": ensemble["hard", "test"], "ensemble_hard_val_acc": ensemble["hard", "val"],
-            "ensemble_train_error": 1.0 - ensemble[kind, "weak_train"], "label_acc": ensemble[kind, "strong_train"],
-            "transfer_acc": float(students[t - 1]["test_acc"]), "transfer_val_acc": float(students[t - 1]["val_acc"]),
-            "oracle_acc": float(oracle["test_acc"]), "oracle_val_acc": float(oracle["val_acc"]),
+            "weak_acc": weak_single["test"],
+            "weak_val_acc": weak_single["val"],
+            "vote": kind,
+            "ensemble_acc": ensemble[kind, "test"],
+            "ensemble_val_acc": ensemble[kind, "val"],
+            "ensemble_soft_acc": ensemble["soft", "test"],
+            "ensemble_soft_val_acc": ensemble["soft", "val"],
+            "ensemble_hard_acc": ensemble["hard", "test"],
+            "ensemble_hard_val_acc": ensemble["hard", "val"],
+            "ensemble_train_error": 1.0 - ensemble[kind, "weak_train"],
+            "label_acc": ensemble[kind, "strong_train"],
+            "transfer_acc": float(students[t - 1]["test_acc"]),
+            "transfer_val_acc": float(students[t - 1]["val_acc"]),
+            "oracle_acc": float(oracle["test_acc"]),
+            "oracle_val_acc": float(oracle["val_acc"]),
         }
         row["pgr"] = pgr(row["transfer_acc"], row["weak_acc"], row["oracle_acc"])
         row["pgr_undefined"] = math.isnan(row["pgr"])
@@ -361,13 +413,34 @@ def summarise(per_seed: pd.DataFrame, models_order: Sequence[str]) -> tuple[pd.D
     """
     rank = {name: i for i, name in enumerate(models_order)}
     value_columns = [
-        "epsilon", "alpha", "paper_alpha", "train_error", "weak_acc", "ensemble_acc", "ensemble_val_acc",
-        "ensemble_soft_acc", "ensemble_soft_val_acc", "ensemble_hard_acc", "ensemble_hard_val_acc",
-        "transfer_acc", "transfer_val_acc", "oracle_acc", "pgr", "ensemble_train_error", "label_acc",
+        "epsilon",
+        "alpha",
+        "paper_alpha",
+        "train_error",
+        "weak_acc",
+        "ensemble_acc",
+        "ensemble_val_acc",
+        "ensemble_soft_acc",
+        "ensemble_soft_val_acc",
+        "ensemble_hard_acc",
+        "ensemble_hard_val_acc",
+        "transfer_acc",
+        "transfer_val_acc",
+        "oracle_acc",
+        "pgr",
+        "ensemble_train_error",
+        "label_acc",
     ]
     round_rows = []
     for (weak, strong, t), group in per_seed.groupby(["weak", "strong", "t"], sort=False):
-        row = {"weak": weak, "strong": strong, "t": int(t), "n_seeds": int(group["seed"].nunique()), "accepted_seeds": int(group["accepted"].sum()), "pgr_undefined_seeds": int(group["pgr_undefined"].sum())}
+        row = {
+            "weak": weak,
+            "strong": strong,
+            "t": int(t),
+            "n_seeds": int(group["seed"].nunique()),
+            "accepted_seeds": int(group["accepted"].sum()),
+            "pgr_undefined_seeds": int(group["pgr_undefined"].sum()),
+        }
         for status in ("rejected", "stopped"):
             row[f"{status}_seeds"] = int((group["status"] == status).sum()) if "status" in group else 0
         for column in value_columns:
@@ -413,7 +486,14 @@ def display_pairs(pairs: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     rows = []
     rounds = sorted(int(c.rsplit("_", 1)[1]) for c in pairs.columns if c.startswith("paper_alpha_") and not c.endswith("_sem"))
     for _, row in pairs.iterrows():
-        shown = {"weak": row["weak"], "strong": row["strong"], "weak acc": pm(row, "weak_acc"), "oracle acc": pm(row, "oracle_acc"), "transfer baseline (T=1)": pm(row, "baseline_acc"), "PGR baseline": pm(row, "baseline_pgr")}
+        shown = {
+            "weak": row["weak"],
+            "strong": row["strong"],
+            "weak acc": pm(row, "weak_acc"),
+            "oracle acc": pm(row, "oracle_acc"),
+            "transfer baseline (T=1)": pm(row, "baseline_acc"),
+            "PGR baseline": pm(row, "baseline_pgr"),
+        }
         for label, name in (("best", "best"), ("final", "final"), ("val", "val-selected")):
             t = int(row[f"{label}_t"])
             for vote_kind in VOTES:
@@ -431,13 +511,23 @@ def display_rounds(rounds: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     from .tables import format_mean_sem
 
     columns = [
-        ("paper_alpha", "α_t = ½ln((1−ε)/ε)"), ("epsilon", "Err_t (weighted)"), ("ensemble_soft_acc", "weak ensemble acc, soft vote"),
-        ("ensemble_hard_acc", "weak ensemble acc, hard vote"), ("transfer_acc", "transfer acc"), ("pgr", "PGR"),
+        ("paper_alpha", "α_t = ½ln((1−ε)/ε)"),
+        ("epsilon", "Err_t (weighted)"),
+        ("ensemble_soft_acc", "weak ensemble acc, soft vote"),
+        ("ensemble_hard_acc", "weak ensemble acc, hard vote"),
+        ("transfer_acc", "transfer acc"),
+        ("pgr", "PGR"),
     ]
     rows = []
     for _, row in rounds.iterrows():
         n = int(row["n_seeds"])
-        shown = {"weak": row["weak"], "strong": row["strong"], "T": int(row["t"]), "accepted": f"{int(row['accepted_seeds'])}/{n}", "stopped": f"{int(row.get('stopped_seeds', 0))}/{n}"}
+        shown = {
+            "weak": row["weak"],
+            "strong": row["strong"],
+            "T": int(row["t"]),
+            "accepted": f"{int(row['accepted_seeds'])}/{n}",
+            "stopped": f"{int(row.get('stopped_seeds', 0))}/{n}",
+        }
         for column, name in columns:
             shown[name] = format_mean_sem(row[f"{column}_mean"], row[f"{column}_sem"], digits)
         rows.append(shown)

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from .files import FileFormatError, read_text
 from .hub import from_cache
@@ -60,9 +60,7 @@ def _labelled_choices(texts, labels, answer_key, where: str) -> tuple[list[str],
 def normalise_sciq(row: dict, row_id: str, where: str, seed: int) -> dict:
     question = _text(_require(row, "question", where), "question", where)
     correct = _text(_require(row, "correct_answer", where), "correct_answer", where)
-    distractors = [
-        _text(_require(row, f"distractor{k}", where), f"distractor{k}", where) for k in (1, 2, 3)
-    ]
+    distractors = [_text(_require(row, f"distractor{k}", where), f"distractor{k}", where) for k in (1, 2, 3)]
     choices = [correct, *distractors]
     # Burns et al. binary SciQ: the shown answer is correct with probability 0.5, else a random
     # distractor.  Seeded per item, so a subset of the pool keeps the same draws.
@@ -109,9 +107,7 @@ def normalise_quartz(row: dict, row_id: str, where: str, seed: int) -> dict:
     raw = _require(row, "choices", where)
     if not isinstance(raw, dict):
         raise DataError(f"{where}: choices must be an object with 'text' and 'label' lists")
-    choices, gold = _labelled_choices(
-        _require(raw, "text", where), _require(raw, "label", where), _require(row, "answerKey", where), where
-    )
+    choices, gold = _labelled_choices(_require(raw, "text", where), _require(raw, "label", where), _require(row, "answerKey", where), where)
     return {
         "id": row_id,
         "question": _text(_require(row, "question", where), "question", where),

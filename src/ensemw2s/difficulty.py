@@ -14,7 +14,7 @@ tie_break is −log p(gold label), which orders exactly as the difficulty does.
 from __future__ import annotations
 
 import random
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def fold_assignment(ids: Sequence[str], n_folds: int, seed: int) -> dict[str, int]:
@@ -65,8 +65,19 @@ def merge_folds(fold_tables: Sequence, ids: Sequence[str]):
     return table.sort_values("id", key=lambda column: column.map(order)).reset_index(drop=True)
 
 
-def rate_fold(task: str, model_source: str, records: Sequence[dict], fold: int, n_folds: int, seed: int, settings, max_length: int, eval_batch_size: int,
-              trust_remote_code: bool = False, eos_unit: bool = False):
+def rate_fold(
+    task: str,
+    model_source: str,
+    records: Sequence[dict],
+    fold: int,
+    n_folds: int,
+    seed: int,
+    settings,
+    max_length: int,
+    eval_batch_size: int,
+    trust_remote_code: bool = False,
+    eos_unit: bool = False,
+):
     """Train a fresh rater on every fold but ``fold`` and rate the items of ``fold``.
 
     Returns a table (id, fold, difficulty, tie_break).
@@ -83,8 +94,13 @@ def rate_fold(task: str, model_source: str, records: Sequence[dict], fold: int, 
         model = models.load_classifier(model_source, tokenizer, settings.seed, trust_remote_code)
         labels = [r["binary_label"] for r in train_records]
         train.train_classifier(
-            model, tokenizer, [text.classification_text(r) for r in train_records],
-            [[1.0 - y, float(y)] for y in labels], settings, max_length, desc=f"rater fold {fold}",
+            model,
+            tokenizer,
+            [text.classification_text(r) for r in train_records],
+            [[1.0 - y, float(y)] for y in labels],
+            settings,
+            max_length,
+            desc=f"rater fold {fold}",
         )
         p_label1 = evaluate.classifier_probabilities(model, tokenizer, [text.classification_text(r) for r in held_out], max_length, eval_batch_size)
         difficulty = classification_difficulty(p_label1, [r["binary_label"] for r in held_out])
@@ -92,8 +108,13 @@ def rate_fold(task: str, model_source: str, records: Sequence[dict], fold: int, 
     elif task == "generation":
         model = models.load_causal_lm(model_source, trust_remote_code)
         train.train_sft(
-            model, tokenizer, [text.sft_prompt(r) for r in train_records],
-            [text.sft_answer(r["choices"][r["gold"]]) for r in train_records], settings, max_length, desc=f"rater fold {fold}",
+            model,
+            tokenizer,
+            [text.sft_prompt(r) for r in train_records],
+            [text.sft_answer(r["choices"][r["gold"]]) for r in train_records],
+            settings,
+            max_length,
+            desc=f"rater fold {fold}",
         )
         scores = evaluate.answer_token_correctness(evaluate.model_logprobs(model), tokenizer, held_out, max_length, eval_batch_size)
         difficulty = generation_difficulty([s.correct(eos_unit) for s in scores])

@@ -17,16 +17,16 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .evaluate import AnswerLogProbs, LogProbFn, model_device
-from .runtime import progress_interval
+from .evaluate import AnswerLogProbs, model_device
 from .experts import ExpertLoop, make_runner, mix_stacked, prompt_then_answers
+from .runtime import progress_interval
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def _check(models: Sequence, weights: Sequence[float], combine: str) -> torch.Te
 
 def mix_logits(logits: Sequence[torch.Tensor], weights: torch.Tensor, combine: str) -> torch.Tensor:
     """Log of the ensemble's next-token distribution from each expert's logits (same shape)."""
-    return mix_stacked(torch.stack([l.float() for l in logits]), weights, combine)
+    return mix_stacked(torch.stack([expert_logits.float() for expert_logits in logits]), weights, combine)
 
 
 def mixture_logprobs(models: Sequence, weights: Sequence[float], combine: str = "prob", batched: bool = True) -> AnswerLogProbs:
@@ -70,8 +70,16 @@ def mixture_logprobs(models: Sequence, weights: Sequence[float], combine: str = 
                 log.warning("ensemble scoring: batched experts failed (%s: %s); one forward per expert", type(error).__name__, error)
                 runner = ExpertLoop(active)
         extra = {} if position_ids is None else dict(position_ids=position_ids, use_cache=False, logits_to_keep=keep)
-        logits = [m(input_ids=input_ids.to(model_device(m)), attention_mask=attention_mask.to(model_device(m)),
-                    **{k: v.to(model_device(m)) if torch.is_tensor(v) else v for k, v in extra.items()}).logits[:, -keep:].to(device) for m in active]
+        logits = [
+            m(
+                input_ids=input_ids.to(model_device(m)),
+                attention_mask=attention_mask.to(model_device(m)),
+                **{k: v.to(model_device(m)) if torch.is_tensor(v) else v for k, v in extra.items()},
+            )
+            .logits[:, -keep:]
+            .to(device)
+            for m in active
+        ]
         return mix_logits(logits, active_weights, combine)
 
     def answers(prompt_ids, prompt_mask, answer_ids, answer_mask, owner):
@@ -153,8 +161,12 @@ class _NaiveExperts:
         return self._run(attention_mask)
 
     def _run(self, mask):
-        return torch.stack([m(input_ids=self.ids, attention_mask=mask, position_ids=_positions(mask), use_cache=False, logits_to_keep=1).logits[:, -1]
-                            for m in self.models])
+        return torch.stack(
+            [
+                m(input_ids=self.ids, attention_mask=mask, position_ids=_positions(mask), use_cache=False, logits_to_keep=1).logits[:, -1]
+                for m in self.models
+            ]
+        )
 
 
 @torch.no_grad()
@@ -201,8 +213,23 @@ def _decode_batch(runner, weights, prompt_ids, eos_id, pad_id, max_new_tokens, c
     return results
 
 
-def _decode(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, use_cache, desc,
-            candidates=None, batched=True):
+def _decode(
+    models,
+    weights,
+    tokenizer,
+    prompts,
+    max_new_tokens,
+    combine,
+    do_sample,
+    temperature,
+    seed,
+    batch_size,
+    max_length,
+    use_cache,
+    desc,
+    candidates=None,
+    batched=True,
+):
     normalised = _check(models, weights, combine)
     active = [m for m, w in zip(models, normalised.tolist()) if w > 0]
     active_weights = normalised[normalised > 0]
@@ -215,8 +242,18 @@ def _decode(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sam
     runner = make_runner(active, batched) if use_cache else _NaiveExperts(active)
     outputs: list[Decoded] = []
     for start in tqdm(range(0, len(prompt_ids), batch_size), desc=desc, file=sys.stderr, mininterval=progress_interval(), ascii=True):
-        args = (active_weights, prompt_ids[start : start + batch_size], tokenizer.eos_token_id, tokenizer.pad_token_id,
-                max_new_tokens, combine, do_sample, temperature, generator, None if candidates is None else candidates[start : start + batch_size])
+        args = (
+            active_weights,
+            prompt_ids[start : start + batch_size],
+            tokenizer.eos_token_id,
+            tokenizer.pad_token_id,
+            max_new_tokens,
+            combine,
+            do_sample,
+            temperature,
+            generator,
+            None if candidates is None else candidates[start : start + batch_size],
+        )
         state = generator.get_state() if generator is not None else None
         try:
             outputs.extend(_decode_batch(runner, *args))
@@ -231,33 +268,105 @@ def _decode(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sam
     return outputs
 
 
-def ensemble_decode(models: Sequence, weights: Sequence[float], tokenizer, prompts: Sequence[str], max_new_tokens: int,
-                    candidates: Sequence[Sequence[Sequence[int]]] | None = None, combine: str = "prob", do_sample: bool = False,
-                    temperature: float = 1.0, seed: int = 0, batch_size: int = 16, max_length: int = 512, desc: str = "decode",
-                    batched: bool = True) -> list[Decoded]:
+def ensemble_decode(
+    models: Sequence,
+    weights: Sequence[float],
+    tokenizer,
+    prompts: Sequence[str],
+    max_new_tokens: int,
+    candidates: Sequence[Sequence[Sequence[int]]] | None = None,
+    combine: str = "prob",
+    do_sample: bool = False,
+    temperature: float = 1.0,
+    seed: int = 0,
+    batch_size: int = 16,
+    max_length: int = 512,
+    desc: str = "decode",
+    batched: bool = True,
+) -> list[Decoded]:
     """Decode each prompt with the ensemble (lockstep KV-cached experts, batched over prompts) and
     score each prompt's ``candidates`` along the decoded path (see :class:`Decoded`).  The recorded
     distribution is the mixture's own; ``temperature`` only shapes what is sampled.  ``batched``:
     experts of one shape in one vmapped forward per step (else one forward per expert)."""
-    return _decode(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, True, desc, candidates,
-                   batched)
+    return _decode(
+        models,
+        weights,
+        tokenizer,
+        prompts,
+        max_new_tokens,
+        combine,
+        do_sample,
+        temperature,
+        seed,
+        batch_size,
+        max_length,
+        True,
+        desc,
+        candidates,
+        batched,
+    )
 
 
-def ensemble_generate(models: Sequence, weights: Sequence[float], tokenizer, prompts: Sequence[str], max_new_tokens: int, combine: str = "prob",
-                      do_sample: bool = False, temperature: float = 1.0, seed: int = 0, batch_size: int = 16, max_length: int = 512,
-                      desc: str = "decode", batched: bool = True) -> list[list[int]]:
+def ensemble_generate(
+    models: Sequence,
+    weights: Sequence[float],
+    tokenizer,
+    prompts: Sequence[str],
+    max_new_tokens: int,
+    combine: str = "prob",
+    do_sample: bool = False,
+    temperature: float = 1.0,
+    seed: int = 0,
+    batch_size: int = 16,
+    max_length: int = 512,
+    desc: str = "decode",
+    batched: bool = True,
+) -> list[list[int]]:
     """Decode each prompt with the ensemble: lockstep KV-cached experts, batched over prompts.
 
     Greedy unless ``do_sample``.  Stops at EOS (not returned) or after ``max_new_tokens``.
     Experts with weight 0 (rejected rounds) are skipped.  Returns the generated token ids.
     """
-    return [d.ids for d in _decode(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, True, desc,
-                                   None, batched)]
+    return [
+        d.ids
+        for d in _decode(
+            models,
+            weights,
+            tokenizer,
+            prompts,
+            max_new_tokens,
+            combine,
+            do_sample,
+            temperature,
+            seed,
+            batch_size,
+            max_length,
+            True,
+            desc,
+            None,
+            batched,
+        )
+    ]
 
 
-def naive_ensemble_generate(models: Sequence, weights: Sequence[float], tokenizer, prompts: Sequence[str], max_new_tokens: int, combine: str = "prob",
-                            do_sample: bool = False, temperature: float = 1.0, seed: int = 0, batch_size: int = 16, max_length: int = 512,
-                            desc: str = "naive decode") -> list[list[int]]:
+def naive_ensemble_generate(
+    models: Sequence,
+    weights: Sequence[float],
+    tokenizer,
+    prompts: Sequence[str],
+    max_new_tokens: int,
+    combine: str = "prob",
+    do_sample: bool = False,
+    temperature: float = 1.0,
+    seed: int = 0,
+    batch_size: int = 16,
+    max_length: int = 512,
+    desc: str = "naive decode",
+) -> list[list[int]]:
     """The same decoding, re-encoding every expert's whole prefix at every step (no KV cache)."""
-    return [d.ids for d in _decode(models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, False, desc)]
-
+    return [
+        d.ids
+        for d in _decode(
+            models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, False, desc
+        )
+    ]

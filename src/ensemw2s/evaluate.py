@@ -12,8 +12,8 @@ answer positions only.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -64,8 +64,13 @@ def model_logprobs(model) -> AnswerLogProbs:
         return F.log_softmax(logits.float(), dim=-1)
 
     def last(input_ids, attention_mask, position_ids, keep):
-        logits = model(input_ids=input_ids.to(device), attention_mask=attention_mask.to(device), position_ids=position_ids.to(device),
-                       use_cache=False, logits_to_keep=keep).logits
+        logits = model(
+            input_ids=input_ids.to(device),
+            attention_mask=attention_mask.to(device),
+            position_ids=position_ids.to(device),
+            use_cache=False,
+            logits_to_keep=keep,
+        ).logits
         return F.log_softmax(logits[:, -keep:].float(), dim=-1)
 
     def answers(prompt_ids, prompt_mask, answer_ids, answer_mask, owner):
@@ -90,7 +95,9 @@ class AnswerScore:
 
 
 @torch.no_grad()
-def score_answers(logprob_fn: LogProbFn, pairs: Sequence[EncodedPair], pad_id: int, batches: Sequence[Sequence[int]], desc: str = "score") -> list[AnswerScore]:
+def score_answers(
+    logprob_fn: LogProbFn, pairs: Sequence[EncodedPair], pad_id: int, batches: Sequence[Sequence[int]], desc: str = "score"
+) -> list[AnswerScore]:
     """Teacher-forced log-probability and argmax correctness of every answer token of every pair.
 
     ``batches`` lists the pair indices scored together (one padded forward pass; for an
@@ -194,8 +201,16 @@ def lowest_nll(nlls: Sequence[float], n_tokens: Sequence[int], n_chars: Sequence
     return min(range(len(scores)), key=scores.__getitem__)
 
 
-def evaluate_multiple_choice(logprob_fn: LogProbFn, tokenizer, records: Sequence[dict], max_length: int, batch_size: int,
-                             choice_eos: bool = False, eos_unit: bool = False, desc: str = "eval") -> MultipleChoiceResult:
+def evaluate_multiple_choice(
+    logprob_fn: LogProbFn,
+    tokenizer,
+    records: Sequence[dict],
+    max_length: int,
+    batch_size: int,
+    choice_eos: bool = False,
+    eos_unit: bool = False,
+    desc: str = "eval",
+) -> MultipleChoiceResult:
     """Option-wise accuracy, ``acc`` and ``acc_norm`` as lm-evaluation-harness computes them (all
     choices of a question in one batch, never split; log p(EOS | choice) counted only with
     ``choice_eos``), and token-wise accuracy over the gold answer's units (EOS one of them only with
@@ -246,7 +261,9 @@ def evaluate_multiple_choice(logprob_fn: LogProbFn, tokenizer, records: Sequence
     return MultipleChoiceResult(n_correct / n, n_correct_norm / n, n_tokens_correct / max(n_tokens, 1), predictions)
 
 
-def answer_token_correctness(logprob_fn: LogProbFn, tokenizer, records: Sequence[dict], max_length: int, batch_size: int, desc: str = "tokens") -> list[AnswerScore]:
+def answer_token_correctness(
+    logprob_fn: LogProbFn, tokenizer, records: Sequence[dict], max_length: int, batch_size: int, desc: str = "tokens"
+) -> list[AnswerScore]:
     """Per gold-answer token (EOS last): teacher-forced log-prob and argmax correctness (difficulty,
     boosting; :meth:`AnswerScore.correct` picks the units)."""
     pairs = [encode_pair(tokenizer, sft_prompt(r), sft_answer(r["choices"][r["gold"]]), max_length) for r in records]
@@ -265,4 +282,3 @@ def classifier_probabilities(model, tokenizer, texts: Sequence[str], max_length:
         logits = model(input_ids=input_ids.to(device), attention_mask=mask.to(device)).logits.float()
         probabilities.extend(F.softmax(logits, dim=-1)[:, 1].cpu().tolist())
     return probabilities
-

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -33,7 +33,9 @@ ATTENTION = "ensemw2s_stacked_sdpa"
 
 # --------------------------------------------------------------------------------- vmap-able SDPA
 @torch.library.custom_op("ensemw2s::stacked_sdpa", mutates_args=())
-def _sdpa(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, mask: Optional[torch.Tensor], scale: Optional[float], is_causal: bool) -> torch.Tensor:
+def _sdpa(
+    query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, mask: torch.Tensor | None, scale: float | None, is_causal: bool
+) -> torch.Tensor:
     return F.scaled_dot_product_attention(query, key, value, attn_mask=mask, scale=scale, is_causal=is_causal)
 
 
@@ -57,7 +59,9 @@ def _(info, in_dims, query, key, value, mask, scale, is_causal):
     if mask is not None:
         m = batched(mask, m_dim)
         m = m.expand(size, batch, *m.shape[2:]).reshape(size * batch, *m.shape[2:])
-    out = _sdpa(q.reshape(size * batch, *q.shape[2:]), k.reshape(size * batch, *k.shape[2:]), v.reshape(size * batch, *v.shape[2:]), m, scale, is_causal)
+    out = _sdpa(
+        q.reshape(size * batch, *q.shape[2:]), k.reshape(size * batch, *k.shape[2:]), v.reshape(size * batch, *v.shape[2:]), m, scale, is_causal
+    )
     return out.reshape(size, batch, *out.shape[1:]), 0
 
 
@@ -106,7 +110,7 @@ class _VmapEmbedding(torch.nn.Embedding):
 
 
 @torch.library.custom_op("ensemw2s::stacked_linear", mutates_args=())
-def _linear(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor]) -> torch.Tensor:
+def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
     return F.linear(x, weight, bias)
 
 
@@ -240,7 +244,9 @@ class ExpertLoop:
         self.length = input_ids.shape[1]
         logits, self.buffers = [], []
         for model in self.models:
-            out = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, cache=DynamicCache(), use_cache=True, logits_to_keep=1)
+            out = model(
+                input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, cache=DynamicCache(), use_cache=True, logits_to_keep=1
+            )
             logits.append(out.logits[:, -1])
             cache = getattr(out, "cache", None)
             self.buffers.append(None if cache is None else _allocate(_kv(cache), capacity))
@@ -252,7 +258,9 @@ class ExpertLoop:
         logits = []
         for model, buffers in zip(self.models, self.buffers):
             cache = None if buffers is None else self._make_cache(buffers, self.length)
-            out = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, cache=cache, use_cache=True, logits_to_keep=keep)
+            out = model(
+                input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, cache=cache, use_cache=True, logits_to_keep=keep
+            )
             logits.append(out.logits[:, -1] if keep == 1 else out.logits[:, -keep:])
         self.length += input_ids.shape[1]
         return torch.stack(logits)
@@ -322,8 +330,12 @@ class StackedExperts:
         from torch.func import functional_call
 
         cache = self._make_cache(kv, length)
-        out = functional_call(self.base, (params, buffers), (), dict(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
-                                                                     cache=cache, use_cache=True, logits_to_keep=keep))
+        out = functional_call(
+            self.base,
+            (params, buffers),
+            (),
+            dict(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, cache=cache, use_cache=True, logits_to_keep=keep),
+        )
         return out.logits[:, -1] if keep == 1 else out.logits[:, -keep:]
 
     def prefill(self, input_ids, attention_mask, position_ids, capacity: int) -> torch.Tensor:
@@ -335,7 +347,9 @@ class StackedExperts:
 
         logits, kv = [], []
         for model in self.models:
-            out = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, cache=DynamicCache(), use_cache=True, logits_to_keep=1)
+            out = model(
+                input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, cache=DynamicCache(), use_cache=True, logits_to_keep=1
+            )
             logits.append(out.logits[:, -1])
             kv.append(_kv(out.cache))
         self.kv = _allocate_stacked(kv, capacity)

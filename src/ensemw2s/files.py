@@ -6,8 +6,9 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 
 def current_umask() -> int:
@@ -82,9 +83,7 @@ def read_text(path: str | os.PathLike) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise FileFormatError(
-            f"{path}:{line}: not UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start}: {error.reason})"
-        ) from None
+        raise FileFormatError(f"{path}:{line}: not UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start}: {error.reason})") from None
 
 
 def read_jsonl(path: str | os.PathLike) -> list[dict]:

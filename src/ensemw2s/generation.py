@@ -8,13 +8,12 @@ is not a unit its loss weight is the mean weight of its answer's units.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
 from . import boosting, ensemble, evaluate, models, text, train
-
 
 ROUND1_SCHEMES = ("uniform", "drawn")
 CHOICE_MAPPINGS = ("generated", "teacher_forced", "none")
@@ -55,8 +54,16 @@ def unflatten(flat: Sequence[float], lengths: Sequence[int]) -> list[list[float]
     return out
 
 
-def train_sft_model(model_source: str, records: Sequence[dict], answers: Sequence[str], settings, max_length: int,
-                    token_weights=None, trust_remote_code: bool = False, desc: str = "sft"):
+def train_sft_model(
+    model_source: str,
+    records: Sequence[dict],
+    answers: Sequence[str],
+    settings,
+    max_length: int,
+    token_weights=None,
+    trust_remote_code: bool = False,
+    desc: str = "sft",
+):
     """A fresh copy of ``model_source`` fine-tuned on (prompt of record, answer) pairs."""
     tokenizer = models.load_tokenizer(model_source, trust_remote_code)
     model = models.load_causal_lm(model_source, trust_remote_code)
@@ -83,8 +90,18 @@ class BoostingSettings:
             raise ValueError(f"round1 must be one of {ROUND1_SCHEMES}, got {self.round1!r}")
 
 
-def token_boosting_round(t: int, model_source: str, easy: Sequence[dict], settings, max_length: int, eval_batch_size: int,
-                         previous: dict | None, seed: int, trust_remote_code: bool = False, boost: BoostingSettings | None = None):
+def token_boosting_round(
+    t: int,
+    model_source: str,
+    easy: Sequence[dict],
+    settings,
+    max_length: int,
+    eval_batch_size: int,
+    previous: dict | None,
+    seed: int,
+    trust_remote_code: bool = False,
+    boost: BoostingSettings | None = None,
+):
     """One round of EnsemW2S-AdaBoost on the easy set.
 
     Round 1 measures eps_pre (the pretrained weak model under D_1 = uniform) and trains on every
@@ -99,8 +116,9 @@ def token_boosting_round(t: int, model_source: str, easy: Sequence[dict], settin
     stopped = boosting.stopped_at(previous, boost.on_reject)
     if stopped is not None:
         stats = boosting.stopped_round_stats(t, previous, stopped)
-        stats.update(epsilon_pre=previous["epsilon_pre"], train_token_error=float("nan"), n_tokens=previous["n_tokens"],
-                     token_weights=None, training=None)
+        stats.update(
+            epsilon_pre=previous["epsilon_pre"], train_token_error=float("nan"), n_tokens=previous["n_tokens"], token_weights=None, training=None
+        )
         return None, None, stats
     tokenizer = models.load_tokenizer(model_source, trust_remote_code)
     lengths = unit_lengths(tokenizer, easy, max_length, boost.eos_unit)
@@ -121,8 +139,14 @@ def token_boosting_round(t: int, model_source: str, easy: Sequence[dict], settin
     counts = round_draws(t, weights, seed, boost.round1)
     unit_weights = unflatten(counts if counts is not None else np.ones(n_tokens), lengths)
     expert, tokenizer, summary = train_sft_model(
-        model_source, easy, gold_answers(easy), settings, max_length, training_token_weights(unit_weights, boost.eos_unit),
-        trust_remote_code, desc=f"round {t}",
+        model_source,
+        easy,
+        gold_answers(easy),
+        settings,
+        max_length,
+        training_token_weights(unit_weights, boost.eos_unit),
+        trust_remote_code,
+        desc=f"round {t}",
     )
     wrong = token_mistakes(evaluate.model_logprobs(expert), tokenizer, easy, max_length, eval_batch_size, boost.eos_unit)
     result = boosting.boosting_round(weights, wrong, epsilon_pre)
@@ -154,7 +178,12 @@ def round_draws(t: int, weights: np.ndarray, seed: int, round1: str = "uniform")
 def _count_summary(counts, n_tokens: int) -> dict:
     if counts is None:
         return {"scheme": "uniform", "distinct_drawn": n_tokens, "max_count": 1, "share_undrawn": 0.0}
-    return {"scheme": "drawn", "distinct_drawn": int((counts > 0).sum()), "max_count": int(counts.max()), "share_undrawn": float((counts == 0).mean())}
+    return {
+        "scheme": "drawn",
+        "distinct_drawn": int((counts > 0).sum()),
+        "max_count": int(counts.max()),
+        "share_undrawn": float((counts == 0).mean()),
+    }
 
 
 @dataclass
@@ -179,8 +208,9 @@ def _mapped(nlls: Sequence[float], n_tokens: Sequence[int], reduction: str) -> i
     return evaluate.lowest_nll(nlls, n_tokens, [0] * len(nlls), reduction)
 
 
-def pseudo_answers(experts: Sequence, alphas: Sequence[float], tokenizer, hard: Sequence[dict], decode: DecodeSettings,
-                   max_length: int, batch_size: int) -> tuple[list[dict], dict]:
+def pseudo_answers(
+    experts: Sequence, alphas: Sequence[float], tokenizer, hard: Sequence[dict], decode: DecodeSettings, max_length: int, batch_size: int
+) -> tuple[list[dict], dict]:
     """Ensemble pseudo-answers for the hard questions (Algorithm 1, lines 11-13).
 
     The ensemble decodes ŷ (greedy or sampled) and records its next-token distribution p_j at every
@@ -194,12 +224,27 @@ def pseudo_answers(experts: Sequence, alphas: Sequence[float], tokenizer, hard: 
     weights = boosting.vote_weights(alphas)
     candidates = [[text.answer_ids(tokenizer, text.sft_answer(c), decode.choice_eos) for c in r["choices"]] for r in hard]
     decoded = ensemble.ensemble_decode(
-        experts, weights, tokenizer, [text.sft_prompt(r) for r in hard], decode.max_new_tokens, candidates, decode.combine,
-        decode.do_sample, decode.temperature, decode.seed, batch_size, max_length,
+        experts,
+        weights,
+        tokenizer,
+        [text.sft_prompt(r) for r in hard],
+        decode.max_new_tokens,
+        candidates,
+        decode.combine,
+        decode.do_sample,
+        decode.temperature,
+        decode.seed,
+        batch_size,
+        max_length,
     )
     teacher = evaluate.evaluate_multiple_choice(
-        ensemble.mixture_logprobs(experts, weights, decode.combine), tokenizer, hard, max_length, batch_size,
-        choice_eos=decode.choice_eos, desc="teacher-forced choices",
+        ensemble.mixture_logprobs(experts, weights, decode.combine),
+        tokenizer,
+        hard,
+        max_length,
+        batch_size,
+        choice_eos=decode.choice_eos,
+        desc="teacher-forced choices",
     )
     rows = []
     for record, result, scored in zip(hard, decoded, teacher.predictions, strict=True):
@@ -211,18 +256,20 @@ def pseudo_answers(experts: Sequence, alphas: Sequence[float], tokenizer, hard: 
             "teacher_forced": _mapped(scored["choice_nll"], scored["choice_tokens"], decode.choice_nll),
         }
         label = labels.get(decode.choice_mapping)
-        rows.append({
-            "id": record["id"],
-            "generated": answer,
-            "exact_match": answer in record["choices"],
-            "label_generated": labels["generated"],
-            "label_teacher_forced": labels["teacher_forced"],
-            "mappings_agree": labels["generated"] == labels["teacher_forced"],
-            "generated_choice_nll": generated_nll,
-            "label": label,
-            "answer": answer if label is None else record["choices"][label],
-            "label_correct": (answer == record["choices"][record["gold"]]) if label is None else label == record["gold"],
-        })
+        rows.append(
+            {
+                "id": record["id"],
+                "generated": answer,
+                "exact_match": answer in record["choices"],
+                "label_generated": labels["generated"],
+                "label_teacher_forced": labels["teacher_forced"],
+                "mappings_agree": labels["generated"] == labels["teacher_forced"],
+                "generated_choice_nll": generated_nll,
+                "label": label,
+                "answer": answer if label is None else record["choices"][label],
+                "label_correct": (answer == record["choices"][record["gold"]]) if label is None else label == record["gold"],
+            }
+        )
     summary = {
         "ensemble_weights": weights,
         "choice_mapping": decode.choice_mapping,
@@ -252,15 +299,29 @@ def evaluate_parts(logprob_fn, tokenizer, parts: dict[str, Sequence[dict]], scor
         result = evaluate.evaluate_multiple_choice(
             logprob_fn, tokenizer, records, scoring.max_length, scoring.batch_size, scoring.choice_eos, scoring.eos_unit, desc=f"eval {name}"
         )
-        metrics[name] = {"option_accuracy": result.option_accuracy, "option_norm_accuracy": result.option_accuracy_norm,
-                         "token_accuracy": result.token_accuracy, "n": len(records)}
+        metrics[name] = {
+            "option_accuracy": result.option_accuracy,
+            "option_norm_accuracy": result.option_accuracy_norm,
+            "token_accuracy": result.token_accuracy,
+            "n": len(records),
+        }
     return metrics
 
 
-def fine_tune_and_evaluate(model_source: str, records: Sequence[dict], answers: Sequence[str], settings, parts: dict[str, Sequence[dict]],
-                           scoring: EvalSettings, trust_remote_code: bool = False, desc: str = "sft") -> dict:
+def fine_tune_and_evaluate(
+    model_source: str,
+    records: Sequence[dict],
+    answers: Sequence[str],
+    settings,
+    parts: dict[str, Sequence[dict]],
+    scoring: EvalSettings,
+    trust_remote_code: bool = False,
+    desc: str = "sft",
+) -> dict:
     """Fine-tune a fresh ``model_source`` on (prompt, answer) pairs and evaluate it on ``parts``:
     a student (pseudo-answers) or a gold model (ground truth)."""
-    model, tokenizer, summary = train_sft_model(model_source, records, answers, settings, scoring.max_length, trust_remote_code=trust_remote_code, desc=desc)
+    model, tokenizer, summary = train_sft_model(
+        model_source, records, answers, settings, scoring.max_length, trust_remote_code=trust_remote_code, desc=desc
+    )
     metrics = evaluate_parts(evaluate.model_logprobs(model), tokenizer, parts, scoring)
     return {**metrics, "training": summary}

@@ -7,7 +7,7 @@ student trained on the ensemble's pseudo-answers (test and val), and the oracle.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -32,11 +32,23 @@ def tidy_rows(students: Sequence[dict], labels: Sequence[dict], rounds: Sequence
         seed, weak, strong, t = run["seed"], run["weak"], run["strong"], run["t"]
         single, ensemble, stats = label_by[(seed, weak, "1")], label_by[(seed, weak, t)], round_by[(seed, weak, t)]
         oracle = oracle_by[(seed, strong)]
-        row = {"seed": int(seed), "weak": weak, "strong": strong, "t": int(t), "alpha": stats["alpha"], "epsilon": stats["epsilon"],
-               "epsilon_pre": stats["epsilon_pre"], "accepted": stats["accepted"], "train_token_error": stats["train_token_error"],
-               "status": stats.get("status", "accepted" if stats["accepted"] else "rejected"), "stopped_at": stats.get("stopped_at"),
-               "experts_voting": ensemble.get("experts_voting"), "exact_match_rate": ensemble["exact_match_rate"],
-               "mapping_agreement_rate": ensemble.get("mapping_agreement_rate"), "pseudo_label_accuracy": ensemble["pseudo_label_accuracy"]}
+        row = {
+            "seed": int(seed),
+            "weak": weak,
+            "strong": strong,
+            "t": int(t),
+            "alpha": stats["alpha"],
+            "epsilon": stats["epsilon"],
+            "epsilon_pre": stats["epsilon_pre"],
+            "accepted": stats["accepted"],
+            "train_token_error": stats["train_token_error"],
+            "status": stats.get("status", "accepted" if stats["accepted"] else "rejected"),
+            "stopped_at": stats.get("stopped_at"),
+            "experts_voting": ensemble.get("experts_voting"),
+            "exact_match_rate": ensemble["exact_match_rate"],
+            "mapping_agreement_rate": ensemble.get("mapping_agreement_rate"),
+            "pseudo_label_accuracy": ensemble["pseudo_label_accuracy"],
+        }
         for measure in MEASURES:
             row[f"weak_{measure}"] = _acc(single, "test", measure)
             row[f"ensemble_{measure}"] = _acc(ensemble, "test", measure)
@@ -65,13 +77,17 @@ def per_seed_summary(tidy: pd.DataFrame, measure: str = "option") -> pd.DataFram
                 row = {"seed": seed, "weak": weak, "strong": strong, "selection": selection, "t": int(pick["t"])}
                 for m in MEASURES:
                     weak_acc, oracle_acc = baseline[f"weak_{m}"], baseline[f"oracle_{m}"]
-                    row.update({
-                        f"weak_{m}": weak_acc, f"oracle_{m}": oracle_acc,
-                        f"baseline_{m}": baseline[f"transfer_{m}"], f"ensemble_{m}": pick[f"transfer_{m}"],
-                        f"weak_ensemble_{m}": pick[f"ensemble_{m}"],
-                        f"baseline_pgr_{m}": pgr(baseline[f"transfer_{m}"], weak_acc, oracle_acc),
-                        f"ensemble_pgr_{m}": pgr(pick[f"transfer_{m}"], weak_acc, oracle_acc),
-                    })
+                    row.update(
+                        {
+                            f"weak_{m}": weak_acc,
+                            f"oracle_{m}": oracle_acc,
+                            f"baseline_{m}": baseline[f"transfer_{m}"],
+                            f"ensemble_{m}": pick[f"transfer_{m}"],
+                            f"weak_ensemble_{m}": pick[f"ensemble_{m}"],
+                            f"baseline_pgr_{m}": pgr(baseline[f"transfer_{m}"], weak_acc, oracle_acc),
+                            f"ensemble_pgr_{m}": pgr(pick[f"transfer_{m}"], weak_acc, oracle_acc),
+                        }
+                    )
                 rows.append(row)
     return pd.DataFrame(rows)
 
@@ -106,8 +122,14 @@ def main_table(aggregated: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     numeric = aggregated.copy()
     display = pd.DataFrame({"weak": numeric["weak"], "strong": numeric["strong"], "round": numeric["selection"], "seeds": numeric["n_seeds"]})
     for m, name in (("token", "token"), ("option", "option"), ("option_norm", "option, acc_norm")):
-        for column, label in (("weak", "weak"), ("baseline", "w2s baseline"), ("ensemble", "w2s ensemble"), ("oracle", "oracle"),
-                              ("baseline_pgr", "PGR baseline"), ("ensemble_pgr", "PGR ensemble")):
+        for column, label in (
+            ("weak", "weak"),
+            ("baseline", "w2s baseline"),
+            ("ensemble", "w2s ensemble"),
+            ("oracle", "oracle"),
+            ("baseline_pgr", "PGR baseline"),
+            ("ensemble_pgr", "PGR ensemble"),
+        ):
             display[f"{label} ({name})"] = [_fmt(a, b) for a, b in zip(numeric[f"{column}_{m}"], numeric[f"{column}_{m}_sem"])]
     return numeric, display
 
@@ -127,8 +149,17 @@ def easy_vs_hard_table(easy: Sequence[dict], hard: Sequence[dict]) -> pd.DataFra
     """The paper's Figure-5 table: each model trained on easy vs on hard data, evaluated on hard
     (the easy-hard split's test part); mean ± SEM over seeds."""
     frame = pd.DataFrame(
-        [{"dataset": m["run"]["dataset"], "model": m["run"]["model"], "trained_on": kind, "seed": int(m["run"]["seed"]),
-          **{f"{meas}": _acc(m, "test", meas) for meas in MEASURES}} for kind, runs in (("easy", easy), ("hard", hard)) for m in runs]
+        [
+            {
+                "dataset": m["run"]["dataset"],
+                "model": m["run"]["model"],
+                "trained_on": kind,
+                "seed": int(m["run"]["seed"]),
+                **{f"{meas}": _acc(m, "test", meas) for meas in MEASURES},
+            }
+            for kind, runs in (("easy", easy), ("hard", hard))
+            for m in runs
+        ]
     )
     rows = []
     for (dataset, model), group in frame.groupby(["dataset", "model"], sort=False):
@@ -143,10 +174,17 @@ def easy_vs_hard_table(easy: Sequence[dict], hard: Sequence[dict]) -> pd.DataFra
 def pgr_figure_frame(aggregated: pd.DataFrame, models: Sequence[str], measure: str = "option", selection: str = "best") -> pd.DataFrame:
     """The columns :func:`ensemw2s.plots.pgr_figure` expects, for one measure and round selection."""
     chosen = aggregated[aggregated["selection"] == selection]
-    frame = pd.DataFrame({"split": chosen["split"], "weak": chosen["weak"], "strong": chosen["strong"],
-                          "strong_rank": [models.index(s) for s in chosen["strong"]]})
-    for column, source in (("weak_acc", "weak"), ("oracle_acc", "oracle"), ("baseline_acc", "baseline"), ("ensemble_acc", "ensemble"),
-                           ("baseline_pgr", "baseline_pgr"), ("ensemble_pgr", "ensemble_pgr")):
+    frame = pd.DataFrame(
+        {"split": chosen["split"], "weak": chosen["weak"], "strong": chosen["strong"], "strong_rank": [models.index(s) for s in chosen["strong"]]}
+    )
+    for column, source in (
+        ("weak_acc", "weak"),
+        ("oracle_acc", "oracle"),
+        ("baseline_acc", "baseline"),
+        ("ensemble_acc", "ensemble"),
+        ("baseline_pgr", "baseline_pgr"),
+        ("ensemble_pgr", "ensemble_pgr"),
+    ):
         frame[column] = chosen[f"{source}_{measure}"].to_numpy()
         frame[f"{column}_sem"] = chosen[f"{source}_{measure}_sem"].to_numpy()
     return frame.reset_index(drop=True)
@@ -175,4 +213,3 @@ def bars_frame(per_seed: pd.DataFrame, seed: int) -> pd.DataFrame:
             for column, label in (("weak", "weak"), ("baseline", "w2s baseline"), ("ensemble", "w2s ensemble"), ("oracle", "oracle")):
                 rows.append({"pair": f"{r['weak']}\n→ {r['strong']}", "measure": f"{m}-wise", "model": label, "accuracy": float(r[f"{column}_{m}"])})
     return pd.DataFrame(rows)
-

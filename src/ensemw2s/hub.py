@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 OFFLINE_VARIABLES = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE")
 # What a model needs to load with from_pretrained(use_safetensors=True): configs, weights, tokenizer.
@@ -89,9 +89,14 @@ def prefetch_model(repo_id: str, revision: str | None = None, trust_remote_code:
     if not any(name.endswith(".safetensors") for name in files):
         raise HubCacheMiss(f"hub model {repo_id!r}: no safetensors weights in the snapshot ({', '.join(files) or 'no files'})")
     return {
-        "kind": "model", "repo": repo_id, "revision": revision or "main",
+        "kind": "model",
+        "repo": repo_id,
+        "revision": revision or "main",
         "resolved_revision": Path(path).name,  # the cache keeps every snapshot under snapshots/<commit hash>
-        "trust_remote_code": bool(trust_remote_code), "snapshot": str(path), "files": files, "cache": str(cache_home()),
+        "trust_remote_code": bool(trust_remote_code),
+        "snapshot": str(path),
+        "files": files,
+        "cache": str(cache_home()),
     }
 
 
@@ -106,8 +111,14 @@ def prefetch_dataset(path: str, configs: list[str], splits: list[str], revision:
             loaded = datasets.load_dataset(path, config, split=split, revision=revision)
             rows["-".join(part for part in (config, split) if part)] = len(loaded)
     return {
-        "kind": "dataset", "path": path, "configs": list(configs), "splits": list(splits), "revision": revision,
-        "resolved_revision": _resolved_dataset_revision(path, revision), "rows": rows, "cache": str(cache_home()),
+        "kind": "dataset",
+        "path": path,
+        "configs": list(configs),
+        "splits": list(splits),
+        "revision": revision,
+        "resolved_revision": _resolved_dataset_revision(path, revision),
+        "rows": rows,
+        "cache": str(cache_home()),
     }
 
 

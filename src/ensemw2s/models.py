@@ -151,8 +151,9 @@ def save_model(model, tokenizer, directory: str | os.PathLike, dtype: torch.dtyp
     state_dict = None
     if dtype is not None and any(p.is_floating_point() and p.dtype != dtype for p in model.state_dict().values()):
         cast: dict[int, torch.Tensor] = {}  # by storage: tied tensors stay one tensor
-        state_dict = {name: cast.setdefault(t.data_ptr(), t.detach().to(dtype)) if t.is_floating_point() else t
-                      for name, t in model.state_dict().items()}
+        state_dict = {
+            name: cast.setdefault(t.data_ptr(), t.detach().to(dtype)) if t.is_floating_point() else t for name, t in model.state_dict().items()
+        }
     model.save_pretrained(directory, safe_serialization=True, state_dict=state_dict)
     if state_dict is not None:  # config.json records the dtype of the weights written, not the model's
         previous = model.config.dtype
@@ -173,17 +174,22 @@ def save_stopped_marker(directory: str | os.PathLike, round_: int, stopped_at: i
     weight is 0, so nothing loads it."""
     from .files import write_json
 
-    write_json(Path(directory) / STOPPED_MARKER, {"round": round_, "stopped_at": stopped_at, "model": None,
-                                                  "why": "boosting stopped (on_reject: break): no expert was trained for this round"})
+    write_json(
+        Path(directory) / STOPPED_MARKER,
+        {
+            "round": round_,
+            "stopped_at": stopped_at,
+            "model": None,
+            "why": "boosting stopped (on_reject: break): no expert was trained for this round",
+        },
+    )
 
 
 # ------------------------------------------------------------------------------------------ loading
 def load_causal_lm(source: str, trust_remote_code: bool = False, dtype: torch.dtype | None = None):
     repo, revision = split_revision(source)
     with from_cache("model", source):
-        return AutoModelForCausalLM.from_pretrained(
-            repo, revision=revision, use_safetensors=True, trust_remote_code=trust_remote_code, dtype=dtype
-        )
+        return AutoModelForCausalLM.from_pretrained(repo, revision=revision, use_safetensors=True, trust_remote_code=trust_remote_code, dtype=dtype)
 
 
 def load_for_inference(source: str, mixed_precision: str = "auto", trust_remote_code: bool = False):

@@ -10,7 +10,6 @@ import seaborn as sns  # noqa: E402
 
 from .files import atomic_path  # noqa: E402
 
-
 # No creation date in the PDF: the same data (and the same matplotlib) gives byte-identical files.
 PDF_METADATA = {"CreationDate": None, "ModDate": None, "Creator": "ensemw2s"}
 
@@ -69,8 +68,18 @@ def pgr_figure(summary, path: str, title: str) -> None:
         bars, acc_axis, pgr_axis = axes[row]
         positions = np.arange(len(data))
         width = 0.38
-        bars.bar(positions - width / 2, data["baseline_acc"], width, yerr=_sem(data, "baseline_acc"), color="#4C72B0", label="baseline (single weak)", capsize=2)
-        bars.bar(positions + width / 2, data["ensemble_acc"], width, yerr=_sem(data, "ensemble_acc"), color="#8C8C8C", label="ensemble (ours)", capsize=2)
+        bars.bar(
+            positions - width / 2,
+            data["baseline_acc"],
+            width,
+            yerr=_sem(data, "baseline_acc"),
+            color="#4C72B0",
+            label="baseline (single weak)",
+            capsize=2,
+        )
+        bars.bar(
+            positions + width / 2, data["ensemble_acc"], width, yerr=_sem(data, "ensemble_acc"), color="#8C8C8C", label="ensemble (ours)", capsize=2
+        )
         bars.scatter(positions, data["weak_acc"], marker="_", s=300, color="#C44E52", zorder=3, label="weak")
         bars.scatter(positions, data["oracle_acc"], marker="_", s=300, color="black", zorder=3, label="oracle")
         bars.set_xticks(positions, [f"{w}\n→ {s}" for w, s in zip(data["weak"], data["strong"])], fontsize=7, rotation=30, ha="right")
@@ -83,10 +92,32 @@ def pgr_figure(summary, path: str, title: str) -> None:
         for weak, group in data.groupby("weak", sort=False):
             color = palette[weak]
             x = group["strong_rank"].to_numpy()
-            acc_axis.errorbar(x, group["ensemble_acc"], yerr=_sem(group, "ensemble_acc"), color=color, marker="o", label=f"{weak} ensemble", capsize=2)
-            acc_axis.errorbar(x, group["baseline_acc"], yerr=_sem(group, "baseline_acc"), color=color, marker="s", linestyle="--", label=f"{weak} baseline", capsize=2)
-            pgr_axis.errorbar(x, group["ensemble_pgr"], yerr=_sem(group, "ensemble_pgr"), color=color, marker="o", label=f"{weak} ensemble", capsize=2)
-            pgr_axis.errorbar(x, group["baseline_pgr"], yerr=_sem(group, "baseline_pgr"), color=color, marker="s", linestyle="--", label=f"{weak} baseline", capsize=2)
+            acc_axis.errorbar(
+                x, group["ensemble_acc"], yerr=_sem(group, "ensemble_acc"), color=color, marker="o", label=f"{weak} ensemble", capsize=2
+            )
+            acc_axis.errorbar(
+                x,
+                group["baseline_acc"],
+                yerr=_sem(group, "baseline_acc"),
+                color=color,
+                marker="s",
+                linestyle="--",
+                label=f"{weak} baseline",
+                capsize=2,
+            )
+            pgr_axis.errorbar(
+                x, group["ensemble_pgr"], yerr=_sem(group, "ensemble_pgr"), color=color, marker="o", label=f"{weak} ensemble", capsize=2
+            )
+            pgr_axis.errorbar(
+                x,
+                group["baseline_pgr"],
+                yerr=_sem(group, "baseline_pgr"),
+                color=color,
+                marker="s",
+                linestyle="--",
+                label=f"{weak} baseline",
+                capsize=2,
+            )
         oracle = data.groupby("strong_rank")["oracle_acc"].mean()
         acc_axis.plot(oracle.index, oracle.to_numpy(), color="black", linestyle=":", marker="^", label="oracle")
         for axis, name in ((acc_axis, "test accuracy"), (pgr_axis, "PGR")):

@@ -6,8 +6,7 @@ import contextlib
 import logging
 import os
 import sys
-from typing import Iterator
-
+from collections.abc import Iterator
 
 # Operational settings: they cannot change an output, so they reach jobs through the environment
 # (set from the config by rules/common.smk), not through params, and editing them reruns nothing.

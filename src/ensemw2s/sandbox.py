@@ -64,8 +64,16 @@ from __future__ import annotations
 
 import random
 
-DEFAULTS = {"n_items": 3000, "min_digits": 1, "max_digits": 2, "n_choices": 2, "no_carry_share": 0.5, "operation": "add",
-            "min_operands": 2, "max_operands": 4}
+DEFAULTS = {
+    "n_items": 3000,
+    "min_digits": 1,
+    "max_digits": 2,
+    "n_choices": 2,
+    "no_carry_share": 0.5,
+    "operation": "add",
+    "min_operands": 2,
+    "max_operands": 4,
+}
 OPERATIONS = ("add", "max", "largest")
 
 
@@ -259,9 +267,7 @@ def generate(
     while len(records) < n_items:
         attempts += 1
         if attempts > 50 * n_items + 1000:
-            raise SandboxError(
-                f"could not draw {n_items} distinct questions with {min_digits}-{max_digits} digit operands"
-            )
+            raise SandboxError(f"could not draw {n_items} distinct questions with {min_digits}-{max_digits} digit operands")
         if operation == "add":
             a = _draw_operand(rng.randint(min_digits, max_digits), rng)
             b = _draw_operand(rng.randint(min_digits, max_digits), rng)

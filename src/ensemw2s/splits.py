@@ -8,7 +8,7 @@ training, so both split kinds have the same part sizes.
 from __future__ import annotations
 
 import random
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 PARTS = ("weak_train", "strong_train", "val", "test")
 
@@ -39,7 +39,9 @@ def random_split(ids: Sequence[str], n_test: int, n_val: int, seed: int) -> dict
     }
 
 
-def easyhard_split(difficulty: Mapping[str, float], n_test: int, n_val: int, seed: int, tie_break: Mapping[str, float] | None = None) -> dict[str, list[str]]:
+def easyhard_split(
+    difficulty: Mapping[str, float], n_test: int, n_val: int, seed: int, tie_break: Mapping[str, float] | None = None
+) -> dict[str, list[str]]:
     """Easy = the lowest-difficulty half of the training budget -> weak training; the rest (hard)
     is shuffled into strong training, validation and test.  Equal difficulties are ordered by
     ``tie_break`` (lower first; see :mod:`ensemw2s.difficulty`), and what is still tied at random

@@ -11,7 +11,7 @@ from .files import atomic_open
 
 
 def format_mean_sem(mean: float, sem: float, digits: int = 3) -> str:
-    """"0.712 ± 0.013"; an undefined mean is "n/a", an undefined SEM (one seed) is "0.712 ± n/a"."""
+    """ "0.712 ± 0.013"; an undefined mean is "n/a", an undefined SEM (one seed) is "0.712 ± n/a"."""
     if mean is None or (isinstance(mean, float) and math.isnan(mean)):
         return "n/a"
     if sem is None or (isinstance(sem, float) and math.isnan(sem)):
@@ -35,7 +35,18 @@ def to_markdown(df: pd.DataFrame, caption: str = "") -> str:
     return "\n".join(line for line in lines if line != "") + "\n"
 
 
-_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
 
 
 def _latex_escape(text: str) -> str:

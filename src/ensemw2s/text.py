@@ -90,9 +90,6 @@ def collate_pairs(pairs: list[EncodedPair], pad_id: int, token_weights: list[lis
             weights[row, pair.answer_start - 1 : n - 1] = 1.0
         else:
             if len(token_weights[row]) != pair.answer_length:
-                raise ValueError(
-                    f"token weights of pair {row} have {len(token_weights[row])} entries, "
-                    f"the answer has {pair.answer_length} tokens"
-                )
+                raise ValueError(f"token weights of pair {row} have {len(token_weights[row])} entries, the answer has {pair.answer_length} tokens")
             weights[row, pair.answer_start - 1 : n - 1] = torch.tensor(token_weights[row], dtype=torch.float32)
     return LMBatch(input_ids, attention_mask, target_mask, weights)

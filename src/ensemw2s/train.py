@@ -16,9 +16,9 @@ import math
 import shutil
 import signal
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -144,7 +144,9 @@ def fit(
     model.train()
     last_loss = float("nan")
     first_loss = None
-    progress = tqdm(total=total_steps, initial=start_step, desc=desc, file=sys.stderr, mininterval=progress_interval(), dynamic_ncols=False, ascii=True)
+    progress = tqdm(
+        total=total_steps, initial=start_step, desc=desc, file=sys.stderr, mininterval=progress_interval(), dynamic_ncols=False, ascii=True
+    )
     with _SigtermFlag() as sigterm:
         for step in range(start_step, total_steps):
             if on_step is not None:
@@ -419,15 +421,17 @@ def train_classifier(
     labels = torch.as_tensor(soft_labels, dtype=torch.float32)
     if labels.shape != (len(ids), 2) or not torch.allclose(labels.sum(-1), torch.ones(len(ids)), atol=1e-4):
         raise ValueError("soft_labels must be one [p0, p1] row per text, each summing to 1")
-    weights = torch.as_tensor(
-        normalised_weights(example_weights, "example weights") if example_weights is not None else [1.0] * len(ids)
-    )
+    weights = torch.as_tensor(normalised_weights(example_weights, "example weights") if example_weights is not None else [1.0] * len(ids))
 
     def make_batch(indices):
         input_ids, mask = pad_ids([ids[i] for i in indices], tokenizer.pad_token_id)
         return ClassifierBatch(input_ids, mask, labels[indices], weights[indices].float())
 
-    fingerprint = _fingerprint(ids, labels.tolist(), weights.tolist(), *extra_fingerprint) if extra_fingerprint else _fingerprint(ids, labels.tolist(), weights.tolist())
+    fingerprint = (
+        _fingerprint(ids, labels.tolist(), weights.tolist(), *extra_fingerprint)
+        if extra_fingerprint
+        else _fingerprint(ids, labels.tolist(), weights.tolist())
+    )
     return fit(model, len(ids), make_batch, classifier_loss_sum, classifier_loss_count, settings, fingerprint, desc)
 
 

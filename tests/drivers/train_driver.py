@@ -27,7 +27,17 @@ pairs = [text.EncodedPair(seq, 4) for seq in sequences]  # tokens after the 4th 
 held_out = text.collate_pairs([text.EncodedPair(seq, 4) for seq in torch.randint(2, 40, (8, 12), generator=generator).tolist()], 0)
 
 torch.manual_seed(0)
-config = GPTNeoXConfig(vocab_size=40, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32, max_position_embeddings=32, pad_token_id=0, eos_token_id=1, bos_token_id=1)
+config = GPTNeoXConfig(
+    vocab_size=40,
+    hidden_size=16,
+    num_hidden_layers=1,
+    num_attention_heads=2,
+    intermediate_size=32,
+    max_position_embeddings=32,
+    pad_token_id=0,
+    eos_token_id=1,
+    bos_token_id=1,
+)
 model = GPTNeoXForCausalLM(config)
 progress = output.with_suffix(".steps")
 
