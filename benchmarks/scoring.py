@@ -63,7 +63,8 @@ def main() -> None:
     fn = evaluate.model_logprobs(experts[0]) if args.experts == 1 else ensemble.mixture_logprobs(experts, [1.0] * args.experts)
     methods = {
         "option-wise": lambda rs: [
-            p["predicted"] for p in evaluate.evaluate_multiple_choice(fn, tokenizer, rs, args.max_length, args.batch_size).predictions
+            p["predicted"]
+            for p in evaluate.evaluate_multiple_choice(fn, tokenizer, rs, max_length=args.max_length, batch_size=args.batch_size).predictions
         ],
         "per-choice": lambda rs: per_choice(fn, tokenizer, rs, args.max_length),
         "per-choice-full": lambda rs: per_choice(lambda ids, mask: fn(ids, mask), tokenizer, rs, args.max_length),

@@ -2,12 +2,8 @@
 # classifiers, their alpha-weighted votes as pseudo-labels, weak-to-strong students, oracles and
 # per-seed metrics.  Round t reads round t-1's stats (D_t); every round exists whether or not it
 # is accepted, so the DAG never depends on results.
-include: "classification_common.smk"
-
-
 localrules:
     classification_labels,
-    classification_metrics,
 
 
 rule classification_round:
@@ -16,7 +12,7 @@ rule classification_round:
         model=lambda wc: model_inputs(wc.weak),
         previous=previous_round,
     output:
-        **({"expert": directory(f"{ROUND_DIR}/model")} if CLS["save_experts"] else {}),
+        **({"expert": directory(f"{ROUND_DIR}/model")} if CLASSIFICATION["save_experts"] else {}),
         predictions=f"{ROUND_DIR}/predictions.csv",
         stats=f"{ROUND_DIR}/stats.json",
     log:
@@ -29,16 +25,16 @@ rule classification_round:
     resources:
         **model_resources(weak_model),
     params:
-        **({"save_dtype": config["training"]["save_dtype"]} if CLS["save_experts"] else {}),
+        **({"save_dtype": config["training"]["save_dtype"]} if CLASSIFICATION["save_experts"] else {}),
         **classification_training_params(weak_model),
         t=lambda wc: int(wc.t),
         seed=lambda wc: int(wc.seed),
         epochs=dataset_setting("epochs"),
         # round 1 is the single-weak baseline: all weak-training data, uniformly
-        weighting=lambda wc: "uniform" if int(wc.t) == 1 else CLS["weighting"],
+        weighting=lambda wc: "uniform" if int(wc.t) == 1 else CLASSIFICATION["weighting"],
         # what follows a rejected round (rounds >= 2 only): break = every later round is stopped; continue = train on
-        on_reject=lambda wc: CLS["on_reject"] if int(wc.t) > 1 else "none",
-        checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/weak/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}/round{wc.t}",
+        on_reject=lambda wc: CLASSIFICATION["on_reject"] if int(wc.t) > 1 else "none",
+        checkpoint_dir=lambda wc: checkpoint_dir(round_dir(wc, wc.t)),
     script:
         "../scripts/classification_round.py"
 
@@ -48,7 +44,8 @@ rule classification_labels:
         stats=lambda wc: round_files(wc, "stats.json", range(1, int(wc.t) + 1)),
         predictions=lambda wc: round_files(wc, "predictions.csv", range(1, int(wc.t) + 1)),
     output:
-        "results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.jsonl",
+        labels="results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.jsonl",
+        metrics="results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.metrics.json",
     log:
         "results/logs/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.log",
     wildcard_constraints:
@@ -56,7 +53,7 @@ rule classification_labels:
     conda:
         ENV
     params:
-        vote=CLS["vote"],
+        vote=CLASSIFICATION["vote"],
     script:
         "../scripts/classification_labels.py"
 
@@ -82,10 +79,10 @@ rule classification_student:
         # every student of a (split, seed) shares one seed: the pseudo-labels are the only difference
         seed=lambda wc: int(wc.seed),
         epochs=dataset_setting("epochs"),
-        loss=CLS["student_loss"],
-        aux_coef=CLS["logconf_aux_coef"],
-        warmup_frac=CLS["logconf_warmup_frac"],
-        logconf_threshold=CLS["logconf_threshold"],
+        loss=CLASSIFICATION["student_loss"],
+        aux_coef=CLASSIFICATION["logconf_aux_coef"],
+        warmup_frac=CLASSIFICATION["logconf_warmup_frac"],
+        logconf_threshold=CLASSIFICATION["logconf_threshold"],
         checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/students/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}_to_{wc.strong}/T{wc.t}",
     script:
         "../scripts/classification_student.py"
@@ -94,45 +91,26 @@ rule classification_student:
 rule classification_oracle:
     input:
         unpack(split_parts),
-        model=lambda wc: model_inputs(wc.strong),
+        model=lambda wc: model_inputs(wc.model),
     output:
-        "results/oracle/{dataset}/{split}/seed{seed}/{strong}/metrics.json",
+        "results/oracle/{dataset}/{split}/seed{seed}/{model}/metrics.json",
     log:
-        "results/logs/oracle/{dataset}/{split}/seed{seed}/{strong}.log",
+        "results/logs/oracle/{dataset}/{split}/seed{seed}/{model}.log",
     wildcard_constraints:
-        **CLS_CONSTRAINTS,
+        dataset=CLS_CONSTRAINTS["dataset"],
+        model=CLS_CONSTRAINTS["strong"],
     conda:
         ENV
     threads: 1
     resources:
-        **model_resources(strong_model),
+        **model_resources(model_wildcard),
     params:
-        **classification_training_params(strong_model),
+        **classification_training_params(model_wildcard),
         seed=lambda wc: int(wc.seed),
         epochs=dataset_setting("epochs"),
         loss="xent",  # ground-truth labels: plain cross-entropy
-        aux_coef=CLS["logconf_aux_coef"],
-        warmup_frac=CLS["logconf_warmup_frac"],
-        checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/oracle/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.strong}",
+        aux_coef=CLASSIFICATION["logconf_aux_coef"],
+        warmup_frac=CLASSIFICATION["logconf_warmup_frac"],
+        checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/oracle/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.model}",
     script:
         "../scripts/classification_student.py"
-
-
-rule classification_metrics:
-    input:
-        unpack(seed_metric_inputs),
-    output:
-        "results/metrics/{dataset}/{split}/seed{seed}.csv",
-    log:
-        "results/logs/metrics/{dataset}/{split}/seed{seed}.log",
-    wildcard_constraints:
-        dataset=alternatives(CLS_DATASETS),
-    conda:
-        ENV
-    params:
-        pairs=[f"{weak}\t{strong}" for weak, strong in CLS_PAIRS],
-        rounds=CLS["rounds"],
-        vote=CLS["vote"],
-        seed=lambda wc: int(wc.seed),
-    script:
-        "../scripts/classification_metrics.py"

@@ -1,34 +1,12 @@
-# Config look-ups and input functions of the SciQ classification track (rules/classification.smk).
-# Kept apart from the rules, as snakemake --lint asks.
-import re
-
-CLS = config["classification"]
-CLS_DATASETS = CLS["datasets"]
-CLS_MODELS = CLS["models"]
-CLS_ROUNDS = range(1, CLS["rounds"] + 1)
-CLS_PAIRS = [(weak, strong) for i, weak in enumerate(CLS_MODELS) for strong in CLS_MODELS[i + 1 :]]
-CLS_WEAK = list(dict.fromkeys(weak for weak, _ in CLS_PAIRS))
-CLS_STRONG = list(dict.fromkeys(strong for _, strong in CLS_PAIRS))
-
-
-def _check_classification():
-    for dataset in CLS_DATASETS:
-        if dataset not in config["datasets"] or config["datasets"][dataset]["task"] != "classification":
-            raise ValueError(f"config key classification.datasets: {dataset!r} is not a key of datasets with task: classification")
-    for name in CLS_MODELS:
-        if name not in MODELS:
-            raise ValueError(f"config key classification.models: {name!r} is not a key of models ({', '.join(MODELS)})")
-
-
-_check_classification()
-
+# Config look-ups and input functions of the classification track (rules/classification.smk,
+# rules/report.smk), the twin of rules/generation_common.smk.  Kept apart from the rules, as
+# snakemake --lint asks.
 CLS_CONSTRAINTS = dict(
-    dataset=alternatives(CLS_DATASETS),
-    weak=alternatives(CLS_WEAK),
-    strong=alternatives(CLS_STRONG),
+    dataset=alternatives(CLS.datasets),
+    weak=alternatives(CLS.weak),
+    strong=alternatives(CLS.strong),
     t=r"\d+",
 )
-ROUND_DIR = "results/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}"
 
 
 def classification_training_params(model_of):
@@ -36,12 +14,12 @@ def classification_training_params(model_of):
     lr schedule, gradient clipping (0 = none), dropout (a probability, or "keep" = the model's
     own) and the classifier head's initialisation."""
     settings = training_params(model_of)
-    dropout = CLS["dropout"]
+    dropout = CLASSIFICATION["dropout"]
     settings.update(
-        lr_schedule=CLS["lr_schedule"],
-        max_grad_norm=CLS["max_grad_norm"],
+        lr_schedule=CLASSIFICATION["lr_schedule"],
+        max_grad_norm=CLASSIFICATION["max_grad_norm"],
         dropout="keep" if dropout is None or dropout == "keep" else float(dropout),
-        head_init=CLS["head_init"],
+        head_init=CLASSIFICATION["head_init"],
     )
     return settings
 
@@ -63,7 +41,7 @@ def previous_round(wc):
 # tables named after themselves.  {table stem name: (dataset, split, title)}
 CLS_TABLES = {
     (f"table{1 + i}" if dataset == "sciq" else f"{dataset}_{split}"): (dataset, split, f"Table {1 + i}" if dataset == "sciq" else dataset)
-    for dataset in CLS_DATASETS
+    for dataset in CLS.datasets
     for i, split in enumerate(SPLIT_KINDS)
 }
 
@@ -77,15 +55,6 @@ def classification_table_dataset(wc):
     return CLS_TABLES[wc.table][0]
 
 
-def classification_metrics_files(dataset, split):
-    return [f"results/metrics/{dataset}/{split}/seed{seed}.csv" for seed in config["seeds"]]
-
-
-def seed_metric_inputs(wc):
-    base = f"{wc.dataset}/{wc.split}/seed{wc.seed}"
-    return dict(
-        stats=[f"results/weak/{base}/{weak}/round{t}/stats.json" for weak in CLS_WEAK for t in CLS_ROUNDS],
-        predictions=[f"results/weak/{base}/{weak}/round{t}/predictions.csv" for weak in CLS_WEAK for t in CLS_ROUNDS],
-        students=[f"results/students/{base}/{weak}_to_{strong}/T{t}/metrics.json" for weak, strong in CLS_PAIRS for t in CLS_ROUNDS],
-        oracles=[f"results/oracle/{base}/{strong}/metrics.json" for strong in CLS_STRONG],
-    )
+def classification_targets():
+    targets = [f"results/tables/{table}.{ext}" for table in CLS_TABLES for ext in ("csv", "md", "tex")]
+    return targets + [f"figures/{dataset}_pgr.pdf" for dataset in CLS.datasets]

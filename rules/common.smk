@@ -42,48 +42,69 @@ def _check_references():
 _check_references()
 
 
-# ------------------------------------------------------------------------------ generation track
+# ---------------------------------------------------------------------------------- the tracks
+# Both tracks are described alike: the datasets they run, their weak -> strong model list, its
+# pairs, and the number of boosting rounds.  Each track's own helpers are in
+# rules/classification_common.smk and rules/generation_common.smk.
+CLASSIFICATION = config["classification"]
 GENERATION = config.get("generation", {})
-GEN_DATASETS = GENERATION.get("datasets", [])
-GEN_MODELS = GENERATION.get("models", [])
-GEN_PAIRS = [(weak, strong) for i, weak in enumerate(GEN_MODELS) for strong in GEN_MODELS[i + 1 :]]
-GEN_WEAK = sorted({weak for weak, _ in GEN_PAIRS}, key=GEN_MODELS.index)
-GEN_ROUNDS = GENERATION.get("rounds", 0)
-# Paper table numbers: (random, easy-hard, one-run improvements) per dataset; other datasets (the
-# sandbox) get tables named after themselves.
-GEN_TABLE_NUMBERS = {"quartz": (3, 4, 5), "arc": (6, 7, 8)}
-GEN_TABLE_KINDS = ("random", "easyhard", "one_run")
 
 
-def generation_tables(dataset):
-    """{kind: (stem, title)} of a dataset's generation tables."""
-    if dataset in GEN_TABLE_NUMBERS:
-        return {kind: (f"results/tables/table{n}", f"Table {n}") for kind, n in zip(GEN_TABLE_KINDS, GEN_TABLE_NUMBERS[dataset])}
-    return {kind: (f"results/tables/{dataset}_{kind}", f"{dataset} ({kind.replace('_', ' ')})") for kind in GEN_TABLE_KINDS}
+class Track:
+    def __init__(self, name, block):
+        self.name = name
+        self.datasets = list(block.get("datasets", []))
+        self.models = list(block.get("models", []))
+        self.pairs = [(weak, strong) for i, weak in enumerate(self.models) for strong in self.models[i + 1 :]]
+        self.weak = list(dict.fromkeys(weak for weak, _ in self.pairs))
+        self.strong = list(dict.fromkeys(strong for _, strong in self.pairs))
+        self.rounds = int(block.get("rounds", 0))
+        for dataset in self.datasets:
+            if dataset not in config["datasets"] or config["datasets"][dataset]["task"] != name:
+                raise ValueError(f"config key {name}.datasets: {dataset!r} is not a key of datasets with task: {name}")
+        for model in self.models:
+            if model not in MODELS:
+                raise ValueError(f"config key {name}.models: {model!r} is not a key of models ({', '.join(MODELS)})")
 
 
-def _check_generation():
-    for dataset in GEN_DATASETS:
-        if dataset not in config["datasets"] or config["datasets"][dataset]["task"] != "generation":
-            raise ValueError(f"config key generation.datasets: {dataset!r} must be a generation dataset of datasets")
-    for model in GEN_MODELS:
-        if model not in MODELS:
-            raise ValueError(f"config key generation.models: {model!r} is not a key of models ({', '.join(MODELS)})")
+TRACKS = {"classification": Track("classification", CLASSIFICATION), "generation": Track("generation", GENERATION)}
+CLS, GEN = TRACKS["classification"], TRACKS["generation"]
 
 
-_check_generation()
+def track_of(dataset):
+    """The track that runs ``dataset`` (each dataset's task names it)."""
+    return config["datasets"][dataset]["task"]
+
+
+ROUND_DIR = "results/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}"
+
+
+def round_dir(wc, t):
+    """ROUND_DIR of round ``t`` of the job ``wc`` (dataset, split, seed, weak)."""
+    return ROUND_DIR.format(dataset=wc.dataset, split=wc.split, seed=wc.seed, weak=wc.weak, t=t)
+
+
+def run_results(wc):
+    """Every per-job result of one (dataset, split), for its tidy metrics: each file carries its
+    run key, so the collector joins them by key (ensemw2s.report.tidy_rows), never by position."""
+    track = TRACKS[track_of(wc.dataset)]
+    base = f"{wc.dataset}/{wc.split}"
+    seeds, rounds = config["seeds"], range(1, track.rounds + 1)
+    return {
+        "students": [f"results/students/{base}/seed{seed}/{weak}_to_{strong}/T{t}/metrics.json" for seed in seeds for weak, strong in track.pairs for t in rounds],
+        "labels": [f"results/labels/{base}/seed{seed}/{weak}/T{t}.metrics.json" for seed in seeds for weak in track.weak for t in rounds],
+        "rounds": [f"results/weak/{base}/seed{seed}/{weak}/round{t}/stats.json" for seed in seeds for weak in track.weak for t in rounds],
+        "oracles": [f"results/oracle/{base}/seed{seed}/{strong}/metrics.json" for seed in seeds for strong in track.strong],
+    }
 
 
 def _check_split_sizes():
     """n_val >= 1 where a track uses the dataset (both report the round chosen on validation).
     n_test + n_val larger than the pool fails in the split job (scripts/make_split.py), naming the keys."""
-    tracks = {dataset: "generation" for dataset in GEN_DATASETS}
-    for dataset in config["classification"]["datasets"]:
-        tracks.setdefault(dataset, "classification")
     for dataset, entry in config["datasets"].items():
-        if dataset in tracks and entry.get("n_val", 0) < 1:
+        if dataset in GEN.datasets + CLS.datasets and entry.get("n_val", 0) < 1:
             raise ValueError(
-                f"config key datasets.{dataset}.n_val: {entry.get('n_val', 0)}, but the {tracks[dataset]} track "
+                f"config key datasets.{dataset}.n_val: {entry.get('n_val', 0)}, but the {track_of(dataset)} track "
                 f"uses {dataset} and reports the round chosen on the validation split: set n_val >= 1"
             )
 
@@ -132,12 +153,12 @@ def _warn_what_is_off():
         logger.warning(
             "config has no generation block: the generation track (Tables 3-8, figures quartz/arc_pgr, weak_ensemble_gain, easy_vs_hard) is off"
         )
-    elif not GEN_DATASETS:
+    elif not GEN.datasets:
         logger.warning(
             "config key generation.datasets is empty: the generation track is off (no token boosting, "
             "Tables 3-8, figures {quartz,arc}_pgr / _bars, weak_ensemble_gain, easy_vs_hard)"
         )
-    used = set(GEN_DATASETS) | set(config["classification"]["datasets"])
+    used = set(GEN.datasets) | set(CLS.datasets)
     for dataset in config["datasets"]:
         if dataset not in used:
             logger.warning(
@@ -145,8 +166,8 @@ def _warn_what_is_off():
             )
 
 
-_warn_model_order("generation.models", GEN_MODELS)
-_warn_model_order("classification.models", config["classification"]["models"])
+for _track in TRACKS.values():
+    _warn_model_order(f"{_track.name}.models", _track.models)
 _warn_what_is_off()
 
 
@@ -157,7 +178,7 @@ ALL_DATASETS_SUBCATEGORY = "all datasets"
 
 def report_track(wc):
     """The report category of a dataset's artifacts: the track that uses ``wc.dataset``."""
-    return "classification" if wc.dataset in CLS_DATASETS else "generation"
+    return track_of(wc.dataset)
 
 
 def alternatives(names):
@@ -173,10 +194,6 @@ def strong_model(wc):
     return wc.strong
 
 
-def round_dir(wc, t):
-    return f"results/weak/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}/round{t}"
-
-
 def checkpoint_dir(output_dir):
     """One layout for every training job: .checkpoints/ + the job's output folder under results/
     (results/weak/... -> .checkpoints/weak/...)."""
@@ -185,41 +202,6 @@ def checkpoint_dir(output_dir):
 
 def split_part(part):
     return lambda wc: f"results/splits/{wc.dataset}/{wc.split}/seed{wc.seed}/{part}.jsonl"
-
-
-def generation_run_inputs(wc):
-    """Every per-job JSON of one (dataset, split) of the generation track, for the tidy metrics."""
-    base = f"{wc.dataset}/{wc.split}"
-    seeds, rounds = config["seeds"], range(1, GEN_ROUNDS + 1)
-    return {
-        "students": [
-            f"results/students/{base}/seed{seed}/{weak}_to_{strong}/T{t}/metrics.json" for seed in seeds for weak, strong in GEN_PAIRS for t in rounds
-        ],
-        "labels": [f"results/labels/{base}/seed{seed}/{weak}/T{t}.metrics.json" for seed in seeds for weak in GEN_WEAK for t in rounds],
-        "rounds": [f"results/weak/{base}/seed{seed}/{weak}/round{t}/stats.json" for seed in seeds for weak in GEN_WEAK for t in rounds],
-        "oracles": [f"results/oracle/{base}/seed{seed}/{strong}/metrics.json" for seed in seeds for strong in GEN_MODELS[1:]],
-    }
-
-
-def easy_vs_hard_inputs(wc):
-    runs = [(dataset, seed, model) for dataset in GEN_DATASETS for seed in config["seeds"] for model in GEN_MODELS]
-    return {
-        "easy": [f"results/easy/{d}/easyhard/seed{seed}/{m}/metrics.json" for d, seed, m in runs],
-        "hard": [f"results/oracle/{d}/easyhard/seed{seed}/{m}/metrics.json" for d, seed, m in runs],
-    }
-
-
-def generation_targets():
-    targets = []
-    for dataset in GEN_DATASETS:
-        for stem, _ in generation_tables(dataset).values():
-            targets.extend(f"{stem}.{ext}" for ext in ("csv", "md", "tex"))
-        targets.append(f"figures/{dataset}_pgr.pdf")
-        targets.extend(f"figures/{dataset}_{split}_bars.pdf" for split in SPLIT_KINDS)
-    if GEN_DATASETS:
-        targets.append("figures/weak_ensemble_gain.pdf")
-        targets.extend(f"results/tables/easy_vs_hard.{ext}" for ext in ("csv", "md", "tex"))
-    return targets
 
 
 wildcard_constraints:
@@ -335,13 +317,10 @@ def all_targets():
     """Every artifact of the datasets the tracks use (a registered dataset no track names, such as
     the sandbox under config/paper.yaml, builds nothing)."""
     targets = []
-    for dataset in [d for d in DATASETS if d in GEN_DATASETS or d in CLS_DATASETS]:
+    for dataset in [d for d in DATASETS if d in GEN.datasets + CLS.datasets]:
         targets.append(f"results/difficulty/{dataset}.csv")
         targets.append(f"figures/{dataset}_difficulty.pdf")
         for split in SPLIT_KINDS:
             for seed in config["seeds"]:
                 targets.extend(split_files(dataset, split, seed))
-    # classification track (rules/classification.smk, rules/report.smk)
-    targets += [f"results/tables/{table}.{ext}" for table in CLS_TABLES for ext in ("csv", "md", "tex")]
-    targets += [f"figures/{dataset}_pgr.pdf" for dataset in CLS_DATASETS]
-    return targets + generation_targets()
+    return targets + classification_targets() + generation_targets()

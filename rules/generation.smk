@@ -8,14 +8,12 @@ rule token_boosting_round:
         model=lambda wc: model_inputs(wc.weak),
         previous=lambda wc: [f"{round_dir(wc, int(wc.t) - 1)}/stats.json"] if int(wc.t) > 1 else [],
     output:
-        model=directory("results/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}/model"),
-        stats="results/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}/stats.json",
+        model=directory(f"{ROUND_DIR}/model"),
+        stats=f"{ROUND_DIR}/stats.json",
     log:
         "results/logs/weak/{dataset}/{split}/seed{seed}/{weak}/round{t}.log",
     wildcard_constraints:
-        dataset=alternatives(GEN_DATASETS),
-        weak=alternatives(GEN_WEAK),
-        t=r"\d+",
+        **GEN_CONSTRAINTS,
     conda:
         ENV
     threads: 1
@@ -48,9 +46,7 @@ rule ensemble_pseudo_answers:
     log:
         "results/logs/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.log",
     wildcard_constraints:
-        dataset=alternatives(GEN_DATASETS),
-        weak=alternatives(GEN_WEAK),
-        t=r"\d+",
+        **GEN_CONSTRAINTS,
     conda:
         ENV
     threads: 1

@@ -23,16 +23,61 @@ rule difficulty_histogram:
         "../scripts/plot_difficulty.py"
 
 
-# Classification track: Tables 1 (SciQ, random split) and 2 (easy-hard), Figure 2; the same per
-# other classification dataset (CLS_TABLES in rules/classification_common.smk).
+# Both tracks: the tidy metrics of a (dataset, split), one row per (seed, weak, strong, t), joined
+# by run key (ensemw2s.report.tidy_rows), and the PGR figure (Figure 2 for SciQ, 4 for QuaRTz, 15
+# for ARC) drawn from them by the same report module.
+localrules:
+    metrics,
+    pgr_figure,
+
+
+rule metrics:
+    input:
+        unpack(run_results),
+    output:
+        "results/metrics/{dataset}/{split}.csv",
+    log:
+        "results/logs/metrics/{dataset}/{split}.log",
+    wildcard_constraints:
+        dataset=alternatives(CLS.datasets + GEN.datasets),
+    conda:
+        ENV
+    params:
+        track=lambda wc: track_of(wc.dataset),
+    script:
+        "../scripts/collect_metrics.py"
+
+
+rule pgr_figure:
+    input:
+        random="results/metrics/{dataset}/random.csv",
+        easyhard="results/metrics/{dataset}/easyhard.csv",
+    output:
+        report("figures/{dataset}_pgr.pdf", caption="../report/pgr_figure.rst", category=report_track, subcategory="{dataset}"),
+    log:
+        "results/logs/figures/{dataset}_pgr.log",
+    wildcard_constraints:
+        dataset=alternatives(CLS.datasets + GEN.datasets),
+    conda:
+        ENV
+    params:
+        track=lambda wc: track_of(wc.dataset),
+        models=lambda wc: TRACKS[track_of(wc.dataset)].models,
+        measure=lambda wc: GENERATION["figure_measure"] if track_of(wc.dataset) == "generation" else "acc",
+        round=lambda wc: config[track_of(wc.dataset)]["figure_round"],
+    script:
+        "../scripts/pgr_figure.py"
+
+
+# Classification track: Tables 1 (SciQ, random split) and 2 (easy-hard); the same per other
+# classification dataset (CLS_TABLES in rules/classification_common.smk).
 localrules:
     classification_table,
-    classification_figure,
 
 
 rule classification_table:
     input:
-        lambda wc: classification_metrics_files(*CLS_TABLES[wc.table][:2]),
+        lambda wc: "results/metrics/{}/{}.csv".format(*CLS_TABLES[wc.table][:2]),
     output:
         report(
             "results/tables/{table}.csv",
@@ -57,60 +102,24 @@ rule classification_table:
     conda:
         ENV
     params:
-        models=CLS_MODELS,
+        models=CLS.models,
         caption=lambda wc: (
             f"{CLS_TABLES[wc.table][2]}: weak-to-strong generalization on {CLS_TABLES[wc.table][0]} ({CLS_TABLES[wc.table][1]} split) "
             f"with AdaBoost ensembles of weak classifiers; test accuracy, mean ± SEM over {len(config['seeds'])} seed(s). Students "
-            f"learn the {CLS['vote']} vote's labels; the weak ensemble is shown under both votes; ensemble rounds are chosen among T ≥ 2."
+            f"learn the {CLASSIFICATION['vote']} vote's labels; the weak ensemble is shown under both votes; ensemble rounds are chosen among T ≥ 2."
         ),
     script:
         "../scripts/classification_table.py"
 
 
-rule classification_figure:
-    input:
-        lambda wc: [f"results/tables/{table}.csv" for table in classification_table_names(wc.dataset)],
-    output:
-        report("figures/{dataset}_pgr.pdf", caption="../report/classification_figure.rst", category="classification", subcategory="{dataset}"),
-    log:
-        "results/logs/figures/{dataset}_pgr.log",
-    wildcard_constraints:
-        dataset=alternatives(CLS_DATASETS),
-    conda:
-        ENV
-    params:
-        splits=SPLIT_KINDS,
-        round=CLS["figure_round"],
-        title=lambda wc: f"{wc.dataset}: weak-to-strong transfer, single weak model vs AdaBoost ensemble ({CLS['figure_round']} round)",
-    script:
-        "../scripts/classification_figure.py"
-
-
 # ------------------------------------------------------------------------------ generation track
 localrules:
-    generation_metrics,
-    generation_pgr_figure,
     generation_bars,
     weak_ensemble_gain,
     easy_vs_hard,
 
 
-rule generation_metrics:
-    input:
-        unpack(generation_run_inputs),
-    output:
-        "results/metrics/{dataset}/{split}.csv",
-    log:
-        "results/logs/metrics/{dataset}/{split}.log",
-    wildcard_constraints:
-        dataset=alternatives(GEN_DATASETS),
-    conda:
-        ENV
-    script:
-        "../scripts/collect_generation_metrics.py"
-
-
-for _dataset in GEN_DATASETS:
+for _dataset in GEN.datasets:
     _tables = generation_tables(_dataset)
 
     rule:
@@ -118,6 +127,7 @@ for _dataset in GEN_DATASETS:
         easy-hard split (mean ± SEM over seeds), and one run's improvement of the ensemble over the baseline."""
         name:
             f"generation_tables_{_dataset}"
+        localrule: True
         input:
             random=f"results/metrics/{_dataset}/random.csv",
             easyhard=f"results/metrics/{_dataset}/easyhard.csv",
@@ -132,7 +142,6 @@ for _dataset in GEN_DATASETS:
             },
         log:
             f"results/logs/tables/{_dataset}.log",
-        localrule: True
         conda:
             ENV
         params:
@@ -141,27 +150,6 @@ for _dataset in GEN_DATASETS:
             report_seed=config["seeds"][0],
         script:
             "../scripts/generation_tables.py"
-
-
-rule generation_pgr_figure:
-    """Paper Figs 4 (QuaRTz) and 15 (ARC)."""
-    input:
-        random="results/metrics/{dataset}/random.csv",
-        easyhard="results/metrics/{dataset}/easyhard.csv",
-    output:
-        report("figures/{dataset}_pgr.pdf", caption="../report/generation_pgr_figure.rst", category="generation", subcategory="{dataset}"),
-    log:
-        "results/logs/figures/{dataset}_pgr.log",
-    wildcard_constraints:
-        dataset=alternatives(GEN_DATASETS),
-    conda:
-        ENV
-    params:
-        models=GEN_MODELS,
-        measure=GENERATION.get("plot_measure"),
-        selection=GENERATION.get("plot_selection"),
-    script:
-        "../scripts/generation_pgr_figure.py"
 
 
 rule generation_bars:
@@ -173,7 +161,7 @@ rule generation_bars:
     log:
         "results/logs/figures/{dataset}_{split}_bars.log",
     wildcard_constraints:
-        dataset=alternatives(GEN_DATASETS),
+        dataset=alternatives(GEN.datasets),
     conda:
         ENV
     params:
@@ -185,7 +173,7 @@ rule generation_bars:
 rule weak_ensemble_gain:
     """Paper Fig 3: test token error of the single weak model vs the combined T-round ensemble."""
     input:
-        expand("results/metrics/{dataset}/{split}.csv", dataset=GEN_DATASETS, split=SPLIT_KINDS),
+        expand("results/metrics/{dataset}/{split}.csv", dataset=GEN.datasets, split=SPLIT_KINDS),
     output:
         report(
             "figures/weak_ensemble_gain.pdf",
@@ -198,7 +186,8 @@ rule weak_ensemble_gain:
     conda:
         ENV
     params:
-        datasets=GEN_DATASETS,
+        # the panels' order; each file's rows say which (dataset, split) they are
+        datasets=GEN.datasets,
         splits=SPLIT_KINDS,
     script:
         "../scripts/weak_ensemble_gain.py"

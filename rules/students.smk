@@ -14,10 +14,7 @@ rule generation_student:
     log:
         "results/logs/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}.log",
     wildcard_constraints:
-        dataset=alternatives(GEN_DATASETS),
-        weak=alternatives(GEN_WEAK),
-        strong=alternatives(GEN_MODELS),
-        t=r"\d+",
+        **GEN_CONSTRAINTS,
     conda:
         ENV
     threads: 1
@@ -48,8 +45,8 @@ rule generation_gold_model:
         "results/logs/{trained_on}/{dataset}/{split}/seed{seed}/{model}.log",
     wildcard_constraints:
         trained_on="oracle|easy",
-        dataset=alternatives(GEN_DATASETS),
-        model=alternatives(GEN_MODELS),
+        dataset=alternatives(GEN.datasets),
+        model=alternatives(GEN.models),
     conda:
         ENV
     threads: 1

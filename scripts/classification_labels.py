@@ -1,10 +1,10 @@
-"""Pseudo-labels of strong-train: the α-weighted vote of boosting rounds 1..t."""
+"""Pseudo-labels of strong-train, the α-weighted vote of boosting rounds 1..t, and that ensemble's
+accuracy on every part (the weak-ensemble columns of the tables)."""
 
 from snakemake.iocontainers import Snakemake
 
 from ensemw2s import classification
-from ensemw2s.files import read_json, write_jsonl
-from ensemw2s.metrics import accuracy
+from ensemw2s.files import read_json, write_json, write_jsonl
 from ensemw2s.runtime import job
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
@@ -14,11 +14,15 @@ with job(snakemake.log[0]) as log:
     predictions = [classification.read_predictions(path) for path in snakemake.input.predictions]
     alphas = [float(s["alpha"]) for s in stats]
     labels = classification.ensemble_part(predictions, alphas, "strong_train", snakemake.params.vote)
-    write_jsonl(snakemake.output[0], [{"id": i, "p_label1": float(p)} for i, p in zip(labels["id"], labels["p_label1"])])
+    metrics = classification.ensemble_metrics(predictions, alphas, snakemake.params.vote)
+    write_jsonl(snakemake.output.labels, [{"id": i, "p_label1": float(p)} for i, p in zip(labels["id"], labels["p_label1"])])
+    write_json(snakemake.output.metrics, {"run": dict(snakemake.wildcards.items()), "rounds": len(stats), **metrics})
     log.info(
-        "%d pseudo-labels from %d rounds (alphas %s), agreement with gold %.4f",
+        "%d pseudo-labels from %d rounds (alphas %s, %d voting), agreement with gold %.4f; test accuracy %s",
         len(labels),
         len(stats),
         [round(a, 4) for a in alphas],
-        accuracy(labels["p_label1"], labels["label"]),
+        metrics["experts_voting"],
+        metrics["pseudo_label_accuracy"],
+        metrics["test"],
     )

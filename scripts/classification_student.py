@@ -8,9 +8,8 @@ from snakemake.iocontainers import Snakemake
 
 from ensemw2s import classification
 from ensemw2s.files import read_jsonl, write_json
-from ensemw2s.metrics import accuracy
 from ensemw2s.runtime import job
-from ensemw2s.train import settings_from_params
+from ensemw2s.train import settings_from_params, spec_from_params
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
@@ -26,29 +25,19 @@ with job(snakemake.log[0], snakemake.threads) as log:
         targets, kind = [pseudo[r["id"]] for r in strong_train], "student"
     else:
         targets, kind = [float(r["binary_label"]) for r in strong_train], "oracle"
-    settings = settings_from_params(p, seed=p.seed, epochs=p.epochs)
-    dropout = None if p.dropout == "keep" else float(p.dropout)
-    threshold = getattr(p, "logconf_threshold", "batch")  # only students get it: the oracle's loss is xent
-    model, tokenizer, summary = classification.train_student(
-        p.model_source,
+    metrics = classification.fine_tune_and_evaluate(
+        spec_from_params(p),
         strong_train,
         targets,
-        settings,
-        p.max_length,
-        p.loss,
-        p.aux_coef,
-        p.warmup_frac,
-        p.trust_remote_code,
+        settings=settings_from_params(p, seed=p.seed, epochs=p.epochs),
+        parts={part: read_jsonl(inp[part]) for part in ("test", "val")},
         desc=kind,
-        dropout=dropout,
+        loss=p.loss,
+        aux_coef=p.aux_coef,
+        warmup_frac=p.warmup_frac,
+        dropout=None if p.dropout == "keep" else float(p.dropout),
         head_init=p.head_init,
-        threshold=threshold,
+        threshold=getattr(p, "logconf_threshold", "batch"),  # only students get it: the oracle's loss is xent
     )
-    metrics = {"kind": kind, "loss": p.loss, "training": summary, "n_train": len(strong_train)}
-    for part in ("val", "test"):
-        records = read_jsonl(inp[part])
-        probabilities = classification.predict(model, tokenizer, records, p.max_length, p.eval_batch_size, desc=part)
-        metrics[f"{part}_acc"] = accuracy(probabilities, [r["binary_label"] for r in records])
-        metrics[f"n_{part}"] = len(records)
-    write_json(snakemake.output[0], metrics)
-    log.info("%s: test accuracy %.4f, val accuracy %.4f", kind, metrics["test_acc"], metrics["val_acc"])
+    write_json(snakemake.output[0], {"run": dict(snakemake.wildcards.items()), "kind": kind, "loss": p.loss, **metrics})
+    log.info("%s: test %s, val %s", kind, metrics["test"], metrics["val"])

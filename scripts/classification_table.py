@@ -3,7 +3,7 @@
 import pandas as pd
 from snakemake.iocontainers import Snakemake
 
-from ensemw2s import classification
+from ensemw2s import report
 from ensemw2s.runtime import job
 from ensemw2s.tables import write_table
 
@@ -11,9 +11,12 @@ snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemak
 
 p = snakemake.params
 with job(snakemake.log[0]) as log:
-    per_seed = pd.concat([pd.read_csv(path) for path in snakemake.input], ignore_index=True)
-    pairs, rounds = classification.summarise(per_seed, p.models)
-    stem = str(snakemake.output[0]).removesuffix(".csv")
-    write_table(pairs, stem, p.caption, classification.display_pairs(pairs))
-    write_table(rounds, f"{stem}_rounds", p.caption + " Per boosting round T.", classification.display_rounds(rounds))
-    log.info("%d pairs, %d rows by round, %d seeds", len(pairs), len(rounds), per_seed["seed"].nunique())
+    measures = report.CLASSIFICATION
+    tidy = pd.read_csv(snakemake.input[0])
+    aggregated = report.aggregate_seeds(report.per_seed_summary(tidy, measures), ["weak", "strong", "selection"])
+    rounds = report.aggregate_rounds(tidy, measures)
+    pairs = report.classification_pairs(aggregated, rounds, p.models, measures)
+    stem, rounds_stem = (str(path).removesuffix(".csv") for path in (snakemake.output[0], snakemake.output[3]))
+    write_table(pairs, stem, p.caption, report.classification_table(pairs, measures))
+    write_table(rounds, rounds_stem, p.caption + " Per boosting round T.", report.rounds_table(rounds, measures))
+    log.info("%d pairs, %d rows by round, %d seeds", len(pairs), len(rounds), tidy["seed"].nunique())

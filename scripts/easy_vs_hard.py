@@ -2,24 +2,19 @@
 
 from snakemake.iocontainers import Snakemake
 
-from ensemw2s import generation_report as report
+from ensemw2s import report
 from ensemw2s.files import read_json
 from ensemw2s.runtime import job
-from ensemw2s.tables import format_mean_sem, write_table
+from ensemw2s.tables import write_table
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
 inp = snakemake.input
 with job(snakemake.log[0]):
-    table = report.easy_vs_hard_table([read_json(p) for p in inp.easy], [read_json(p) for p in inp.hard])
-    display = table[["dataset", "model"]].copy()
-    for kind in ("easy", "hard"):
-        for measure in ("token", "option"):
-            column = f"trained_on_{kind}_{measure}"
-            display[f"trained on {kind} ({measure})"] = [format_mean_sem(m, s) for m, s in zip(table[column], table[f"{column}_sem"])]
+    table, display = report.easy_vs_hard_table([read_json(p) for p in inp.easy], [read_json(p) for p in inp.hard])
     write_table(
         table,
-        "results/tables/easy_vs_hard",
+        str(snakemake.output[0]).removesuffix(".csv"),
         "Each model trained on easy or on hard data (ground truth), evaluated on hard test questions; mean ± SEM over seeds.",
         display,
     )

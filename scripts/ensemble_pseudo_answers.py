@@ -20,9 +20,18 @@ with job(snakemake.log[0], snakemake.threads) as log:
     experts = [models.load_for_inference(path, p.mixed_precision) for path, _ in voting]
     weights = [w for _, w in voting]
     decode = generation.DecodeSettings(
-        p.max_new_tokens, p.combine, p.decode == "sample", p.temperature, p.seed, p.choice_nll, p.choice_mapping, p.choice_eos
+        max_new_tokens=p.max_new_tokens,
+        combine=p.combine,
+        do_sample=p.decode == "sample",
+        temperature=p.temperature,
+        seed=p.seed,
+        choice_nll=p.choice_nll,
+        choice_mapping=p.choice_mapping,
+        choice_eos=p.choice_eos,
     )
-    rows, summary = generation.pseudo_answers(experts, weights, tokenizer, read_jsonl(inp.hard), decode, p.max_length, p.eval_batch_size)
+    rows, summary = generation.pseudo_answers(
+        experts, weights, tokenizer, hard=read_jsonl(inp.hard), decode=decode, max_length=p.max_length, batch_size=p.eval_batch_size
+    )
     scoring = generation.EvalSettings(p.max_length, p.eval_batch_size, p.choice_eos, p.eos_unit)
     mixture = ensemble.mixture_logprobs(experts, weights, p.combine)
     evaluation = generation.evaluate_parts(mixture, tokenizer, {"test": read_jsonl(inp.test), "val": read_jsonl(inp.val)}, scoring)

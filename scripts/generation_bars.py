@@ -3,7 +3,7 @@
 import pandas as pd
 from snakemake.iocontainers import Snakemake
 
-from ensemw2s import generation_report as report
+from ensemw2s import report
 from ensemw2s.plots import grouped_bars
 from ensemw2s.runtime import job
 
@@ -11,7 +11,7 @@ snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemak
 
 with job(snakemake.log[0]):
     wc = snakemake.wildcards
-    per_seed = report.per_seed_summary(pd.read_csv(snakemake.input[0]))
+    per_seed = report.per_seed_summary(pd.read_csv(snakemake.input[0]), report.GENERATION)
     frame = report.bars_frame(per_seed, snakemake.params.report_seed)
     grouped_bars(
         frame,

@@ -5,7 +5,7 @@ from snakemake.iocontainers import Snakemake
 from ensemw2s import generation
 from ensemw2s.files import read_jsonl, write_json
 from ensemw2s.runtime import job
-from ensemw2s.train import settings_from_params
+from ensemw2s.train import settings_from_params, spec_from_params
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
@@ -14,13 +14,13 @@ inp = snakemake.input
 with job(snakemake.log[0], snakemake.threads) as log:
     records = read_jsonl(inp.train)
     metrics = generation.fine_tune_and_evaluate(
-        p.model_source,
+        spec_from_params(p),
         records,
         generation.gold_answers(records),
-        settings_from_params(p, seed=p.seed, epochs=p.epochs),
-        {"test": read_jsonl(inp.test), "val": read_jsonl(inp.val)},
-        generation.EvalSettings(p.max_length, p.eval_batch_size, p.choice_eos, p.eos_unit),
-        p.trust_remote_code,
+        settings=settings_from_params(p, seed=p.seed, epochs=p.epochs),
+        parts={"test": read_jsonl(inp.test), "val": read_jsonl(inp.val)},
+        choice_eos=p.choice_eos,
+        eos_unit=p.eos_unit,
         desc="gold",
     )
     write_json(snakemake.output[0], {"run": dict(snakemake.wildcards.items()), **metrics})

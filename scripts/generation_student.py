@@ -5,7 +5,7 @@ from snakemake.iocontainers import Snakemake
 from ensemw2s import generation, text
 from ensemw2s.files import read_jsonl, write_json
 from ensemw2s.runtime import job
-from ensemw2s.train import settings_from_params
+from ensemw2s.train import settings_from_params, spec_from_params
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
@@ -18,13 +18,13 @@ with job(snakemake.log[0], snakemake.threads) as log:
     if missing:
         raise ValueError(f"{inp.labels}: no pseudo-answer for {len(missing)} hard questions, e.g. {missing[:3]}")
     metrics = generation.fine_tune_and_evaluate(
-        p.model_source,
+        spec_from_params(p),
         hard,
         [text.sft_answer(answers[r["id"]]) for r in hard],
-        settings_from_params(p, seed=p.seed, epochs=p.epochs),
-        {"test": read_jsonl(inp.test), "val": read_jsonl(inp.val)},
-        generation.EvalSettings(p.max_length, p.eval_batch_size, p.choice_eos, p.eos_unit),
-        p.trust_remote_code,
+        settings=settings_from_params(p, seed=p.seed, epochs=p.epochs),
+        parts={"test": read_jsonl(inp.test), "val": read_jsonl(inp.val)},
+        choice_eos=p.choice_eos,
+        eos_unit=p.eos_unit,
         desc="student",
     )
     write_json(snakemake.output[0], {"run": dict(snakemake.wildcards.items()), **metrics})

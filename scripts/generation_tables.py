@@ -3,7 +3,7 @@
 import pandas as pd
 from snakemake.iocontainers import Snakemake
 
-from ensemw2s import generation_report as report
+from ensemw2s import report
 from ensemw2s.runtime import job
 from ensemw2s.tables import write_table
 
@@ -19,20 +19,16 @@ def stem(paths):
 
 
 with job(snakemake.log[0]):
-    per_seed = []
-    for split, title in zip(("random", "easyhard"), p.titles[:2]):
-        frame = report.per_seed_summary(pd.read_csv(getattr(inp, split)))
-        frame.insert(0, "split", split)
-        per_seed.append(frame)
-        numeric, display = report.main_table(report.aggregate_seeds(frame, ["split", "weak", "strong", "selection"]))
+    per_seed, aggregated = report.split_summaries({split: pd.read_csv(getattr(inp, split)) for split in SPLIT_NAMES}, report.GENERATION)
+    for split, title in zip(SPLIT_NAMES, p.titles[:2]):
+        numeric = aggregated[aggregated["split"] == split].reset_index(drop=True)
         caption = (
             f"{title}: weak-to-strong generalization on {p.dataset} ({SPLIT_NAMES[split]}), token- and option-wise test "
             "accuracy, mean ± SEM over seeds. Ensemble round: best on test (paper), final, or best on validation."
         )
-        write_table(numeric, stem(getattr(out, split)), caption, display)
-    one_run = report.one_run_table(pd.concat(per_seed), p.report_seed)
+        write_table(numeric, stem(getattr(out, split)), caption, report.generation_table(numeric))
     write_table(
-        one_run,
+        report.one_run_table(per_seed, p.report_seed),
         stem(out.one_run),
         f"{p.titles[2]}: {p.dataset}, one run (seed {p.report_seed}): improvement of the w2s ensemble (best round) over the w2s baseline.",
     )

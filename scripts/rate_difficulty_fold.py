@@ -5,7 +5,7 @@ from snakemake.iocontainers import Snakemake
 from ensemw2s.difficulty import rate_fold
 from ensemw2s.files import atomic_path, read_jsonl
 from ensemw2s.runtime import job
-from ensemw2s.train import settings_from_params
+from ensemw2s.train import settings_from_params, spec_from_params
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
@@ -14,16 +14,13 @@ with job(snakemake.log[0], snakemake.threads) as log:
     records = read_jsonl(snakemake.input.data)
     table = rate_fold(
         p.task,
-        p.model_source,
+        spec_from_params(p),
         records,
-        p.fold,
-        p.n_folds,
-        p.seed,
-        settings_from_params(p, seed=p.seed + p.fold, epochs=p.epochs),
-        p.max_length,
-        p.eval_batch_size,
-        p.trust_remote_code,
-        p.eos_unit,
+        fold=p.fold,
+        n_folds=p.n_folds,
+        seed=p.seed,
+        settings=settings_from_params(p, seed=p.seed + p.fold, epochs=p.epochs),
+        eos_unit=p.eos_unit,
     )
     with atomic_path(snakemake.output[0]) as tmp:
         table.to_csv(tmp, index=False, float_format="%.6f")

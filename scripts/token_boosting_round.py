@@ -7,7 +7,7 @@ from ensemw2s import generation, models
 from ensemw2s.boosting import round_seed
 from ensemw2s.files import read_json, read_jsonl, write_json
 from ensemw2s.runtime import job
-from ensemw2s.train import settings_from_params
+from ensemw2s.train import settings_from_params, spec_from_params
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
@@ -18,15 +18,12 @@ with job(snakemake.log[0], snakemake.threads) as log:
     boost = generation.BoostingSettings(on_reject=p.on_reject, round1=p.round1, eos_unit=p.eos_unit)
     expert, tokenizer, stats = generation.token_boosting_round(
         p.t,
-        p.model_source,
+        spec_from_params(p),
         read_jsonl(inp.easy),
-        settings_from_params(p, seed=round_seed(p.seed, p.t), epochs=p.epochs),
-        p.max_length,
-        p.eval_batch_size,
-        previous,
-        p.seed,
-        p.trust_remote_code,
-        boost,
+        settings=settings_from_params(p, seed=round_seed(p.seed, p.t), epochs=p.epochs),
+        previous=previous,
+        seed=p.seed,
+        boost=boost,
     )
     if expert is None:
         models.save_stopped_marker(out.model, p.t, stats["stopped_at"])

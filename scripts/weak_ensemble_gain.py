@@ -3,7 +3,7 @@
 import pandas as pd
 from snakemake.iocontainers import Snakemake
 
-from ensemw2s import generation_report as report
+from ensemw2s import report
 from ensemw2s.plots import grouped_bars
 from ensemw2s.runtime import job
 
@@ -11,10 +11,8 @@ snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemak
 
 p = snakemake.params
 with job(snakemake.log[0]):
-    paths = iter(snakemake.input)  # expand order: dataset-major, then split
-    frames = []
-    for dataset in p.datasets:
-        frames.append(report.weak_gain_frame({split: pd.read_csv(next(paths)) for split in p.splits}, dataset))
+    tidy = pd.concat([pd.read_csv(path) for path in snakemake.input], ignore_index=True)  # rows name their (dataset, split)
+    frames = [report.weak_gain_frame(tidy, dataset, p.splits) for dataset in p.datasets]
     frame = pd.concat(frames)
     frame["group"] = frame["dataset"] + " / " + frame["split"] + "\n" + frame["weak"]
     grouped_bars(

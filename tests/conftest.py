@@ -1,4 +1,5 @@
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -62,6 +63,22 @@ def copy_workflow(destination: Path) -> Path:
         else:
             shutil.copy2(source, destination / name)
     return destination
+
+
+def planned(workdir_or_output, *args) -> dict[str, set[frozenset]]:
+    """The jobs a dry-run plans: rule -> set of each job's outputs (rule `all` left out).  Given a
+    directory, runs ``snakemake -n *args`` there; given a string, parses that dry-run's output."""
+    output = workdir_or_output if isinstance(workdir_or_output, str) else snakemake("-n", *args, cwd=workdir_or_output).stdout
+    jobs, rule = {}, None
+    for line in output.splitlines():
+        match = re.match(r"^(?:local)?rule (\S+):$", line)
+        if match:
+            rule = match.group(1)
+        elif rule and line.startswith("    output: "):
+            if rule != "all":
+                jobs.setdefault(rule, set()).add(frozenset(line[len("    output: ") :].split(", ")))
+            rule = None
+    return jobs
 
 
 def planned_jobs(output: str) -> dict[str, int]:

@@ -117,7 +117,7 @@ def test_alpha_is_never_negative_and_paper_alpha_is_half():
 
 def test_on_reject_break_stops_every_later_round_and_continue_does_not():
     accepted = {"round": 1, "accepted": True, "next_weights": [0.5, 0.5]}
-    rejected = {"round": 2, "accepted": False, "next_weights": [0.5, 0.5]}
+    rejected = {"round": 2, "accepted": False, "n_units": 2, "next_weights": [0.5, 0.5]}
     assert boosting.stopped_at(None, "break") is None
     assert boosting.stopped_at(accepted, "break") is None
     assert boosting.stopped_at(rejected, "break") == 2

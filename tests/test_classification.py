@@ -1,5 +1,5 @@
-"""SciQ track: votes, training an expert / a logconf student on a tiny model, the per-seed and
-summary tables, and the figure."""
+"""SciQ track: votes, training an expert / a logconf student on a tiny model, the ensemble's
+metrics, the tidy rows and Tables 1-2 built from them (ensemw2s.report), and the figure."""
 
 import math
 
@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ensemw2s import classification
-from ensemw2s.train import TrainSettings
+from ensemw2s import classification, losses, report
+from ensemw2s.train import ModelSpec, TrainSettings
 
 PROBS = [[0.9, 0.2, 0.6], [0.3, 0.4, 0.1]]
 
@@ -48,15 +48,15 @@ def test_resample_is_seeded_and_follows_the_weights():
 def test_logconf_schedule_and_targets():
     import torch
 
-    assert classification.logconf_coefficient(0, 100, 0.5, 0.1) == 0.0
-    assert classification.logconf_coefficient(5, 100, 0.5, 0.1) == pytest.approx(0.025)  # warm-up: step fraction
-    assert classification.logconf_coefficient(50, 100, 0.5, 0.1) == pytest.approx(0.5)
+    assert losses.logconf_coefficient(0, 100, 0.5, 0.1) == 0.0
+    assert losses.logconf_coefficient(5, 100, 0.5, 0.1) == pytest.approx(0.025)  # warm-up: step fraction
+    assert losses.logconf_coefficient(50, 100, 0.5, 0.1) == pytest.approx(0.5)
     student = torch.tensor([0.9, 0.8, 0.3, 0.1])
     weak = torch.tensor([[0.4, 0.6], [0.6, 0.4], [0.5, 0.5], [0.5, 0.5]])  # mean weak p1 = 0.5
-    target = classification.logconf_targets(student, weak, 1.0)
+    target = losses.logconf_targets(student, weak, 1.0)
     # half of the batch hardened to class 1: the two with the highest student p1
     np.testing.assert_allclose(target[:, 1].numpy(), [1, 1, 0, 0])
-    np.testing.assert_allclose(classification.logconf_targets(student, weak, 0.0).numpy(), weak.numpy())
+    np.testing.assert_allclose(losses.logconf_targets(student, weak, 0.0).numpy(), weak.numpy())
 
 
 @pytest.fixture
@@ -76,19 +76,21 @@ def test_train_expert_runs_each_weighting(saved_tiny_model, weighting):
     records = _records()
     weights = np.linspace(1, 2, len(records))
     settings = TrainSettings(epochs=1, lr=1e-3, batch_size=4, seed=0)
-    model, tokenizer, summary = classification.train_expert(saved_tiny_model, records, weights / weights.sum(), 2, settings, 64, weighting)
+    spec = ModelSpec(saved_tiny_model, max_length=64, eval_batch_size=8)
+    model, tokenizer, summary = classification.train_expert(spec, records, weights / weights.sum(), settings, t=2, weighting=weighting)
     assert summary["steps"] == 3
-    p = classification.predict(model, tokenizer, records, 64, 8)
+    p = classification.predict(model, tokenizer, records, spec)
     assert len(p) == len(records) and all(0 <= x <= 1 for x in p)
 
 
 def test_logconf_student_trains(saved_tiny_model):
     records = _records()
     settings = TrainSettings(epochs=2, lr=1e-3, batch_size=4, seed=0, micro_batch_size=2)
-    _, _, summary = classification.train_student(saved_tiny_model, records, [0.8, 0.3] * 6, settings, 64, loss="logconf")
+    spec = ModelSpec(saved_tiny_model, max_length=64)
+    _, _, summary = classification.train_student(spec, records, [0.8, 0.3] * 6, settings, loss="logconf")
     assert summary["steps"] == 6 and math.isfinite(summary["final_loss"])
     with pytest.raises(ValueError, match="unknown student loss"):
-        classification.train_student(saved_tiny_model, records, [0.5] * 12, settings, 64, loss="hinge")
+        classification.train_student(spec, records, [0.5] * 12, settings, loss="hinge")
 
 
 def _round_predictions(p_test):
@@ -100,55 +102,88 @@ def _round_predictions(p_test):
     return pd.DataFrame(rows)
 
 
-def _seed_table(seed, transfer):
+def _tidy(stats, predictions, transfer, oracle=0.9, kind="soft", seed=0, val=None):
+    """The tidy rows of one (seed, w -> s) from run-keyed results, as the workflow's jobs write them."""
+    run = {"dataset": "d", "split": "random", "seed": str(seed), "weak": "w"}
+    rounds = [{"run": {**run, "t": str(t)}, **s} for t, s in enumerate(stats, start=1)]
+    alphas = [float(s["alpha"]) for s in stats]
+    labels = [{"run": {**run, "t": str(t)}, **classification.ensemble_metrics(predictions[:t], alphas[:t], kind)} for t in range(1, len(stats) + 1)]
+    val = val or [0.5 + 0.1 * i for i in range(len(transfer))]
+    students = [
+        {"run": {**run, "strong": "s", "t": str(t)}, "test": {"accuracy": acc}, "val": {"accuracy": v}}
+        for t, (acc, v) in enumerate(zip(transfer, val), start=1)
+    ]
+    oracles = [
+        {"run": {"dataset": "d", "split": "random", "seed": str(seed), "model": "s"}, "test": {"accuracy": oracle}, "val": {"accuracy": oracle}}
+    ]
+    return report.tidy_rows(students, labels, rounds, oracles, report.CLASSIFICATION)
+
+
+def _two_rounds(seed, transfer):
     stats = [
         {"epsilon": 0.25, "alpha": math.log(3), "accepted": True, "train_error": 0.25},
         {"epsilon": 0.5, "alpha": 0.0, "accepted": False, "train_error": 0.5},
     ]
     predictions = [_round_predictions([0.9, 0.6]), _round_predictions([0.2, 0.1])]  # round 1: 1/2 right
-    students = [{"test_acc": transfer[0], "val_acc": 0.5}, {"test_acc": transfer[1], "val_acc": 0.6}]
-    table = classification.seed_table("w", "s", stats, predictions, students, {"test_acc": 0.9, "val_acc": 0.9})
-    table.insert(0, "seed", seed)
-    return table
+    return _tidy(stats, predictions, transfer, seed=seed)
 
 
-def test_seed_table_and_summary():
-    table = _seed_table(0, [0.6, 0.7])
+def _tables(tidy):
+    aggregated = report.aggregate_seeds(report.per_seed_summary(tidy, report.CLASSIFICATION), ["weak", "strong", "selection"])
+    rounds = report.aggregate_rounds(tidy, report.CLASSIFICATION)
+    return report.classification_pairs(aggregated, rounds, ["w", "s"]), rounds, aggregated
+
+
+def test_tidy_rows_and_tables_1_2():
+    table = _two_rounds(0, [0.6, 0.7])
     assert table["t"].tolist() == [1, 2]
     assert table["weak_acc"].tolist() == [0.5, 0.5]
     # round 2 is rejected (alpha 0): the ensemble stays the round-1 expert
     assert table["ensemble_acc"].tolist() == [0.5, 0.5]
     np.testing.assert_allclose(table["pgr"], [0.25, 0.5])
-    per_seed = pd.concat([table, _seed_table(1, [0.7, 0.8])], ignore_index=True)
-    pairs, rounds = classification.summarise(per_seed, ["w", "s"])
+    tidy = pd.concat([table, _two_rounds(1, [0.7, 0.8])], ignore_index=True)
+    pairs, rounds, _ = _tables(tidy)
     assert len(pairs) == 1 and len(rounds) == 2
     pair = pairs.iloc[0]
     assert pair["baseline_acc"] == pytest.approx(0.65) and pair["baseline_acc_sem"] == pytest.approx(0.05)
-    assert (pair["best_t"], pair["final_t"], pair["val_t"]) == (2, 2, 2)
+    assert (pair["best_t"], pair["final_t"], pair["val_selected_t"]) == (2, 2, 2)
     assert pair["best_acc"] == pytest.approx(0.75) and pair["paper_alpha_2"] == 0.0 and pair["train_err_1"] == 0.25
     assert pair["paper_alpha_1"] == pytest.approx(0.5 * math.log(3))  # Algorithm 2's ½ ln((1 − ε)/ε), ε = 0.25
-    shown = classification.display_pairs(pairs)
+    shown = report.classification_table(pairs)
     assert shown.loc[0, "transfer baseline (T=1)"] == "0.650 ± 0.050"
     assert shown.loc[0, "α_1 = ½ln((1−ε)/ε)"] == "0.549 ± 0.000"
     # one seed: the SEM is undefined and printed so, never "± 0.000"
-    one_seed = classification.display_pairs(classification.summarise(table, ["w", "s"])[0])
+    one_seed = report.classification_table(_tables(table)[0])
     assert one_seed.loc[0, "transfer baseline (T=1)"] == "0.600 ± n/a"
-    summary = classification.figure_summary(pairs, "random", "val")
+    _, aggregated = report.split_summaries({"random": tidy}, report.CLASSIFICATION)
+    summary = report.pgr_figure_frame(aggregated, ["w", "s"], "acc", "val_selected")
     assert summary.loc[0, "ensemble_acc"] == pytest.approx(0.75)
 
 
+def test_results_are_joined_by_run_key_not_by_position():
+    table = _two_rounds(0, [0.6, 0.7])
+    stats = [{"epsilon": 0.25, "alpha": 1.0, "accepted": True, "train_error": 0.25}] * 2
+    run = {"dataset": "d", "split": "random", "seed": "0", "weak": "w"}
+    rounds = [{"run": {**run, "t": str(t)}, **s} for t, s in enumerate(stats, start=1)]
+    labels = [{"run": {**run, "t": str(t)}, **classification.ensemble_metrics([_round_predictions([0.9, 0.6])] * t, [1.0] * t)} for t in (1, 2)]
+    students = [{"run": {**run, "strong": "s", "t": t}, "test": {"accuracy": a}, "val": {"accuracy": a}} for t, a in (("2", 0.7), ("1", 0.6))]
+    oracles = [{"run": {"dataset": "d", "split": "random", "seed": "0", "model": "s"}, "test": {"accuracy": 0.9}, "val": {"accuracy": 0.9}}]
+    shuffled = report.tidy_rows(students, labels[::-1], rounds[::-1], oracles, report.CLASSIFICATION)
+    assert shuffled["transfer_acc"].tolist() == table["transfer_acc"].tolist() == [0.6, 0.7]
+    with pytest.raises(ValueError, match="no 'run' key"):
+        report.tidy_rows(students, labels, [{k: v for k, v in rounds[0].items() if k != "run"}], oracles, report.CLASSIFICATION)
+    with pytest.raises(ValueError, match="two round results"):
+        report.tidy_rows(students, labels, rounds + rounds[:1], oracles, report.CLASSIFICATION)
+
+
 def test_undefined_pgr_is_flagged():
-    table = _seed_table(0, [0.6, 0.7])
-    stats_oracle_below = classification.seed_table(
-        "w",
-        "s",
-        [{"epsilon": 0.1, "alpha": 1.0, "accepted": True, "train_error": 0.1}],
-        [_round_predictions([0.9, 0.1])],
-        [{"test_acc": 0.5, "val_acc": 0.5}],
-        {"test_acc": 0.8, "val_acc": 0.8},
-    )
-    assert stats_oracle_below["pgr_undefined"].all() and stats_oracle_below["pgr"].isna().all()  # weak 1.0 > oracle 0.8
-    assert not table["pgr_undefined"].any()
+    table = _two_rounds(0, [0.6, 0.7])
+    stats = [{"epsilon": 0.1, "alpha": 1.0, "accepted": True, "train_error": 0.1}]
+    oracle_below = _tidy(stats, [_round_predictions([0.9, 0.1])], [0.5], oracle=0.8)
+    assert oracle_below["pgr"].isna().all()  # weak 1.0 > oracle 0.8
+    assert not table["pgr"].isna().any()
+    pairs, _, _ = _tables(oracle_below)
+    assert pairs.loc[0, "pgr_undefined_seeds"] == 1
 
 
 def test_pgr_figure(tmp_path):
@@ -186,8 +221,10 @@ def test_expert_is_reproducible_across_processes(saved_tiny_model):
     code = (
         "from ensemw2s import classification; from ensemw2s.train import TrainSettings; "
         f"records = [{{'id': str(i), 'question': f'q {{i}}', 'binary_answer': 'a', 'binary_label': i % 2}} for i in range(8)]; "
-        f"m, tok, _ = classification.train_expert({saved_tiny_model!r}, records, None, 1, TrainSettings(epochs=1, lr=1e-3, batch_size=4, seed=3), 32, 'uniform'); "
-        "print(classification.predict(m, tok, records, 32, 8))"
+        "from ensemw2s.train import ModelSpec; "
+        f"spec = ModelSpec({saved_tiny_model!r}, max_length=32, eval_batch_size=8); "
+        "m, tok, _ = classification.train_expert(spec, records, None, TrainSettings(epochs=1, lr=1e-3, batch_size=4, seed=3), t=1, weighting='uniform'); "
+        "print(classification.predict(m, tok, records, spec))"
     )
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout for _ in range(2)]
     assert runs[0] == runs[1] and runs[0].startswith("[")
@@ -237,8 +274,7 @@ def test_a_rejected_round_stops_every_later_round_and_the_vote_stays_unchanged()
         up_to_stop = classification.ensemble_part(predictions[:2], alphas[:2], "test", kind)
         for t in (3, 4):
             pd.testing.assert_frame_equal(classification.ensemble_part(predictions[:t], alphas[:t], "test", kind), up_to_stop)
-    students = [{"test_acc": 0.6, "val_acc": 0.6}] * 4
-    table = classification.seed_table("w", "s", stats, predictions, students, {"test_acc": 0.9, "val_acc": 0.9})
+    table = _tidy(stats, predictions, [0.6] * 4)
     assert table["status"].tolist() == ["accepted", "rejected", "stopped", "stopped"]
     assert table["paper_alpha"].tolist() == [pytest.approx(0.5 * math.log(3)), 0.0, 0.0, 0.0]
     assert table["ensemble_soft_acc"].nunique() == 1 and table["ensemble_hard_acc"].nunique() == 1
@@ -259,22 +295,26 @@ def test_stopped_round_marker(tmp_path):
     assert read_json(tmp_path / "model" / models.STOPPED_MARKER)["stopped_at"] == 2
 
 
-def test_seed_table_reports_both_votes():
+def test_ensemble_metrics_report_both_votes():
     """Three experts: the soft vote follows the confident one, the hard vote the α-majority."""
     p = [[0.99, 0.01, 0.99, 0.01], [0.4, 0.6, 0.4, 0.6], [0.4, 0.6, 0.4, 0.6]]  # expert 1 right; 2 and 3 all wrong
     stats = [{"epsilon": 0.2, "alpha": 1.0, "accepted": True, "train_error": 0.2}] * 3
     predictions = [_trained_predictions(probs) for probs in p]
-    students = [{"test_acc": 0.6, "val_acc": 0.6}] * 3
     for kind in classification.VOTES:
-        table = classification.seed_table("w", "s", stats, predictions, students, {"test_acc": 0.9, "val_acc": 0.9}, kind)
+        table = _tidy(stats, predictions, [0.6] * 3, kind=kind)
         # soft, T = 3: (0.99 + 0.8) / 3 = 0.597 > 0.5 on the label-1 items -> right; hard: 1 vs 2 -> wrong
         assert table["ensemble_soft_acc"].tolist() == [1.0, 1.0, 1.0]
         assert table["ensemble_hard_acc"].tolist() == [1.0, 1.0, 0.0]  # T = 2: a tie, broken by the soft vote
         assert table["ensemble_acc"].tolist() == table[f"ensemble_{kind}_acc"].tolist()
-    pairs, rounds = classification.summarise(table.assign(seed=0), ["w", "s"])
-    shown = classification.display_pairs(pairs)
+        assert table["experts_voting"].tolist() == [1, 2, 3] and (table["vote"] == kind).all()
+    pairs, rounds, _ = _tables(table)
+    shown = report.classification_table(pairs)
     assert {"weak ensemble, soft vote (best, T=2)", "weak ensemble, hard vote (best, T=2)"} <= set(shown.columns)
-    assert set(classification.display_rounds(rounds).columns) >= {"weak ensemble acc, soft vote", "weak ensemble acc, hard vote", "stopped"}
+    assert set(report.rounds_table(rounds, report.CLASSIFICATION).columns) >= {
+        "weak ensemble acc, soft vote",
+        "weak ensemble acc, hard vote",
+        "stopped",
+    }
 
 
 # ----------------------------------------------------------------------- Burns et al.'s training
@@ -317,16 +357,18 @@ def test_logconf_batch_threshold_equals_the_single_batch_threshold_under_micro_b
     import torch
 
     p1, weak = torch.tensor([0.9, 0.8, 0.3, 0.1]), torch.tensor([[0.4, 0.6], [0.6, 0.4], [0.5, 0.5], [0.5, 0.5]])
-    halves = classification.logconf_threshold(torch.cat([p1[:2], p1[2:]]), torch.cat([weak[:2], weak[2:]]))
-    assert halves == classification.logconf_threshold(p1, weak)
+    halves = losses.logconf_threshold(torch.cat([p1[:2], p1[2:]]), torch.cat([weak[:2], weak[2:]]))
+    assert halves == losses.logconf_threshold(p1, weak)
     records = _records()
     targets = [0.8, 0.3, 0.6, 0.1] * 3
     states = {}
     for micro in (0, 2):
         settings = TrainSettings(epochs=2, lr=1e-2, batch_size=4, seed=0, micro_batch_size=micro)
-        model, _, _ = classification.train_student(saved_tiny_model, records, targets, settings, 64, loss="logconf", threshold="batch")
+        model, _, _ = classification.train_student(
+            ModelSpec(saved_tiny_model, max_length=64), records, targets, settings, loss="logconf", threshold="batch"
+        )
         states[micro] = {k: v.clone() for k, v in model.state_dict().items()}
     for key, value in states[0].items():
         assert torch.allclose(value, states[2][key], atol=1e-5), key
     with pytest.raises(ValueError, match="logconf threshold"):
-        classification.train_student(saved_tiny_model, records, targets, settings, 64, loss="logconf", threshold="global")
+        classification.train_student(ModelSpec(saved_tiny_model, max_length=64), records, targets, settings, loss="logconf", threshold="global")

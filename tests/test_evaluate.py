@@ -61,8 +61,8 @@ def test_the_eos_term_can_change_the_prediction_and_is_off_by_default(gpt2_token
     # ' red' is likelier than ' blue', but after ' red' EOS is very unlikely.
     model = CountingLookupModel(len(tokenizer), {colon: {red: 0.5, blue: 0.3}, blue: {eos: 0.9}})
     records = [{"id": "x", "question": "Sky?", "context": "", "choices": ["red", "blue"], "gold": 1}]
-    assert evaluate.evaluate_multiple_choice(model, tokenizer, records, 64, 4).predictions[0]["predicted"] == 0
-    assert evaluate.evaluate_multiple_choice(model, tokenizer, records, 64, 4, choice_eos=True).predictions[0]["predicted"] == 1
+    assert evaluate.evaluate_multiple_choice(model, tokenizer, records, max_length=64, batch_size=4).predictions[0]["predicted"] == 0
+    assert evaluate.evaluate_multiple_choice(model, tokenizer, records, max_length=64, batch_size=4, choice_eos=True).predictions[0]["predicted"] == 1
 
 
 def test_acc_norm_divides_the_summed_log_likelihood_by_the_choice_characters(gpt2_tokenizer):
@@ -73,7 +73,7 @@ def test_acc_norm_divides_the_summed_log_likelihood_by_the_choice_characters(gpt
     table = {colon: {red: 0.5, sky: 0.3}, sky: {blue: 0.9}}
     model = CountingLookupModel(len(tokenizer), table)
     records = [{"id": "x", "question": "Sky?", "context": "", "choices": ["red", "sky blue"], "gold": 1}]
-    result = evaluate.evaluate_multiple_choice(model, tokenizer, records, 64, 4)
+    result = evaluate.evaluate_multiple_choice(model, tokenizer, records, max_length=64, batch_size=4)
     prediction = result.predictions[0]
     assert prediction["choice_chars"] == [3, 8] and prediction["choice_tokens"] == [1, 2]
     nll = prediction["choice_nll"]
@@ -100,7 +100,7 @@ def test_token_wise_accuracy_is_teacher_forced_argmax(gpt2_tokenizer):
     assert result.token_accuracy == pytest.approx(0.5)
     # EOS is not a unit by default: the choice's one token, right
     assert evaluate.evaluate_multiple_choice(model, tokenizer, records, max_length=64, batch_size=4).token_accuracy == 1.0
-    scores = evaluate.answer_token_correctness(model, tokenizer, records, 64, 4)
+    scores = evaluate.answer_token_correctness(model, tokenizer, records, max_length=64, batch_size=4)
     assert scores[0].token_correct == [True, False]
 
 
@@ -153,8 +153,8 @@ def test_shared_prompt_scoring_equals_the_full_vocabulary_reference(tokenizer, f
     # the old path (any plain callable): right-padded, every position's full log-softmax
     plain = lambda ids, mask: window(ids, mask)  # noqa: E731
     for batch_size in (2, 4, 16):
-        new = evaluate.evaluate_multiple_choice(window, tokenizer, records, 64, batch_size)
-        old = evaluate.evaluate_multiple_choice(plain, tokenizer, records, 64, batch_size)
+        new = evaluate.evaluate_multiple_choice(window, tokenizer, records, max_length=64, batch_size=batch_size)
+        old = evaluate.evaluate_multiple_choice(plain, tokenizer, records, max_length=64, batch_size=batch_size)
         assert [p["predicted"] for p in new.predictions] == [p["predicted"] for p in old.predictions]
         assert [p["predicted_norm"] for p in new.predictions] == [p["predicted_norm"] for p in old.predictions]
         for n, o in zip(new.predictions, old.predictions, strict=True):

@@ -6,6 +6,7 @@ import torch
 
 from ensemw2s import boosting, ensemble, generation, text
 from ensemw2s.models import build_tiny_model
+from ensemw2s.train import ModelSpec
 
 
 # ----------------------------------------------------------------------------- token-level boosting
@@ -147,7 +148,7 @@ def test_generated_mapping_scores_choices_along_the_decoded_path(gpt2_tokenizer)
     tok = gpt2_tokenizer
     expert, (red, sky, blue) = _sky_experts(tok)[0], _sky_experts(tok)[1][:3]
     decode = generation.DecodeSettings(max_new_tokens=4)
-    rows, summary = generation.pseudo_answers([expert], [1.0], tok, [SKY], decode, 32, 8)
+    rows, summary = generation.pseudo_answers([expert], [1.0], tok, hard=[SKY], decode=decode, max_length=32, batch_size=8)
     row = rows[0]
     assert row["generated"] == "red" and not row["exact_match"]
     # by definition: NLL(c) = -sum_j log p_j(c_j), p_0 given the prompt, p_1 given the prompt + ' red'
@@ -159,9 +160,13 @@ def test_generated_mapping_scores_choices_along_the_decoded_path(gpt2_tokenizer)
     assert row["label"] == 1 and row["answer"] == "red blue" and not row["label_correct"]
     assert summary["mapping_agreement_rate"] == 0.0 and summary["pseudo_label_accuracy"] == 0.0
     # the other mappings: teacher forced picks ' sky blue'; none trains on ŷ itself
-    teacher, _ = generation.pseudo_answers([expert], [1.0], tok, [SKY], generation.DecodeSettings(4, choice_mapping="teacher_forced"), 32, 8)
+    teacher, _ = generation.pseudo_answers(
+        [expert], [1.0], tok, hard=[SKY], decode=generation.DecodeSettings(4, choice_mapping="teacher_forced"), max_length=32, batch_size=8
+    )
     assert (teacher[0]["label"], teacher[0]["answer"], teacher[0]["label_correct"]) == (0, "sky blue", True)
-    free, _ = generation.pseudo_answers([expert], [1.0], tok, [SKY], generation.DecodeSettings(4, choice_mapping="none"), 32, 8)
+    free, _ = generation.pseudo_answers(
+        [expert], [1.0], tok, hard=[SKY], decode=generation.DecodeSettings(4, choice_mapping="none"), max_length=32, batch_size=8
+    )
     assert free[0]["label"] is None and free[0]["answer"] == "red"
 
 
@@ -172,12 +177,18 @@ def test_generated_labels_follow_the_decoding_settings(gpt2_tokenizer):
     tok = gpt2_tokenizer
     expert, _ = _sky_experts(tok)
     record = {**SKY, "choices": ["sky blue", "red green"]}
-    greedy, _ = generation.pseudo_answers([expert], [1.0], tok, [record], generation.DecodeSettings(4), 32, 8)
+    greedy, _ = generation.pseudo_answers([expert], [1.0], tok, hard=[record], decode=generation.DecodeSettings(4), max_length=32, batch_size=8)
     assert greedy[0]["label_generated"] == 1 and greedy[0]["label_teacher_forced"] == 0
     sampled = [
-        generation.pseudo_answers([expert], [1.0], tok, [record], generation.DecodeSettings(4, do_sample=True, temperature=0.3, seed=seed), 32, 8)[0][
-            0
-        ]
+        generation.pseudo_answers(
+            [expert],
+            [1.0],
+            tok,
+            hard=[record],
+            decode=generation.DecodeSettings(4, do_sample=True, temperature=0.3, seed=seed),
+            max_length=32,
+            batch_size=8,
+        )[0][0]
         for seed in range(12)
     ]
     starts_with_sky = [r for r in sampled if r["generated"].startswith("sky")]
@@ -210,23 +221,26 @@ def test_eos_is_trained_with_its_answer_mean_weight_when_not_a_unit():
 
 
 def test_a_round_after_a_rejected_one_trains_nothing_under_break():
-    rejected = {"round": 2, "accepted": False, "status": "rejected", "epsilon_pre": 0.6, "n_tokens": 3, "next_weights": [0.2, 0.3, 0.5]}
+    rejected = {"round": 2, "accepted": False, "status": "rejected", "epsilon_pre": 0.6, "n_units": 3, "next_weights": [0.2, 0.3, 0.5]}
+    spec = ModelSpec("no/such/model", max_length=32, eval_batch_size=8)
     expert, tokenizer, stats = generation.token_boosting_round(
-        3, "no/such/model", [], None, 32, 8, rejected, 0, boost=generation.BoostingSettings(on_reject="break")
+        3, spec, [], settings=None, previous=rejected, seed=0, boost=generation.BoostingSettings(on_reject="break")
     )
     assert expert is None and tokenizer is None
     assert stats["status"] == "stopped" and stats["stopped_at"] == 2 and stats["alpha"] == 0.0 and not stats["accepted"]
     assert stats["next_weights"] == [0.2, 0.3, 0.5] and stats["epsilon_pre"] == 0.6
     # under continue the round would train: it needs the model (which does not exist here)
     with pytest.raises(OSError):
-        generation.token_boosting_round(3, "no/such/model", [], None, 32, 8, rejected, 0, boost=generation.BoostingSettings(on_reject="continue"))
+        generation.token_boosting_round(
+            3, spec, [], settings=None, previous=rejected, seed=0, boost=generation.BoostingSettings(on_reject="continue")
+        )
 
 
 # ---------------------------------------------------------------------------------------- report
 def test_rounds_are_selected_per_pair_on_seed_means():
     import pandas as pd
 
-    from ensemw2s.generation_report import aggregate_seeds, per_seed_summary
+    from ensemw2s.report import GENERATION, aggregate_seeds, per_seed_summary
 
     accuracy = {(0, 1): 0.5, (0, 2): 0.7, (0, 3): 0.6, (1, 1): 0.5, (1, 2): 0.55, (1, 3): 0.65}
     rows = [
@@ -249,7 +263,7 @@ def test_rounds_are_selected_per_pair_on_seed_means():
         )
         for (seed, t), acc in accuracy.items()
     ]
-    summary = per_seed_summary(pd.DataFrame(rows))
+    summary = per_seed_summary(pd.DataFrame(rows), GENERATION)
     chosen = summary.groupby("selection")["t"].unique().to_dict()
     # seed means: t1 0.5, t2 0.625, t3 0.625 -> best = 2 (tie to the earlier); val means favour t1,
     # but rounds are selected among the ensemble rounds t >= 2 (t2 and t3 tie on val -> 2)
@@ -320,7 +334,7 @@ def test_batched_experts_decode_and_score_like_the_per_expert_loop(tokenizer, fa
     naive = ensemble._decode(experts, weights, tokenizer, PROMPTS, 4, combine, False, 1.0, 0, 3, 512, False, "naive", candidates)
     assert [n.ids for n in naive] == [b.ids for b in batched]
     # scoring: the stacked mixture over a padded batch equals the per-expert one
-    input_ids, mask = ensemble.left_pad([ids(p) for p in PROMPTS], tokenizer.pad_token_id)
+    input_ids, mask = text.pad([ids(p) for p in PROMPTS], tokenizer.pad_token_id, left=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)
         stacked = ensemble.mixture_logprobs(experts, weights, combine)(input_ids, mask)

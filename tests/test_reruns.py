@@ -1,12 +1,11 @@
 """Exact partial reruns on the completed default run: one edited config value plans exactly the jobs
 that use it and their downstream, nothing else (dry-runs: the shared default run stays complete)."""
 
-import re
 from pathlib import Path
 
 import pytest
 
-from conftest import snakemake
+from conftest import planned, snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -14,21 +13,6 @@ DATASETS = ("sandbox_mc", "quartz", "arc")  # the generation track of the defaul
 CLS_DATASETS = ("sandbox_binary", "sciq")  # the classification track
 SPLITS = ("random", "easyhard")
 ROUNDS = (1, 2, 3)
-
-
-def planned(workdir: Path, *args) -> dict[str, set[frozenset]]:
-    """The jobs a dry-run plans: rule -> set of each job's outputs (rule `all` left out)."""
-    output = snakemake("-n", *args, cwd=workdir).stdout
-    jobs, rule = {}, None
-    for line in output.splitlines():
-        match = re.match(r"^(?:local)?rule (\S+):$", line)
-        if match:
-            rule = match.group(1)
-        elif rule and line.startswith("    output: "):
-            if rule != "all":
-                jobs.setdefault(rule, set()).add(frozenset(line[len("    output: ") :].split(", ")))
-            rule = None
-    return jobs
 
 
 def assert_plan(jobs: dict[str, set[frozenset]], expected: dict[str, set[str]]):
@@ -50,8 +34,8 @@ def edit(workdir: Path, tmp_path: Path, text: str) -> tuple[str, str]:
 def reports(datasets=DATASETS, weak_ensemble_gain=True, easy_vs_hard=True) -> dict[str, set[str]]:
     """Tables and figures downstream of the generation metrics of ``datasets``."""
     expected = {
-        "generation_metrics": {f"results/metrics/{d}/{s}.csv" for d in datasets for s in SPLITS},
-        "generation_pgr_figure": {f"figures/{d}_pgr.pdf" for d in datasets},
+        "metrics": {f"results/metrics/{d}/{s}.csv" for d in datasets for s in SPLITS},
+        "pgr_figure": {f"figures/{d}_pgr.pdf" for d in datasets},
         "generation_bars": {f"figures/{d}_{s}_bars.pdf" for d in datasets for s in SPLITS},
     }
     for dataset, table in (("quartz", "table3"), ("arc", "table6"), ("sandbox_mc", "sandbox_mc_random")):
@@ -92,21 +76,21 @@ def test_classification_student_learning_rate_reruns_only_that_tracks_students(d
             f"results/students/{d}/{s}/seed0/tiny-cls-weak_to_tiny-cls-strong/T{t}/metrics.json" for d in CLS_DATASETS for s in SPLITS for t in ROUNDS
         },
         "classification_oracle": {f"results/oracle/{d}/{s}/seed0/tiny-cls-strong/metrics.json" for d in CLS_DATASETS for s in SPLITS},
-        "classification_metrics": {f"results/metrics/{d}/{s}/seed0.csv" for d in CLS_DATASETS for s in SPLITS},
+        "metrics": {f"results/metrics/{d}/{s}.csv" for d in CLS_DATASETS for s in SPLITS},
         "classification_table": {
             "results/tables/table1.csv",
             "results/tables/table2.csv",
             "results/tables/sandbox_binary_random.csv",
             "results/tables/sandbox_binary_easyhard.csv",
         },
-        "classification_figure": {f"figures/{d}_pgr.pdf" for d in CLS_DATASETS},
+        "pgr_figure": {f"figures/{d}_pgr.pdf" for d in CLS_DATASETS},
     }
     assert_plan(jobs, expected)
 
 
 def test_plot_setting_reruns_only_that_plot(default_run, tmp_path):
-    jobs = planned(default_run, *edit(default_run, tmp_path, "generation:\n  models: [tiny-weak, tiny-strong]\n  plot_measure: token\n"))
-    assert_plan(jobs, {"generation_pgr_figure": {f"figures/{d}_pgr.pdf" for d in DATASETS}})
+    jobs = planned(default_run, *edit(default_run, tmp_path, "generation:\n  models: [tiny-weak, tiny-strong]\n  figure_measure: token\n"))
+    assert_plan(jobs, {"pgr_figure": {f"figures/{d}_pgr.pdf" for d in DATASETS}})
 
 
 def test_one_more_round_runs_only_the_new_round_and_its_consumers(default_run, tmp_path):

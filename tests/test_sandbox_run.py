@@ -72,7 +72,7 @@ def test_generation_sandbox_boosts_with_several_experts(sandbox_run):
 def test_classification_sandbox_boosts_with_several_experts(sandbox_run):
     runs, rounds = _classification_runs(sandbox_run)
     for split, weak, strong in runs:
-        pair = _sandbox_pairs(pd.read_csv(sandbox_run / f"results/metrics/sandbox_binary/{split}/seed0.csv"), weak, strong)
+        pair = _sandbox_pairs(pd.read_csv(sandbox_run / f"results/metrics/sandbox_binary/{split}.csv"), weak, strong)
         assert (pair["status"] == "accepted").sum() >= 2, (split, pair["status"].tolist())
         first = [r["p_label1"] for r in read_jsonl(sandbox_run / f"results/labels/sandbox_binary/{split}/seed0/{weak}/T1.jsonl")]
         last = [r["p_label1"] for r in read_jsonl(sandbox_run / f"results/labels/sandbox_binary/{split}/seed0/{weak}/T{rounds}.jsonl")]

@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from ensemw2s import text, train
+from ensemw2s import losses, text, train
 
 
 def test_encode_pair_marks_answer_tokens(tokenizer):
@@ -28,7 +28,7 @@ def test_weighted_loss_equals_hand_computed_value(tokenizer, tiny_model):
     batch = text.collate_pairs(pairs, tokenizer.pad_token_id, weights)
     tiny_model.eval()
     with torch.no_grad():
-        got = train.lm_loss_sum(tiny_model, batch) / train.lm_loss_count(batch)
+        got = losses.lm_loss_sum(tiny_model, batch) / losses.lm_loss_count(batch)
         expected, count = 0.0, 0
         for pair, pair_weights in zip(pairs, weights):
             logits = tiny_model(input_ids=torch.tensor([pair.input_ids])).logits[0]
@@ -50,13 +50,13 @@ def test_classifier_loss_is_weighted_soft_cross_entropy():
             logits = torch.tensor([[0.0, 1.0], [2.0, 0.0]]) + self.bias
             return type("Out", (), {"logits": logits})
 
-    batch = train.ClassifierBatch(
+    batch = losses.ClassifierBatch(
         torch.zeros(2, 3, dtype=torch.long), torch.ones(2, 3), torch.tensor([[0.2, 0.8], [1.0, 0.0]]), torch.tensor([3.0, 1.0])
     )
     lp0 = torch.log_softmax(torch.tensor([0.0, 1.0]), -1)
     lp1 = torch.log_softmax(torch.tensor([2.0, 0.0]), -1)
     expected = 3.0 * -(0.2 * lp0[0] + 0.8 * lp0[1]) + 1.0 * -lp1[0]
-    assert train.classifier_loss_sum(Fixed(), batch).item() == pytest.approx(expected.item(), rel=1e-6)
+    assert losses.classifier_loss_sum(Fixed(), batch).item() == pytest.approx(expected.item(), rel=1e-6)
 
 
 def test_normalised_weights_mean_one_and_bad_weights_rejected():

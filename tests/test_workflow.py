@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import REPO, copy_workflow, planned_jobs, snakemake, write_lines
+from conftest import REPO, copy_workflow, planned, planned_jobs, snakemake, write_lines
 
 pytestmark = pytest.mark.workflow
 
@@ -194,14 +194,14 @@ def test_default_run_sciq_tables_and_figure(default_run):
             "baseline_acc",
             "best_acc",
             "final_acc",
-            "val_acc",
+            "val_selected_acc",
             "best_weak_ensemble_acc",
             "best_weak_ensemble_soft_acc",
             "best_weak_ensemble_hard_acc",
         } <= set(accuracies)
         values = pairs[accuracies].to_numpy(dtype=float)
         assert ((values >= 0) & (values <= 1)).all()  # finite and in [0, 1] (NaN fails both)
-        assert pairs["best_t"].iloc[0] >= 2 and pairs["val_t"].iloc[0] >= 2  # ensemble rounds only
+        assert pairs["best_t"].iloc[0] >= 2 and pairs["val_selected_t"].iloc[0] >= 2  # ensemble rounds only
         alphas = pairs[[f"paper_alpha_{t}" for t in (1, 2, 3)]].to_numpy(dtype=float)
         assert ((alphas >= 0) & (alphas < 15)).all()  # clipped: finite even for eps = 0
         assert pairs[[f"{c}_sem" for c in ("weak_acc", "best_acc")]].isna().all().all()  # one seed: no SEM
@@ -311,26 +311,25 @@ def test_report_lists_every_figure_and_table(default_run, tmp_path):
 def test_sciq_options_rerun_exactly_their_jobs(default_run, tmp_path):
     """A classification option reaches its jobs as a params value: changing it reruns those and
     their downstream only (round 1 is the uniform baseline, so `weighting` spares it)."""
-    vote = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {vote: hard}\n"), cwd=default_run).stdout)
-    # (only the classification rules are compared: an earlier test re-ran a QuaRTz fold, which makes
+    vote_run = snakemake("-n", "--configfile", _override(tmp_path, "classification: {vote: hard}\n"), cwd=default_run).stdout
+    vote = planned_jobs(vote_run)
+    # (only the classification jobs are compared: an earlier test re-ran a QuaRTz fold, which makes
     # its downstream stale); the track runs sandbox_binary and sciq: 2 datasets x 2 splits
-    sciq_rules = (
-        "classification_round",
-        "classification_oracle",
-        "classification_labels",
-        "classification_student",
-        "classification_metrics",
-        "classification_table",
-        "classification_figure",
-    )
+    sciq_rules = ("classification_round", "classification_oracle", "classification_labels", "classification_student", "classification_table")
     assert {rule: vote.get(rule, 0) for rule in sciq_rules} == {
         "classification_round": 0,
         "classification_oracle": 0,
         "classification_labels": 12,
         "classification_student": 12,
-        "classification_metrics": 4,
         "classification_table": 4,
-        "classification_figure": 2,
+    }
+    shared = planned(vote_run)  # the rules both tracks share: their classification jobs
+    assert {output for job in shared["metrics"] for output in job if "/sandbox_binary/" in output or "/sciq/" in output} == {
+        f"results/metrics/{d}/{s}.csv" for d in ("sandbox_binary", "sciq") for s in ("random", "easyhard")
+    }
+    assert {output for job in shared["pgr_figure"] for output in job if "sandbox_binary" in output or "sciq" in output} == {
+        "figures/sandbox_binary_pgr.pdf",
+        "figures/sciq_pgr.pdf",
     }
     weighting = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {weighting: resample}\n"), cwd=default_run).stdout)
     assert weighting["classification_round"] == 8 and "classification_oracle" not in weighting  # rounds 2 and 3 of both splits and datasets

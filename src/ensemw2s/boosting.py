@@ -152,19 +152,53 @@ def stopped_at(previous: dict | None, on_reject: str) -> int | None:
     return None
 
 
-def stopped_round_stats(t: int, previous: dict, stopped: int) -> dict:
+# The statistics every round writes (stats.json), in both tracks: what the next round, the
+# ensemble and the report read.  Tracks add their own keys beside them (training summary, the
+# draw's counts, the example weighting).
+ROUND_KEYS = ("round", "status", "stopped_at", "accepted", "epsilon", "epsilon_pre", "alpha", "train_error", "n_units", "n_accepted", "next_weights")
+
+
+def round_record(
+    t: int, result: RoundResult, previous: dict | None, *, train_error: float, n_units: int, epsilon_pre: float | None = None, **extra
+) -> dict:
+    """The stats of a trained round t: ε_t, α_t, acceptance, D_{t+1}, plus the expert's unweighted
+    error on its training units (``train_error``), the number of units (examples or answer
+    tokens), the acceptance bound ε_pre where the track has one (Algorithm 1; None under SAMME's
+    0.5) and the count of accepted rounds so far."""
+    stats = {
+        "round": t,
+        "status": round_status(result.accepted),
+        "stopped_at": None,
+        "accepted": bool(result.accepted),
+        "epsilon": float(result.epsilon),
+        "epsilon_pre": None if epsilon_pre is None else float(epsilon_pre),
+        "alpha": float(result.alpha),
+        "train_error": float(train_error),
+        "n_units": int(n_units),
+        "n_accepted": int((previous or {}).get("n_accepted", 0)) + int(result.accepted),
+        "next_weights": [float(w) for w in result.next_weights],
+    }
+    return {**stats, **extra}
+
+
+def stopped_round_stats(t: int, previous: dict, stopped: int, **extra) -> dict:
     """The stats of a round that trains nothing because boosting stopped at round ``stopped``:
-    α = 0, ε undefined (NaN), D handed on, so the ensemble of the first t rounds equals the
-    ensemble of the rounds up to the stop."""
-    return {
+    α = 0, ε and the train error undefined (NaN), D handed on, so the ensemble of the first t
+    rounds equals the ensemble of the rounds up to the stop."""
+    stats = {
         "round": t,
         "status": "stopped",
         "stopped_at": stopped,
         "accepted": False,
         "epsilon": float("nan"),
+        "epsilon_pre": previous.get("epsilon_pre"),
         "alpha": 0.0,
+        "train_error": float("nan"),
+        "n_units": previous["n_units"],
+        "n_accepted": int(previous.get("n_accepted", 0)),
         "next_weights": list(previous["next_weights"]),
     }
+    return {**stats, **extra}
 
 
 def round_status(accepted: bool) -> str:

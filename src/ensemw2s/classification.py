@@ -12,14 +12,13 @@ per-seed metric tables.  Torch is imported lazily, so the vote and table code ru
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from . import boosting
-from .metrics import accuracy, mean_sem, pgr, select_rounds
+from .metrics import accuracy
 
 PARTS = ("weak_train", "strong_train", "val", "test")
 WEIGHTINGS = ("uniform", "loss", "resample")  # uniform: round 1, the single-weak baseline
@@ -100,25 +99,24 @@ def soft_rows(p_label1: Sequence[float]) -> list[list[float]]:
     return [[1.0 - float(p), float(p)] for p in p_label1]
 
 
-def load_seeded_classifier(model_source, settings, trust_remote_code: bool = False, dropout: float | None = None, head_init: str = "default"):
-    """Tokenizer and classifier whose new linear head is initialised from ``settings.seed`` (or
-    zero, ``head_init="zero"``), with every dropout probability set to ``dropout`` (None: the
-    model's own); see :func:`ensemw2s.models.load_classifier`."""
+def load_seeded_classifier(spec, seed: int, *, dropout: float | None = None, head_init: str = "default"):
+    """Tokenizer and classifier of ``spec`` (:class:`ensemw2s.train.ModelSpec`) whose new linear head
+    is initialised from ``seed`` (or zero, ``head_init="zero"``), with every dropout probability set
+    to ``dropout`` (None: the model's own); see :func:`ensemw2s.models.load_classifier`."""
     from . import models
 
-    tokenizer = models.load_tokenizer(model_source, trust_remote_code)
-    return tokenizer, models.load_classifier(model_source, tokenizer, settings.seed, trust_remote_code, dropout=dropout, head_init=head_init)
+    tokenizer = models.load_tokenizer(spec.source, spec.trust_remote_code)
+    return tokenizer, models.load_classifier(spec.source, tokenizer, seed, spec.trust_remote_code, dropout=dropout, head_init=head_init)
 
 
 def train_expert(
-    model_source,
+    spec,
     records,
     weights,
-    t: int,
     settings,
-    max_length: int,
+    *,
+    t: int,
     weighting: str = "loss",
-    trust_remote_code: bool = False,
     dropout: float | None = None,
     head_init: str = "default",
 ):
@@ -132,7 +130,7 @@ def train_expert(
 
     if weighting not in WEIGHTINGS:
         raise ValueError(f"unknown weighting {weighting!r}; expected one of {WEIGHTINGS}")
-    tokenizer, model = load_seeded_classifier(model_source, settings, trust_remote_code, dropout, head_init)
+    tokenizer, model = load_seeded_classifier(spec, settings.seed, dropout=dropout, head_init=head_init)
     texts = [classification_text(r) for r in records]
     labels = one_hot([r["binary_label"] for r in records])
     example_weights = None
@@ -142,58 +140,29 @@ def train_expert(
         chosen = resample_indices(weights, settings.seed)
         texts, labels = [texts[i] for i in chosen], [labels[i] for i in chosen]
     summary = train.train_classifier(
-        model, tokenizer, texts, labels, settings, max_length, example_weights, desc=f"round {t}", extra_fingerprint=(dropout, head_init)
+        model, tokenizer, texts, labels, settings, spec.max_length, example_weights, desc=f"round {t}", extra_fingerprint=(dropout, head_init)
     )
     return model, tokenizer, summary
 
 
-def predict(model, tokenizer, records, max_length: int, batch_size: int, desc: str = "classify") -> list[float]:
+def predict(model, tokenizer, records, spec, *, desc: str = "classify") -> list[float]:
+    """p(label = 1) of each record, scored with ``spec``'s token budget and batch size."""
     from .evaluate import classifier_probabilities
     from .text import classification_text
 
-    return classifier_probabilities(model, tokenizer, [classification_text(r) for r in records], max_length, batch_size, desc=desc)
-
-
-def logconf_coefficient(step: int, total_steps: int, aux_coef: float, warmup_frac: float) -> float:
-    """Weight of the student's own hardened predictions (Burns et al. 2023, ``logconf_loss_fn``):
-    the step fraction during warm-up, then 1, times ``aux_coef``."""
-    step_frac = step / max(total_steps, 1)
-    return aux_coef * (1.0 if step_frac > warmup_frac else step_frac)
-
-
-def logconf_threshold(p_label1_student, weak_soft_labels):
-    """The hardening threshold on the student's p(label = 0): its quantile at the batch's mean weak
-    p(label = 1), so that share of the examples is hardened to class 1 (Burns et al.)."""
-    import torch
-
-    p0 = 1.0 - p_label1_student
-    return torch.quantile(p0, weak_soft_labels[:, 1].mean().to(p0.dtype))
-
-
-def logconf_targets(p_label1_student, weak_soft_labels, coef: float, threshold=None):
-    """Burns et al.'s auxiliary-confidence target: (1 − coef)·weak labels + coef·hardened student
-    predictions, where the hardening threshold (:func:`logconf_threshold`; of these examples
-    unless given, e.g. computed over the whole batch) puts the batch's mean weak p(label = 1)
-    share of examples into class 1 (so the student is not pushed towards one class)."""
-    import torch
-
-    p0 = 1.0 - p_label1_student
-    if threshold is None:
-        threshold = logconf_threshold(p_label1_student, weak_soft_labels)
-    hardened = torch.stack([(p0 >= threshold).float(), (p0 < threshold).float()], dim=1)
-    return weak_soft_labels * (1.0 - coef) + hardened * coef
+    texts = [classification_text(r) for r in records]
+    return classifier_probabilities(model, tokenizer, texts, spec.max_length, spec.eval_batch_size, desc=desc)
 
 
 def train_student(
-    model_source,
+    spec,
     records,
     p_label1,
     settings,
-    max_length: int,
+    *,
     loss: str = "xent",
     aux_coef: float = 0.5,
     warmup_frac: float = 0.1,
-    trust_remote_code: bool = False,
     desc: str = "student",
     dropout: float | None = None,
     head_init: str = "default",
@@ -210,30 +179,32 @@ def train_student(
     import torch
     import torch.nn.functional as F
 
-    from . import train
-    from .text import classification_text
+    from . import losses, train
+    from .text import classification_text, encode_texts, pad
 
     if loss not in STUDENT_LOSSES:
         raise ValueError(f"unknown student loss {loss!r}; expected one of {STUDENT_LOSSES}")
     if threshold not in LOGCONF_THRESHOLDS:
         raise ValueError(f"unknown logconf threshold {threshold!r}; expected one of {LOGCONF_THRESHOLDS}")
-    tokenizer, model = load_seeded_classifier(model_source, settings, trust_remote_code, dropout, head_init)
+    tokenizer, model = load_seeded_classifier(spec, settings.seed, dropout=dropout, head_init=head_init)
     texts = [classification_text(r) for r in records]
     labels = soft_rows(p_label1)
     if loss == "xent":
-        summary = train.train_classifier(model, tokenizer, texts, labels, settings, max_length, desc=desc, extra_fingerprint=(dropout, head_init))
+        summary = train.train_classifier(
+            model, tokenizer, texts, labels, settings, spec.max_length, desc=desc, extra_fingerprint=(dropout, head_init)
+        )
         return model, tokenizer, summary
 
-    ids = train.encode_texts(tokenizer, texts, max_length)
+    ids = encode_texts(tokenizer, texts, spec.max_length)
     label_tensor = torch.as_tensor(labels, dtype=torch.float32)
     progress = {"coef": 0.0, "threshold": None}
 
     def on_step(step, total_steps):
-        progress["coef"] = logconf_coefficient(step, total_steps, aux_coef, warmup_frac)
+        progress["coef"] = losses.logconf_coefficient(step, total_steps, aux_coef, warmup_frac)
 
     def make_batch(indices):
-        input_ids, mask = train.pad_ids([ids[i] for i in indices], tokenizer.pad_token_id)
-        return train.ClassifierBatch(input_ids, mask, label_tensor[indices], torch.ones(len(indices)))
+        input_ids, mask = pad([ids[i] for i in indices], tokenizer.pad_token_id)
+        return losses.ClassifierBatch(input_ids, mask, label_tensor[indices], torch.ones(len(indices)))
 
     def logits_of(model, batch):
         device = next(model.parameters()).device
@@ -242,13 +213,10 @@ def train_student(
     def on_batches(model, batches):  # threshold="batch": over every micro-batch of the step
         with torch.no_grad():
             p1 = torch.cat([F.softmax(logits_of(model, b), dim=-1)[:, 1] for b in batches])
-        progress["threshold"] = logconf_threshold(p1, torch.cat([b.soft_labels for b in batches]).to(p1.device))
+        progress["threshold"] = losses.logconf_threshold(p1, torch.cat([b.soft_labels for b in batches]).to(p1.device))
 
     def loss_sum(model, batch):
-        logits = logits_of(model, batch)
-        p1 = F.softmax(logits, dim=-1)[:, 1].detach()
-        target = logconf_targets(p1, batch.soft_labels.to(logits.device), progress["coef"], progress["threshold"])
-        return -(target * F.log_softmax(logits, dim=-1)).sum()
+        return losses.logconf_loss_sum(logits_of(model, batch), batch.soft_labels, progress["coef"], progress["threshold"])
 
     fingerprint = train._fingerprint(ids, label_tensor.tolist(), "logconf", aux_coef, warmup_frac, threshold, dropout, head_init)
     summary = train.fit(
@@ -256,7 +224,7 @@ def train_student(
         len(ids),
         make_batch,
         loss_sum,
-        train.classifier_loss_count,
+        losses.classifier_loss_count,
         settings,
         fingerprint,
         desc,
@@ -264,6 +232,18 @@ def train_student(
         on_batches=on_batches if threshold == "batch" else None,
     )
     return model, tokenizer, summary
+
+
+def fine_tune_and_evaluate(spec, records, p_label1, *, settings, parts: dict[str, Sequence[dict]], desc: str = "student", **student) -> dict:
+    """A strong model trained on (pseudo-)labels p(label = 1) of ``records``
+    (:func:`train_student`, whose keyword arguments ``student`` passes on), then its accuracy on
+    each of ``parts``: ``{"training": ..., "n_train": n, part: {"accuracy": a, "n": n}}``."""
+    model, tokenizer, summary = train_student(spec, records, p_label1, settings, desc=desc, **student)
+    metrics = {"training": summary, "n_train": len(records)}
+    for part, part_records in parts.items():
+        probabilities = predict(model, tokenizer, part_records, spec, desc=part)
+        metrics[part] = {"accuracy": accuracy(probabilities, [r["binary_label"] for r in part_records]), "n": len(part_records)}
+    return metrics
 
 
 # ----------------------------------------------------------------------------------- round files
@@ -286,42 +266,58 @@ def read_predictions(path) -> pd.DataFrame:
     return frame
 
 
-def round_stats(t: int, weights, wrong, previous: dict | None) -> dict:
-    """The stats of a trained round t: ε_t, α_t, accepted, status, D_{t+1}, plus what the tables
-    report."""
+def round_stats(t: int, weights, wrong, previous: dict | None, **extra) -> dict:
+    """The stats of a trained round t (:func:`ensemw2s.boosting.round_record`): the units are the
+    weak-training examples, ``train_error`` the expert's unweighted error on them."""
+    wrong = np.asarray(wrong, dtype=bool)
     result = boosting.boosting_round(weights, wrong)
-    stats = result.to_dict()
-    stats.update(
-        round=t,
-        status=boosting.round_status(result.accepted),
-        stopped_at=None,
-        t=t,
-        train_error=float(np.mean(wrong)),  # unweighted error of this expert on weak-train
-        n_accepted=(previous or {}).get("n_accepted", 0) + int(result.accepted),
-    )
-    return stats
+    return boosting.round_record(t, result, previous, train_error=float(np.mean(wrong)), n_units=wrong.size, **extra)
 
 
-def stopped_stats(t: int, previous: dict | None, on_reject: str) -> dict | None:
+def stopped_stats(t: int, previous: dict | None, on_reject: str, **extra) -> dict | None:
     """The stats of round t if boosting stopped before it (``on_reject: break`` after a rejected
-    round, :func:`ensemw2s.boosting.stopped_at`), else None: round t trains.
-
-    A stopped round has status ``stopped``, α = 0, D handed on, and NaN where nothing was
-    measured (ε_t, the train error), so it adds nothing to any vote.
-    """
+    round, :func:`ensemw2s.boosting.stopped_at`), else None: round t trains."""
     if t == 1 or previous is None:
         return None
     stopped = boosting.stopped_at(previous, on_reject)
-    if stopped is None:
-        return None
-    stats = boosting.stopped_round_stats(t, previous, stopped)
-    stats.update(t=t, train_error=float("nan"), n_accepted=int(previous.get("n_accepted", 0)))
-    return stats
+    return None if stopped is None else boosting.stopped_round_stats(t, previous, stopped, **extra)
 
 
 def stopped_probabilities(parts: dict[str, Sequence[dict]]) -> dict[str, list[float]]:
     """A stopped round's "predictions": NaN for every item (no expert exists; its vote weight is 0)."""
     return {part: [float("nan")] * len(records) for part, records in parts.items()}
+
+
+def boosting_round(
+    t: int,
+    spec,
+    parts: dict[str, Sequence[dict]],
+    *,
+    previous: dict | None,
+    settings,
+    weighting: str = "loss",
+    on_reject: str = "break",
+    dropout: float | None = None,
+    head_init: str = "default",
+):
+    """One AdaBoost round (Algorithm 2) on the weak-training part: D_t from round t − 1's stats
+    (uniform at t = 1), a fresh expert trained under it (:func:`train_expert`), its predictions on
+    every part, ε_t, α_t and D_{t+1}.  A round after the stop (``on_reject: break``) trains
+    nothing.  Returns (expert or None, tokenizer or None, stats, {part: p(label = 1)})."""
+    weak_train = parts["weak_train"]
+    stats = stopped_stats(t, previous, on_reject, weighting=weighting, training=None)
+    if stats is not None:
+        return None, None, stats, stopped_probabilities(parts)
+    if t == 1:
+        previous, weights = None, boosting.uniform_weights(len(weak_train))
+    else:
+        weights = np.asarray(previous["next_weights"], dtype=np.float64)
+        if weights.size != len(weak_train):
+            raise ValueError(f"round {t - 1} weighted {weights.size} examples, the weak-training part has {len(weak_train)}")
+    model, tokenizer, summary = train_expert(spec, weak_train, weights, settings, t=t, weighting=weighting, dropout=dropout, head_init=head_init)
+    probabilities = {part: predict(model, tokenizer, records, spec, desc=part) for part, records in parts.items()}
+    wrong = (np.asarray(probabilities["weak_train"]) > 0.5) != np.asarray([bool(r["binary_label"]) for r in weak_train])
+    return model, tokenizer, round_stats(t, weights, wrong, previous, weighting=weighting, training=summary), probabilities
 
 
 def ensemble_part(predictions: Sequence[pd.DataFrame], alphas: Sequence[float], part: str, kind: str = "soft") -> pd.DataFrame:
@@ -336,212 +332,26 @@ def ensemble_part(predictions: Sequence[pd.DataFrame], alphas: Sequence[float], 
     return pd.DataFrame({"id": first["id"], "label": first["label"], "p_label1": vote(probs, alphas, kind)})
 
 
-def seed_table(
-    weak: str, strong: str, stats: Sequence[dict], predictions: Sequence[pd.DataFrame], students: Sequence[dict], oracle: dict, kind: str = "soft"
-) -> pd.DataFrame:
-    """One row per round t for one (split, seed, weak → strong): every accuracy the tables need.
-
-    ``ensemble_*`` is the weak ensemble under ``kind``, the vote whose labels the students learn;
-    ``ensemble_soft_*`` and ``ensemble_hard_*`` report both votes of the same experts.  ``alpha``
-    is the vote weight (SAMME, ln((1 − ε)/ε)), ``paper_alpha`` Algorithm 2's ½ ln((1 − ε)/ε).
-    """
-    if not (len(stats) == len(predictions) == len(students)):
-        raise ValueError("need the stats, predictions and student metrics of every round")
+def ensemble_metrics(predictions: Sequence[pd.DataFrame], alphas: Sequence[float], kind: str = "soft") -> dict:
+    """The T-round weak ensemble's accuracy on every part (``accuracy``: under ``kind``, the vote
+    whose labels the students learn; ``soft_accuracy`` / ``hard_accuracy``: each vote of the same
+    experts), its pseudo-labels' accuracy on the strong-training part, its error on the weak
+    training part, and how many experts vote."""
     if kind not in VOTES:
         raise ValueError(f"unknown vote {kind!r}; expected one of {VOTES}")
-    alphas = [float(s["alpha"]) for s in stats]
-    weak_single = {part: accuracy(*_prob_label(ensemble_part(predictions[:1], [1.0], part))) for part in ("test", "val")}
-    rows = []
-    for t in range(1, len(stats) + 1):
-        ensemble = {
-            (vote_kind, part): accuracy(*_prob_label(ensemble_part(predictions[:t], alphas[:t], part, vote_kind)))
-            for vote_kind in VOTES
-            for part in ("weak_train", "strong_train", "val", "test")
-        }
-        round_stats_t = stats[t - 1]
-        row = {
-            "weak": weak,
-            "strong": strong,
-            "t": t,
-            "status": round_stats_t.get("status", boosting.round_status(bool(round_stats_t["accepted"]))),
-            "epsilon": float(round_stats_t["epsilon"]),
-            "alpha": alphas[t - 1],
-            "paper_alpha": boosting.paper_alpha(alphas[t - 1]),
-            "accepted": bool(round_stats_t["accepted"]),
-            "train_error": float(round_stats_t["train_error"]),
-            "weak_acc": weak_single["test"],
-            "weak_val_acc": weak_single["val"],
-            "vote": kind,
-            "ensemble_acc": ensemble[kind, "test"],
-            "ensemble_val_acc": ensemble[kind, "val"],
-            "ensemble_soft_acc": ensemble["soft", "test"],
-            "ensemble_soft_val_acc": ensemble["soft", "val"],
-            "ensemble_hard_acc": ensemble["hard", "test"],
-            "ensemble_hard_val_acc": ensemble["hard", "val"],
-            "ensemble_train_error": 1.0 - ensemble[kind, "weak_train"],
-            "label_acc": ensemble[kind, "strong_train"],
-            "transfer_acc": float(students[t - 1]["test_acc"]),
-            "transfer_val_acc": float(students[t - 1]["val_acc"]),
-            "oracle_acc": float(oracle["test_acc"]),
-            "oracle_val_acc": float(oracle["val_acc"]),
-        }
-        row["pgr"] = pgr(row["transfer_acc"], row["weak_acc"], row["oracle_acc"])
-        row["pgr_undefined"] = math.isnan(row["pgr"])
-        rows.append(row)
-    return pd.DataFrame(rows)
+    parts = {}
+    for part in PARTS:
+        by_vote = {vote_kind: accuracy(*_prob_label(ensemble_part(predictions, alphas, part, vote_kind))) for vote_kind in VOTES}
+        parts[part] = {"accuracy": by_vote[kind], **{f"{vote_kind}_accuracy": value for vote_kind, value in by_vote.items()}}
+    return {
+        "vote": kind,
+        "alphas": [float(a) for a in alphas],
+        "experts_voting": int(sum(w > 0 for w in boosting.vote_weights(alphas))),
+        "pseudo_label_accuracy": parts["strong_train"]["accuracy"],
+        "ensemble_train_error": 1.0 - parts["weak_train"]["accuracy"],
+        **{part: parts[part] for part in ("test", "val")},
+    }
 
 
 def _prob_label(frame: pd.DataFrame):
     return frame["p_label1"].to_numpy(), frame["label"].to_numpy()
-
-
-# --------------------------------------------------------------------------------- across seeds
-ACCURACIES = ("weak_acc", "ensemble_acc", "transfer_acc", "oracle_acc")
-
-
-def summarise(per_seed: pd.DataFrame, models_order: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(pairs, rounds) from the per-seed tables of one split.
-
-    rounds: one row per (weak, strong, t) with mean and SEM over seeds of every accuracy, α_t,
-    ε_t and PGR, and how many seeds' round t was accepted, rejected or stopped.  pairs: one row
-    per (weak, strong): single weak, oracle, transfer baseline (t = 1) and the ensemble student at
-    the best ensemble round t ≥ 2 (on the seed-mean test accuracy, as the paper), the final round
-    and the round t ≥ 2 with the best seed-mean validation accuracy, each with its PGR (mean over
-    seeds where it is defined; ``pgr_undefined_seeds`` counts the others) and the weak ensemble's
-    accuracy under both votes, and per round α_t in the paper's convention (``paper_alpha_t``,
-    ½ ln((1 − ε)/ε)) and ε_t.
-    """
-    rank = {name: i for i, name in enumerate(models_order)}
-    value_columns = [
-        "epsilon",
-        "alpha",
-        "paper_alpha",
-        "train_error",
-        "weak_acc",
-        "ensemble_acc",
-        "ensemble_val_acc",
-        "ensemble_soft_acc",
-        "ensemble_soft_val_acc",
-        "ensemble_hard_acc",
-        "ensemble_hard_val_acc",
-        "transfer_acc",
-        "transfer_val_acc",
-        "oracle_acc",
-        "pgr",
-        "ensemble_train_error",
-        "label_acc",
-    ]
-    round_rows = []
-    for (weak, strong, t), group in per_seed.groupby(["weak", "strong", "t"], sort=False):
-        row = {
-            "weak": weak,
-            "strong": strong,
-            "t": int(t),
-            "n_seeds": int(group["seed"].nunique()),
-            "accepted_seeds": int(group["accepted"].sum()),
-            "pgr_undefined_seeds": int(group["pgr_undefined"].sum()),
-        }
-        for status in ("rejected", "stopped"):
-            row[f"{status}_seeds"] = int((group["status"] == status).sum()) if "status" in group else 0
-        for column in value_columns:
-            row[f"{column}_mean"], row[f"{column}_sem"] = mean_sem(group[column])
-        round_rows.append(row)
-    rounds = pd.DataFrame(round_rows)
-    rounds = rounds.sort_values(["weak", "strong", "t"], key=lambda c: c.map(rank) if c.name in ("weak", "strong") else c).reset_index(drop=True)
-
-    pair_rows = []
-    for (weak, strong), group in rounds.groupby(["weak", "strong"], sort=False):
-        chosen = select_rounds(group, score="transfer_acc_mean", val="transfer_val_acc_mean")
-        by_t = group.set_index("t")
-        first = by_t.loc[1]
-        row = {"weak": weak, "strong": strong, "strong_rank": rank[strong], "n_seeds": int(first["n_seeds"])}
-        for column in ("weak_acc", "oracle_acc"):
-            row[column], row[f"{column}_sem"] = first[f"{column}_mean"], first[f"{column}_sem"]
-        row["baseline_acc"], row["baseline_acc_sem"] = first["transfer_acc_mean"], first["transfer_acc_sem"]
-        row["baseline_pgr"], row["baseline_pgr_sem"] = first["pgr_mean"], first["pgr_sem"]
-        row["pgr_undefined_seeds"] = int(first["pgr_undefined_seeds"])
-        for label, t in (("best", chosen["best"]), ("final", chosen["final"]), ("val", chosen["val_selected"])):
-            chosen_row = by_t.loc[t]
-            row[f"{label}_t"] = int(t)
-            row[f"{label}_weak_ensemble_acc"], row[f"{label}_weak_ensemble_acc_sem"] = chosen_row["ensemble_acc_mean"], chosen_row["ensemble_acc_sem"]
-            for vote_kind in VOTES:
-                column = f"ensemble_{vote_kind}_acc"
-                row[f"{label}_weak_{column}"], row[f"{label}_weak_{column}_sem"] = chosen_row[f"{column}_mean"], chosen_row[f"{column}_sem"]
-            row[f"{label}_acc"], row[f"{label}_acc_sem"] = chosen_row["transfer_acc_mean"], chosen_row["transfer_acc_sem"]
-            row[f"{label}_pgr"], row[f"{label}_pgr_sem"] = chosen_row["pgr_mean"], chosen_row["pgr_sem"]
-        for t, round_row in by_t.iterrows():
-            row[f"paper_alpha_{t}"], row[f"paper_alpha_{t}_sem"] = round_row["paper_alpha_mean"], round_row["paper_alpha_sem"]
-            row[f"train_err_{t}"], row[f"train_err_{t}_sem"] = round_row["epsilon_mean"], round_row["epsilon_sem"]
-        pair_rows.append(row)
-    return pd.DataFrame(pair_rows), rounds
-
-
-def display_pairs(pairs: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
-    """The paper-style view of :func:`summarise`'s pairs: "mean ± SEM" strings, rounds in headers."""
-    from .tables import format_mean_sem
-
-    def pm(row, column):
-        return format_mean_sem(row[column], row[f"{column}_sem"], digits)
-
-    rows = []
-    rounds = sorted(int(c.rsplit("_", 1)[1]) for c in pairs.columns if c.startswith("paper_alpha_") and not c.endswith("_sem"))
-    for _, row in pairs.iterrows():
-        shown = {
-            "weak": row["weak"],
-            "strong": row["strong"],
-            "weak acc": pm(row, "weak_acc"),
-            "oracle acc": pm(row, "oracle_acc"),
-            "transfer baseline (T=1)": pm(row, "baseline_acc"),
-            "PGR baseline": pm(row, "baseline_pgr"),
-        }
-        for label, name in (("best", "best"), ("final", "final"), ("val", "val-selected")):
-            t = int(row[f"{label}_t"])
-            for vote_kind in VOTES:
-                shown[f"weak ensemble, {vote_kind} vote ({name}, T={t})"] = pm(row, f"{label}_weak_ensemble_{vote_kind}_acc")
-            shown[f"transfer ensemble ({name}, T={t})"] = pm(row, f"{label}_acc")
-            shown[f"PGR ({name})"] = pm(row, f"{label}_pgr")
-        for t in rounds:
-            shown[f"α_{t} = ½ln((1−ε)/ε)"] = pm(row, f"paper_alpha_{t}")
-            shown[f"Err_{t}"] = pm(row, f"train_err_{t}")
-        rows.append(shown)
-    return pd.DataFrame(rows)
-
-
-def display_rounds(rounds: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
-    from .tables import format_mean_sem
-
-    columns = [
-        ("paper_alpha", "α_t = ½ln((1−ε)/ε)"),
-        ("epsilon", "Err_t (weighted)"),
-        ("ensemble_soft_acc", "weak ensemble acc, soft vote"),
-        ("ensemble_hard_acc", "weak ensemble acc, hard vote"),
-        ("transfer_acc", "transfer acc"),
-        ("pgr", "PGR"),
-    ]
-    rows = []
-    for _, row in rounds.iterrows():
-        n = int(row["n_seeds"])
-        shown = {
-            "weak": row["weak"],
-            "strong": row["strong"],
-            "T": int(row["t"]),
-            "accepted": f"{int(row['accepted_seeds'])}/{n}",
-            "stopped": f"{int(row.get('stopped_seeds', 0))}/{n}",
-        }
-        for column, name in columns:
-            shown[name] = format_mean_sem(row[f"{column}_mean"], row[f"{column}_sem"], digits)
-        rows.append(shown)
-    return pd.DataFrame(rows)
-
-
-def figure_summary(pairs: pd.DataFrame, split: str, round_choice: str = "best") -> pd.DataFrame:
-    """The rows :func:`ensemw2s.plots.pgr_figure` draws, from a pairs table of :func:`summarise`;
-    the ensemble student is taken at the ``best`` (paper), ``final`` or ``val``-selected round."""
-    if round_choice not in ("best", "final", "val"):
-        raise ValueError(f"unknown round choice {round_choice!r}; expected best, final or val")
-    frame = pd.DataFrame({"split": split, "weak": pairs["weak"], "strong": pairs["strong"], "strong_rank": pairs["strong_rank"]})
-    for column in ("weak_acc", "oracle_acc", "baseline_acc", "baseline_pgr"):
-        frame[column], frame[f"{column}_sem"] = pairs[column], pairs[f"{column}_sem"]
-    frame["ensemble_acc"], frame["ensemble_acc_sem"] = pairs[f"{round_choice}_acc"], pairs[f"{round_choice}_acc_sem"]
-    frame["ensemble_pgr"], frame["ensemble_pgr_sem"] = pairs[f"{round_choice}_pgr"], pairs[f"{round_choice}_pgr_sem"]
-    return frame

@@ -65,20 +65,8 @@ def merge_folds(fold_tables: Sequence, ids: Sequence[str]):
     return table.sort_values("id", key=lambda column: column.map(order)).reset_index(drop=True)
 
 
-def rate_fold(
-    task: str,
-    model_source: str,
-    records: Sequence[dict],
-    fold: int,
-    n_folds: int,
-    seed: int,
-    settings,
-    max_length: int,
-    eval_batch_size: int,
-    trust_remote_code: bool = False,
-    eos_unit: bool = False,
-):
-    """Train a fresh rater on every fold but ``fold`` and rate the items of ``fold``.
+def rate_fold(task: str, spec, records: Sequence[dict], *, fold: int, n_folds: int, seed: int, settings, eos_unit: bool = False):
+    """Train a fresh rater (the model of ``spec``) on every fold but ``fold`` and rate the items of ``fold``.
 
     Returns a table (id, fold, difficulty, tie_break).
     """
@@ -88,10 +76,11 @@ def rate_fold(
 
     from . import evaluate, models, text, train
 
+    max_length, eval_batch_size = spec.max_length, spec.eval_batch_size
     train_records, held_out = fold_partition(records, n_folds, fold, seed)
-    tokenizer = models.load_tokenizer(model_source, trust_remote_code)
+    tokenizer = models.load_tokenizer(spec.source, spec.trust_remote_code)
     if task == "classification":
-        model = models.load_classifier(model_source, tokenizer, settings.seed, trust_remote_code)
+        model = models.load_classifier(spec.source, tokenizer, settings.seed, spec.trust_remote_code)
         labels = [r["binary_label"] for r in train_records]
         train.train_classifier(
             model,
@@ -106,7 +95,7 @@ def rate_fold(
         difficulty = classification_difficulty(p_label1, [r["binary_label"] for r in held_out])
         tie_break = [-math.log(max(1.0 - d, 1e-12)) for d in difficulty]
     elif task == "generation":
-        model = models.load_causal_lm(model_source, trust_remote_code)
+        model = models.load_causal_lm(spec.source, spec.trust_remote_code)
         train.train_sft(
             model,
             tokenizer,
@@ -116,7 +105,9 @@ def rate_fold(
             max_length,
             desc=f"rater fold {fold}",
         )
-        scores = evaluate.answer_token_correctness(evaluate.model_logprobs(model), tokenizer, held_out, max_length, eval_batch_size)
+        scores = evaluate.answer_token_correctness(
+            evaluate.model_logprobs(model), tokenizer, held_out, max_length=max_length, batch_size=eval_batch_size
+        )
         difficulty = generation_difficulty([s.correct(eos_unit) for s in scores])
         tie_break = mean_nll([text.units(s.token_logprobs, eos_unit) for s in scores])
     else:

@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 from .evaluate import AnswerLogProbs, model_device
 from .experts import ExpertLoop, make_runner, mix_stacked, prompt_then_answers
 from .runtime import progress_interval
+from .text import pad
 
 log = logging.getLogger(__name__)
 
@@ -99,16 +100,6 @@ def mixture_logprobs(models: Sequence, weights: Sequence[float], combine: str = 
     return AnswerLogProbs(logprobs, logprobs, answers)
 
 
-def left_pad(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    length = max(len(s) for s in sequences)
-    input_ids = torch.full((len(sequences), length), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(sequences), length), dtype=torch.long)
-    for row, seq in enumerate(sequences):
-        input_ids[row, length - len(seq) :] = torch.tensor(seq, dtype=torch.long)
-        mask[row, length - len(seq) :] = 1
-    return input_ids, mask
-
-
 def _positions(mask: torch.Tensor) -> torch.Tensor:
     """Position ids that ignore left padding (each sequence starts at position 0)."""
     return (mask.cumsum(-1) - 1).clamp(min=0)
@@ -179,7 +170,7 @@ def _decode_batch(runner, weights, prompt_ids, eos_id, pad_id, max_new_tokens, c
     ``runner`` (see :mod:`ensemw2s.experts`) returns all experts' next-token logits ``[T, B, V]``
     per step.  The attention mask, positions and decoded path are preallocated for all steps."""
     device = model_device(runner.models[0])
-    input_ids, mask = left_pad(prompt_ids, pad_id)
+    input_ids, mask = pad(prompt_ids, pad_id, left=True)
     input_ids, mask = input_ids.to(device), mask.to(device)
     batch, prompt_length = input_ids.shape
     cand_ids, cand_mask = _candidate_tensor(candidates or [[] for _ in range(batch)], batch, device)

@@ -20,8 +20,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .runtime import progress_interval
-from .text import EncodedPair, collate_pairs, encode_pair, sft_answer, sft_prompt, units
-from .train import encode_texts, pad_ids
+from .text import EncodedPair, collate_pairs, encode_pair, encode_texts, pad, sft_answer, sft_prompt, units
 
 LogProbFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -133,16 +132,16 @@ def _score_window(logprob_fn: AnswerLogProbs, pairs: Sequence[EncodedPair], pad_
     if len(prompts) == len(rows):
         # Nothing shared: one forward over the left-padded pairs (every pair's last token, never
         # fed, in the last column), logits at the last `keep` positions only.
-        targets, _ = _pad(answers, 0, left=True)  # right-aligned: row r's answer in its last answer_length columns
-        input_ids, mask = _pad([p.input_ids[:-1] for p in rows], pad_id, left=True)
+        targets, _ = pad(answers, 0, left=True)  # right-aligned: row r's answer in its last answer_length columns
+        input_ids, mask = pad([p.input_ids[:-1] for p in rows], pad_id, left=True)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
         logprobs = logprob_fn.last(input_ids, mask, positions, targets.shape[1])  # [N, keep, V]
         start = [targets.shape[1] - len(a) for a in answers]
     else:
-        targets, _ = _pad(answers, 0, left=False)
-        prompt_ids, prompt_mask = _pad([list(p) for p in prompts], pad_id, left=True)
+        targets, _ = pad(answers, 0, left=False)
+        prompt_ids, prompt_mask = pad([list(p) for p in prompts], pad_id, left=True)
         # fed after the prompt: every answer token but the last (nothing is predicted from it)
-        answer_ids, answer_mask = _pad([a[:-1] for a in answers], pad_id, left=False)
+        answer_ids, answer_mask = pad([a[:-1] for a in answers], pad_id, left=False)
         first, rest = logprob_fn.answers(prompt_ids, prompt_mask, answer_ids, answer_mask, torch.tensor(owner))
         logprobs = torch.cat([first[torch.tensor(owner, device=first.device)].unsqueeze(1), rest], dim=1)  # [N, A + 1, V]
         start = [0] * len(rows)
@@ -152,18 +151,6 @@ def _score_window(logprob_fn: AnswerLogProbs, pairs: Sequence[EncodedPair], pad_
     for row, (index, answer) in enumerate(zip(indices, answers)):
         span = slice(start[row], start[row] + len(answer))
         scores[index] = AnswerScore(token_lp[row, span].tolist(), correct[row, span].tolist())
-
-
-def _pad(sequences: Sequence[Sequence[int]], pad_id: int, left: bool) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max((len(s) for s in sequences), default=0)
-    ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(sequences), width), dtype=torch.long)
-    for row, seq in enumerate(sequences):
-        if seq:
-            cols = slice(width - len(seq), width) if left else slice(0, len(seq))
-            ids[row, cols] = torch.tensor(seq, dtype=torch.long)
-            mask[row, cols] = 1
-    return ids, mask
 
 
 def _longest_first(spans: Sequence[range], pairs: Sequence[EncodedPair]) -> list[range]:
@@ -205,6 +192,7 @@ def evaluate_multiple_choice(
     logprob_fn: LogProbFn,
     tokenizer,
     records: Sequence[dict],
+    *,
     max_length: int,
     batch_size: int,
     choice_eos: bool = False,
@@ -262,7 +250,7 @@ def evaluate_multiple_choice(
 
 
 def answer_token_correctness(
-    logprob_fn: LogProbFn, tokenizer, records: Sequence[dict], max_length: int, batch_size: int, desc: str = "tokens"
+    logprob_fn: LogProbFn, tokenizer, records: Sequence[dict], *, max_length: int, batch_size: int, desc: str = "tokens"
 ) -> list[AnswerScore]:
     """Per gold-answer token (EOS last): teacher-forced log-prob and argmax correctness (difficulty,
     boosting; :meth:`AnswerScore.correct` picks the units)."""
@@ -278,7 +266,7 @@ def classifier_probabilities(model, tokenizer, texts: Sequence[str], max_length:
     device = model_device(model)
     probabilities: list[float] = []
     for indices in tqdm(_chunk(len(ids), batch_size), desc=desc, file=sys.stderr, mininterval=progress_interval(), ascii=True):
-        input_ids, mask = pad_ids([ids[i] for i in indices], tokenizer.pad_token_id)
+        input_ids, mask = pad([ids[i] for i in indices], tokenizer.pad_token_id)
         logits = model(input_ids=input_ids.to(device), attention_mask=mask.to(device)).logits.float()
         probabilities.extend(F.softmax(logits, dim=-1)[:, 1].cpu().tolist())
     return probabilities

@@ -27,7 +27,7 @@ def unit_lengths(tokenizer, records: Sequence[dict], max_length: int, eos_unit: 
 
 def token_mistakes(logprob_fn, tokenizer, records: Sequence[dict], max_length: int, batch_size: int, eos_unit: bool = False) -> np.ndarray:
     """1[h(x_i, y_i^{<j}) != y_i^j] for every unit of every gold answer, flattened (teacher forced, argmax)."""
-    scores = evaluate.answer_token_correctness(logprob_fn, tokenizer, records, max_length, batch_size, desc="token errors")
+    scores = evaluate.answer_token_correctness(logprob_fn, tokenizer, records, max_length=max_length, batch_size=batch_size, desc="token errors")
     return ~np.concatenate([np.asarray(s.correct(eos_unit), dtype=bool) for s in scores])
 
 
@@ -54,20 +54,12 @@ def unflatten(flat: Sequence[float], lengths: Sequence[int]) -> list[list[float]
     return out
 
 
-def train_sft_model(
-    model_source: str,
-    records: Sequence[dict],
-    answers: Sequence[str],
-    settings,
-    max_length: int,
-    token_weights=None,
-    trust_remote_code: bool = False,
-    desc: str = "sft",
-):
-    """A fresh copy of ``model_source`` fine-tuned on (prompt of record, answer) pairs."""
-    tokenizer = models.load_tokenizer(model_source, trust_remote_code)
-    model = models.load_causal_lm(model_source, trust_remote_code)
-    summary = train.train_sft(model, tokenizer, [text.sft_prompt(r) for r in records], answers, settings, max_length, token_weights, desc)
+def train_sft_model(spec, records: Sequence[dict], answers: Sequence[str], *, settings, token_weights=None, desc: str = "sft"):
+    """A fresh copy of the model of ``spec`` (:class:`ensemw2s.train.ModelSpec`) fine-tuned on
+    (prompt of record, answer) pairs."""
+    tokenizer = models.load_tokenizer(spec.source, spec.trust_remote_code)
+    model = models.load_causal_lm(spec.source, spec.trust_remote_code)
+    summary = train.train_sft(model, tokenizer, [text.sft_prompt(r) for r in records], answers, settings, spec.max_length, token_weights, desc)
     return model, tokenizer, summary
 
 
@@ -92,14 +84,12 @@ class BoostingSettings:
 
 def token_boosting_round(
     t: int,
-    model_source: str,
+    spec,
     easy: Sequence[dict],
+    *,
     settings,
-    max_length: int,
-    eval_batch_size: int,
     previous: dict | None,
     seed: int,
-    trust_remote_code: bool = False,
     boost: BoostingSettings | None = None,
 ):
     """One round of EnsemW2S-AdaBoost on the easy set.
@@ -115,16 +105,13 @@ def token_boosting_round(
     boost = boost or BoostingSettings()
     stopped = boosting.stopped_at(previous, boost.on_reject)
     if stopped is not None:
-        stats = boosting.stopped_round_stats(t, previous, stopped)
-        stats.update(
-            epsilon_pre=previous["epsilon_pre"], train_token_error=float("nan"), n_tokens=previous["n_tokens"], token_weights=None, training=None
-        )
-        return None, None, stats
-    tokenizer = models.load_tokenizer(model_source, trust_remote_code)
+        return None, None, boosting.stopped_round_stats(t, previous, stopped, token_weights=None, training=None)
+    max_length, eval_batch_size = spec.max_length, spec.eval_batch_size
+    tokenizer = models.load_tokenizer(spec.source, spec.trust_remote_code)
     lengths = unit_lengths(tokenizer, easy, max_length, boost.eos_unit)
     n_tokens = sum(lengths)
     if t == 1:
-        pretrained = models.load_for_inference(model_source, settings.mixed_precision, trust_remote_code)
+        pretrained = models.load_for_inference(spec.source, settings.mixed_precision, spec.trust_remote_code)
         pre_wrong = token_mistakes(evaluate.model_logprobs(pretrained), tokenizer, easy, max_length, eval_batch_size, boost.eos_unit)
         del pretrained
         weights = boosting.uniform_weights(n_tokens)
@@ -139,31 +126,20 @@ def token_boosting_round(
     counts = round_draws(t, weights, seed, boost.round1)
     unit_weights = unflatten(counts if counts is not None else np.ones(n_tokens), lengths)
     expert, tokenizer, summary = train_sft_model(
-        model_source,
-        easy,
-        gold_answers(easy),
-        settings,
-        max_length,
-        training_token_weights(unit_weights, boost.eos_unit),
-        trust_remote_code,
-        desc=f"round {t}",
+        spec, easy, gold_answers(easy), settings=settings, token_weights=training_token_weights(unit_weights, boost.eos_unit), desc=f"round {t}"
     )
     wrong = token_mistakes(evaluate.model_logprobs(expert), tokenizer, easy, max_length, eval_batch_size, boost.eos_unit)
     result = boosting.boosting_round(weights, wrong, epsilon_pre)
-    stats = {
-        "round": t,
-        "status": boosting.round_status(result.accepted),
-        "stopped_at": None,
-        "epsilon_pre": epsilon_pre,
-        "epsilon": result.epsilon,
-        "alpha": result.alpha,
-        "accepted": result.accepted,
-        "train_token_error": float(wrong.mean()),
-        "n_tokens": n_tokens,
-        "token_weights": _count_summary(counts, n_tokens),
-        "training": summary,
-        "next_weights": result.next_weights.tolist(),
-    }
+    stats = boosting.round_record(
+        t,
+        result,
+        previous,
+        train_error=float(wrong.mean()),
+        n_units=n_tokens,
+        epsilon_pre=epsilon_pre,
+        token_weights=_count_summary(counts, n_tokens),
+        training=summary,
+    )
     return expert, tokenizer, stats
 
 
@@ -209,7 +185,7 @@ def _mapped(nlls: Sequence[float], n_tokens: Sequence[int], reduction: str) -> i
 
 
 def pseudo_answers(
-    experts: Sequence, alphas: Sequence[float], tokenizer, hard: Sequence[dict], decode: DecodeSettings, max_length: int, batch_size: int
+    experts: Sequence, alphas: Sequence[float], tokenizer, *, hard: Sequence[dict], decode: DecodeSettings, max_length: int, batch_size: int
 ) -> tuple[list[dict], dict]:
     """Ensemble pseudo-answers for the hard questions (Algorithm 1, lines 11-13).
 
@@ -241,8 +217,8 @@ def pseudo_answers(
         ensemble.mixture_logprobs(experts, weights, decode.combine),
         tokenizer,
         hard,
-        max_length,
-        batch_size,
+        max_length=max_length,
+        batch_size=batch_size,
         choice_eos=decode.choice_eos,
         desc="teacher-forced choices",
     )
@@ -297,7 +273,14 @@ def evaluate_parts(logprob_fn, tokenizer, parts: dict[str, Sequence[dict]], scor
     metrics = {}
     for name, records in parts.items():
         result = evaluate.evaluate_multiple_choice(
-            logprob_fn, tokenizer, records, scoring.max_length, scoring.batch_size, scoring.choice_eos, scoring.eos_unit, desc=f"eval {name}"
+            logprob_fn,
+            tokenizer,
+            records,
+            max_length=scoring.max_length,
+            batch_size=scoring.batch_size,
+            choice_eos=scoring.choice_eos,
+            eos_unit=scoring.eos_unit,
+            desc=f"eval {name}",
         )
         metrics[name] = {
             "option_accuracy": result.option_accuracy,
@@ -309,19 +292,19 @@ def evaluate_parts(logprob_fn, tokenizer, parts: dict[str, Sequence[dict]], scor
 
 
 def fine_tune_and_evaluate(
-    model_source: str,
+    spec,
     records: Sequence[dict],
     answers: Sequence[str],
+    *,
     settings,
     parts: dict[str, Sequence[dict]],
-    scoring: EvalSettings,
-    trust_remote_code: bool = False,
+    choice_eos: bool = False,
+    eos_unit: bool = False,
     desc: str = "sft",
 ) -> dict:
-    """Fine-tune a fresh ``model_source`` on (prompt, answer) pairs and evaluate it on ``parts``:
+    """Fine-tune a fresh model of ``spec`` on (prompt, answer) pairs and evaluate it on ``parts``:
     a student (pseudo-answers) or a gold model (ground truth)."""
-    model, tokenizer, summary = train_sft_model(
-        model_source, records, answers, settings, scoring.max_length, trust_remote_code=trust_remote_code, desc=desc
-    )
+    model, tokenizer, summary = train_sft_model(spec, records, answers, settings=settings, desc=desc)
+    scoring = EvalSettings(spec.max_length, spec.eval_batch_size, choice_eos, eos_unit)
     metrics = evaluate_parts(evaluate.model_logprobs(model), tokenizer, parts, scoring)
     return {**metrics, "training": summary}

@@ -14,6 +14,7 @@ The classification task (binary SciQ) is one text, "Q: {question} A: {answer}", 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -65,6 +66,26 @@ def encode_pair(tokenizer, prompt: str, answer: str, max_length: int) -> Encoded
     return EncodedPair(prompt_ids + answer_ids, len(prompt_ids))
 
 
+def encode_texts(tokenizer, texts: Sequence[str], max_length: int) -> list[list[int]]:
+    """Token ids of each text, cut from the left to ``max_length`` (the answer sits at the end)."""
+    return [tokenizer(t, add_special_tokens=False)["input_ids"][-max_length:] for t in texts]
+
+
+def pad(sequences: Sequence[Sequence[int]], pad_id: int, left: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """(ids, attention mask) of token sequences padded to the longest with ``pad_id``: on the right
+    (training, classification), or on the left (``left=True``: decoding, and scoring answers that end
+    in the same column)."""
+    width = max((len(s) for s in sequences), default=0)
+    ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(sequences), width), dtype=torch.long)
+    for row, seq in enumerate(sequences):
+        if len(seq):
+            cols = slice(width - len(seq), width) if left else slice(0, len(seq))
+            ids[row, cols] = torch.as_tensor(seq, dtype=torch.long)
+            mask[row, cols] = 1
+    return ids, mask
+
+
 @dataclass
 class LMBatch:
     input_ids: torch.Tensor  # [B, L] right-padded
@@ -75,16 +96,12 @@ class LMBatch:
 
 def collate_pairs(pairs: list[EncodedPair], pad_id: int, token_weights: list[list[float]] | None = None) -> LMBatch:
     """Right-pad a list of encoded pairs; optional per-answer-token weights (one list per pair)."""
-    length = max(len(p.input_ids) for p in pairs)
-    batch = len(pairs)
-    input_ids = torch.full((batch, length), pad_id, dtype=torch.long)
-    attention_mask = torch.zeros((batch, length), dtype=torch.long)
+    input_ids, attention_mask = pad([p.input_ids for p in pairs], pad_id)
+    batch, length = input_ids.shape
     target_mask = torch.zeros((batch, length - 1), dtype=torch.bool)
     weights = torch.zeros((batch, length - 1), dtype=torch.float32)
     for row, pair in enumerate(pairs):
         n = len(pair.input_ids)
-        input_ids[row, :n] = torch.tensor(pair.input_ids)
-        attention_mask[row, :n] = 1
         target_mask[row, pair.answer_start - 1 : n - 1] = True
         if token_weights is None:
             weights[row, pair.answer_start - 1 : n - 1] = 1.0

@@ -21,14 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from accelerate import Accelerator
 from accelerate.utils import set_seed
 from tqdm.auto import tqdm
 from transformers import get_scheduler
 
+from .losses import ClassifierBatch, classifier_loss_count, classifier_loss_sum, lm_loss_count, lm_loss_sum
 from .runtime import operational, progress_interval
-from .text import EncodedPair, LMBatch, collate_pairs, encode_pair
+from .text import EncodedPair, collate_pairs, encode_pair, encode_texts, pad
 
 log = logging.getLogger(__name__)
 # TrainSettings fields that cannot change a trained model: left out of the checkpoint's identity.
@@ -304,41 +304,6 @@ def remove_empty_parents(folder: Path, stop_at: str = CHECKPOINT_FOLDER) -> None
                 return
 
 
-# ------------------------------------------------------------------------------------------ losses
-def lm_loss_sum(model, batch: LMBatch) -> torch.Tensor:
-    """Sum over answer tokens of weight x next-token cross-entropy."""
-    device = next(model.parameters()).device
-    logits = model(input_ids=batch.input_ids.to(device), attention_mask=batch.attention_mask.to(device)).logits
-    targets = batch.input_ids[:, 1:].to(device)
-    mask = batch.target_mask.to(device)
-    token_ce = F.cross_entropy(logits[:, :-1][mask].float(), targets[mask], reduction="none")
-    return (token_ce * batch.target_weights.to(device)[mask]).sum()
-
-
-def lm_loss_count(batch: LMBatch) -> float:
-    return float(batch.target_mask.sum())
-
-
-@dataclass
-class ClassifierBatch:
-    input_ids: torch.Tensor
-    attention_mask: torch.Tensor
-    soft_labels: torch.Tensor  # [B, 2], rows sum to 1
-    weights: torch.Tensor  # [B]
-
-
-def classifier_loss_sum(model, batch: ClassifierBatch) -> torch.Tensor:
-    """Sum over examples of weight x soft-label cross-entropy."""
-    device = next(model.parameters()).device
-    logits = model(input_ids=batch.input_ids.to(device), attention_mask=batch.attention_mask.to(device)).logits
-    ce = -(batch.soft_labels.to(device) * F.log_softmax(logits.float(), dim=-1)).sum(-1)
-    return (ce * batch.weights.to(device)).sum()
-
-
-def classifier_loss_count(batch: ClassifierBatch) -> float:
-    return float(batch.input_ids.shape[0])
-
-
 def normalised_weights(weights: Sequence[float], what: str) -> list[float]:
     """Rescale non-negative weights to mean 1, so uniform weights give the plain mean loss."""
     tensor = torch.as_tensor(weights, dtype=torch.float64)
@@ -388,21 +353,6 @@ def train_sft(
     return fit(model, len(pairs), make_batch, lm_loss_sum, lm_loss_count, settings, fingerprint, desc)
 
 
-def encode_texts(tokenizer, texts: Sequence[str], max_length: int) -> list[list[int]]:
-    """Token ids of each text, cut from the left to ``max_length`` (the answer sits at the end)."""
-    return [tokenizer(t, add_special_tokens=False)["input_ids"][-max_length:] for t in texts]
-
-
-def pad_ids(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    length = max(len(s) for s in sequences)
-    input_ids = torch.full((len(sequences), length), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(sequences), length), dtype=torch.long)
-    for row, seq in enumerate(sequences):
-        input_ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
-        mask[row, : len(seq)] = 1
-    return input_ids, mask
-
-
 def train_classifier(
     model,
     tokenizer,
@@ -424,7 +374,7 @@ def train_classifier(
     weights = torch.as_tensor(normalised_weights(example_weights, "example weights") if example_weights is not None else [1.0] * len(ids))
 
     def make_batch(indices):
-        input_ids, mask = pad_ids([ids[i] for i in indices], tokenizer.pad_token_id)
+        input_ids, mask = pad([ids[i] for i in indices], tokenizer.pad_token_id)
         return ClassifierBatch(input_ids, mask, labels[indices], weights[indices].float())
 
     fingerprint = (
@@ -449,6 +399,31 @@ def pretrain_lm(model, tokenizer, texts: Sequence[str], settings: TrainSettings,
         return collate_pairs([pairs[i] for i in indices], tokenizer.pad_token_id)
 
     return fit(model, len(pairs), make_batch, lm_loss_sum, lm_loss_count, settings, _fingerprint(blocks), desc)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What a job needs to load and run a model, whatever it trains: where the model comes from
+    (a hub id, ``id@revision``, or a directory), whether its repository's code may run, the token
+    budget of an example, the batch size of scoring, and the precision (``auto`` = bf16 on a CUDA
+    GPU that supports it, else fp32)."""
+
+    source: str
+    max_length: int = 512
+    eval_batch_size: int = 32
+    trust_remote_code: bool = False
+    mixed_precision: str = "auto"
+
+
+def spec_from_params(params) -> ModelSpec:
+    """ModelSpec from a workflow job's ``params`` (``training_params`` in rules/common.smk)."""
+    return ModelSpec(
+        source=str(params.model_source),
+        max_length=int(params.max_length),
+        eval_batch_size=int(params.eval_batch_size),
+        trust_remote_code=bool(params.trust_remote_code),
+        mixed_precision=str(params.mixed_precision),
+    )
 
 
 def settings_from_params(params, *, seed: int, epochs: int) -> TrainSettings:

@@ -1,0 +1,416 @@
+"""From per-job results to the paper's tables and figures, for both tracks.
+
+Every per-job JSON (a round's stats, a T-round ensemble's label metrics, a student, an oracle)
+carries its ``run`` key (the job's wildcards) and its accuracies per part (``{"test": {key:
+value}}``).  :func:`tidy_rows` joins them by key into one row per (seed, weak, strong, t); the
+report then runs the same four steps in both tracks:
+
+1. select rounds: :func:`per_seed_summary` picks, per pair, the ``best`` (on test, the paper),
+   ``final`` and ``val_selected`` round on the seed-mean student accuracy (:func:`select_rounds`);
+2. aggregate seeds: :func:`aggregate_seeds` (mean ± SEM; undefined PGRs counted);
+3. tables: :func:`generation_table` (Tables 3/4, 6/7), :func:`classification_table` and
+   :func:`rounds_table` (Tables 1/2 and their per-round view), :func:`one_run_table` (5/8);
+4. figure frames: :func:`pgr_figure_frame` (Figs 2, 4, 15), :func:`bars_frame`, :func:`weak_gain_frame`.
+
+A track is described by its :class:`Measures`: the accuracies its jobs report and the one that
+selects rounds.  Column names are ``{role}_{measure}`` (roles: weak, ensemble, transfer, oracle,
+and ``*_val_*`` on validation), so ``weak_acc`` (classification) and ``weak_option`` (generation)
+are the same column of two tracks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .boosting import paper_alpha
+from .metrics import mean_sem, pgr, select_rounds
+from .tables import format_mean_sem
+
+SELECTIONS = ("best", "final", "val_selected")
+SELECTION_NAMES = {"best": "best", "final": "final", "val_selected": "val-selected"}
+
+
+@dataclass(frozen=True)
+class Measures:
+    """The accuracies of a track: ``{measure: key in a part's metrics}``; ``select_on`` picks the
+    rounds; ``ensemble_only`` are extra accuracies of the weak ensemble alone (classification:
+    each vote of the same experts)."""
+
+    keys: Mapping[str, str]
+    select_on: str
+    ensemble_only: Mapping[str, str] = field(default_factory=dict)
+
+
+GENERATION = Measures({"option": "option_accuracy", "option_norm": "option_norm_accuracy", "token": "token_accuracy"}, "option")
+CLASSIFICATION = Measures({"acc": "accuracy"}, "acc", {"soft_acc": "soft_accuracy", "hard_acc": "hard_accuracy"})
+TRACK_MEASURES = {"generation": GENERATION, "classification": CLASSIFICATION}
+# Round statistics every round's stats.json carries (ensemw2s.boosting.round_record), copied into
+# the tidy rows; label columns are the ensemble metrics' scalars that the tables report.
+ROUND_COLUMNS = ("status", "accepted", "alpha", "epsilon", "epsilon_pre", "train_error", "stopped_at")
+LABEL_COLUMNS = ("experts_voting", "pseudo_label_accuracy", "ensemble_train_error", "exact_match_rate", "mapping_agreement_rate", "vote")
+
+
+def _key(run: Mapping, *names: str) -> tuple:
+    return tuple(str(run[name]) for name in names)
+
+
+def _index(results: Sequence[dict], *names: str, what: str) -> dict:
+    index = {}
+    for result in results:
+        if "run" not in result:
+            raise ValueError(f"a {what} result has no 'run' key (its job's wildcards): {sorted(result)[:8]}")
+        key = _key(result["run"], *names)
+        if key in index:
+            raise ValueError(f"two {what} results for {dict(zip(names, key))}")
+        index[key] = result
+    return index
+
+
+def tidy_rows(students: Sequence[dict], labels: Sequence[dict], rounds: Sequence[dict], oracles: Sequence[dict], measures: Measures) -> pd.DataFrame:
+    """One row per (seed, weak, strong, t), joined by run key: the round's boosting statistics, the
+    single weak model (the T = 1 ensemble) and the T-round weak ensemble, the student trained on the
+    ensemble's labels and the oracle, each accuracy on test (``{role}_{m}``) and val
+    (``{role}_val_{m}``), plus each row's PGR on the round-selecting measure."""
+    label_by = _index(labels, "seed", "weak", "t", what="ensemble label")
+    round_by = _index(rounds, "seed", "weak", "t", what="round")
+    oracle_by = _index(oracles, "seed", "model", what="oracle")
+    rows = []
+    for student in students:
+        seed, weak, strong, t = _key(student["run"], "seed", "weak", "strong", "t")
+        try:
+            single, ensemble, stats, oracle = label_by[seed, weak, "1"], label_by[seed, weak, t], round_by[seed, weak, t], oracle_by[seed, strong]
+        except KeyError as error:
+            raise ValueError(f"student {student['run']}: no result for {error.args[0]} to join with") from None
+        row = {"dataset": student["run"]["dataset"], "split": student["run"]["split"], "seed": int(seed), "weak": weak, "strong": strong, "t": int(t)}
+        row.update({column: stats.get(column) for column in ROUND_COLUMNS})
+        row["paper_alpha"] = paper_alpha(float(stats["alpha"]))
+        row.update({column: ensemble[column] for column in LABEL_COLUMNS if column in ensemble})
+        for role, result in (("weak", single), ("ensemble", ensemble), ("transfer", student), ("oracle", oracle)):
+            for m, key in measures.keys.items():
+                row[f"{role}_{m}"] = float(result["test"][key])
+                row[f"{role}_val_{m}"] = float(result["val"][key])
+        for m, key in measures.ensemble_only.items():
+            row[f"ensemble_{m}"] = float(ensemble["test"][key])
+            row[f"ensemble_val_{m}"] = float(ensemble["val"][key])
+        m = measures.select_on
+        row["pgr"] = pgr(row[f"transfer_{m}"], row[f"weak_{m}"], row[f"oracle_{m}"])
+        rows.append(row)
+    if not rows:
+        raise ValueError("no student results to collect")
+    return pd.DataFrame(rows).sort_values(["weak", "strong", "seed", "t"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------- 1. select rounds
+def chosen_rounds(tidy: pd.DataFrame, measure: str) -> dict[tuple[str, str], dict[str, int]]:
+    """{(weak, strong): {selection: t}}: one choice per pair, on the seed-mean student accuracy."""
+    chosen = {}
+    for (weak, strong), pair in tidy.groupby(["weak", "strong"], sort=False):
+        by_round = pair.groupby("t", as_index=False)[[f"transfer_{measure}", f"transfer_val_{measure}"]].mean()
+        chosen[weak, strong] = select_rounds(by_round, score=f"transfer_{measure}", val=f"transfer_val_{measure}")
+    return chosen
+
+
+def per_seed_summary(tidy: pd.DataFrame, measures: Measures, select_on: str | None = None) -> pd.DataFrame:
+    """One row per (seed, weak, strong, selection): the baseline (t = 1) and the ensemble student at
+    the selected round, the weak model, the weak ensemble at that round, the oracle, and both PGRs,
+    for every measure.  Rounds are selected on ``select_on`` (default: the track's)."""
+    chosen = chosen_rounds(tidy, select_on or measures.select_on)
+    rows = []
+    for (weak, strong), pair in tidy.groupby(["weak", "strong"], sort=False):
+        for seed, runs in pair.groupby("seed", sort=False):
+            baseline = runs[runs["t"] == 1].iloc[0]
+            for selection in SELECTIONS:
+                pick = runs[runs["t"] == chosen[weak, strong][selection]].iloc[0]
+                row = {"seed": seed, "weak": weak, "strong": strong, "selection": selection, "t": int(pick["t"])}
+                for m in measures.keys:
+                    weak_acc, oracle_acc = baseline[f"weak_{m}"], baseline[f"oracle_{m}"]
+                    row.update(
+                        {
+                            f"weak_{m}": weak_acc,
+                            f"oracle_{m}": oracle_acc,
+                            f"baseline_{m}": baseline[f"transfer_{m}"],
+                            f"ensemble_{m}": pick[f"transfer_{m}"],
+                            f"weak_ensemble_{m}": pick[f"ensemble_{m}"],
+                            f"baseline_pgr_{m}": pgr(baseline[f"transfer_{m}"], weak_acc, oracle_acc),
+                            f"ensemble_pgr_{m}": pgr(pick[f"transfer_{m}"], weak_acc, oracle_acc),
+                        }
+                    )
+                for m in measures.ensemble_only:
+                    row[f"weak_ensemble_{m}"] = pick[f"ensemble_{m}"]
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- 2. aggregate seeds
+def _numeric_columns(frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
+    skip = {"dataset", "seed", "weak", "strong", "selection", "split", "t", *keys}
+    return [c for c in frame.columns if c not in skip and pd.api.types.is_numeric_dtype(frame[c]) and frame[c].dtype != bool]
+
+
+def aggregate_seeds(per_seed: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Mean and SEM over seeds of every numeric column (``{col}`` and ``{col}_sem``), plus the
+    number of seeds and how many of them had an undefined PGR (oracle <= weak)."""
+    rows = []
+    for key, group in per_seed.groupby(list(keys), sort=False):
+        row = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
+        if "t" in group and "t" not in keys:  # the selected round: one per (pair, selection), in every seed
+            row["t"] = int(group["t"].iloc[0])
+        row["n_seeds"] = len(group)
+        for column in _numeric_columns(per_seed, keys):
+            row[column], row[f"{column}_sem"] = mean_sem(group[column])
+        for column in [c for c in per_seed.columns if "_pgr_" in c]:
+            row[f"{column}_undefined"] = int(group[column].isna().sum())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+ROUND_VALUES = ("epsilon", "alpha", "paper_alpha", "train_error", "pgr")
+
+
+def aggregate_rounds(tidy: pd.DataFrame, measures: Measures) -> pd.DataFrame:
+    """One row per (weak, strong, t): mean and SEM over seeds (``{col}_mean``, ``{col}_sem``) of the
+    round's statistics and every accuracy, and how many seeds' round t was accepted, rejected or
+    stopped, or had an undefined PGR."""
+    accuracies = [c for c in tidy.columns if "_" in c and c.split("_", 1)[0] in ("weak", "ensemble", "transfer", "oracle") and c not in LABEL_COLUMNS]
+    columns = [*ROUND_VALUES, *accuracies, *(c for c in ("pseudo_label_accuracy", "ensemble_train_error") if c in tidy)]
+    rows = []
+    for (weak, strong, t), group in tidy.groupby(["weak", "strong", "t"], sort=False):
+        row = {"weak": weak, "strong": strong, "t": int(t), "n_seeds": int(group["seed"].nunique())}
+        row["accepted_seeds"] = int(group["accepted"].astype(bool).sum())
+        for status in ("rejected", "stopped"):
+            row[f"{status}_seeds"] = int((group["status"] == status).sum())
+        row["pgr_undefined_seeds"] = int(group["pgr"].isna().sum())
+        for column in columns:
+            row[f"{column}_mean"], row[f"{column}_sem"] = mean_sem(group[column])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------------ 3. tables
+def _pm(mean, sem, digits: int = 3) -> str:
+    return format_mean_sem(mean, sem, digits)
+
+
+def generation_table(aggregated: pd.DataFrame, measures: Measures = GENERATION) -> pd.DataFrame:
+    """Tables 3/4 and 6/7: one row per (pair, selection) of "mean ± SEM" strings."""
+    display = pd.DataFrame(
+        {"weak": aggregated["weak"], "strong": aggregated["strong"], "round": aggregated["selection"], "seeds": aggregated["n_seeds"]}
+    )
+    names = {"token": "token", "option": "option", "option_norm": "option, acc_norm"}
+    for m in sorted(measures.keys, key=list(names).index):
+        for column, label in (
+            ("weak", "weak"),
+            ("baseline", "w2s baseline"),
+            ("ensemble", "w2s ensemble"),
+            ("oracle", "oracle"),
+            ("baseline_pgr", "PGR baseline"),
+            ("ensemble_pgr", "PGR ensemble"),
+        ):
+            display[f"{label} ({names[m]})"] = [_pm(a, b) for a, b in zip(aggregated[f"{column}_{m}"], aggregated[f"{column}_{m}_sem"])]
+    return display
+
+
+def classification_pairs(
+    aggregated: pd.DataFrame, rounds: pd.DataFrame, models_order: Sequence[str], measures: Measures = CLASSIFICATION
+) -> pd.DataFrame:
+    """Tables 1/2 (numbers): one row per pair with the single weak model, the oracle, the baseline
+    student (t = 1) and, at each selected round, the weak ensemble (under every vote) and its
+    student with PGR; then α_t in Algorithm 2's convention and the weighted error ε_t per round."""
+    m = measures.select_on
+    rank = {name: i for i, name in enumerate(models_order)}
+    rows = []
+    for (weak, strong), pair in aggregated.groupby(["weak", "strong"], sort=False):
+        by_selection = pair.set_index("selection")
+        first = by_selection.loc["best"]
+        row = {"weak": weak, "strong": strong, "strong_rank": rank[strong], "n_seeds": int(first["n_seeds"])}
+        for column, source in (
+            ("weak_acc", f"weak_{m}"),
+            ("oracle_acc", f"oracle_{m}"),
+            ("baseline_acc", f"baseline_{m}"),
+            ("baseline_pgr", f"baseline_pgr_{m}"),
+        ):
+            row[column], row[f"{column}_sem"] = first[source], first[f"{source}_sem"]
+        row["pgr_undefined_seeds"] = int(first[f"baseline_pgr_{m}_undefined"])
+        for selection in SELECTIONS:
+            chosen = by_selection.loc[selection]
+            row[f"{selection}_t"] = int(chosen["t"])
+            for column in [m, *measures.ensemble_only]:
+                row[f"{selection}_weak_ensemble_{column}"] = chosen[f"weak_ensemble_{column}"]
+                row[f"{selection}_weak_ensemble_{column}_sem"] = chosen[f"weak_ensemble_{column}_sem"]
+            row[f"{selection}_acc"], row[f"{selection}_acc_sem"] = chosen[f"ensemble_{m}"], chosen[f"ensemble_{m}_sem"]
+            row[f"{selection}_pgr"], row[f"{selection}_pgr_sem"] = chosen[f"ensemble_pgr_{m}"], chosen[f"ensemble_pgr_{m}_sem"]
+        for _, round_row in rounds[(rounds["weak"] == weak) & (rounds["strong"] == strong)].iterrows():
+            t = int(round_row["t"])
+            row[f"paper_alpha_{t}"], row[f"paper_alpha_{t}_sem"] = round_row["paper_alpha_mean"], round_row["paper_alpha_sem"]
+            row[f"train_err_{t}"], row[f"train_err_{t}_sem"] = round_row["epsilon_mean"], round_row["epsilon_sem"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def classification_table(pairs: pd.DataFrame, measures: Measures = CLASSIFICATION, digits: int = 3) -> pd.DataFrame:
+    """Tables 1/2 as printed: :func:`classification_pairs` as "mean ± SEM" strings, rounds in headers."""
+
+    def pm(row, column):
+        return _pm(row[column], row[f"{column}_sem"], digits)
+
+    votes = [m.removesuffix("_acc") for m in measures.ensemble_only]
+    rounds = sorted(int(c.rsplit("_", 1)[1]) for c in pairs.columns if c.startswith("paper_alpha_") and not c.endswith("_sem"))
+    rows = []
+    for _, row in pairs.iterrows():
+        shown = {
+            "weak": row["weak"],
+            "strong": row["strong"],
+            "weak acc": pm(row, "weak_acc"),
+            "oracle acc": pm(row, "oracle_acc"),
+            "transfer baseline (T=1)": pm(row, "baseline_acc"),
+            "PGR baseline": pm(row, "baseline_pgr"),
+        }
+        for selection in SELECTIONS:
+            t, name = int(row[f"{selection}_t"]), SELECTION_NAMES[selection]
+            for vote in votes:
+                shown[f"weak ensemble, {vote} vote ({name}, T={t})"] = pm(row, f"{selection}_weak_ensemble_{vote}_acc")
+            shown[f"transfer ensemble ({name}, T={t})"] = pm(row, f"{selection}_acc")
+            shown[f"PGR ({name})"] = pm(row, f"{selection}_pgr")
+        for t in rounds:
+            shown[f"α_{t} = ½ln((1−ε)/ε)"] = pm(row, f"paper_alpha_{t}")
+            shown[f"Err_{t}"] = pm(row, f"train_err_{t}")
+        rows.append(shown)
+    return pd.DataFrame(rows)
+
+
+def rounds_table(rounds: pd.DataFrame, measures: Measures, digits: int = 3) -> pd.DataFrame:
+    """The per-round view: α_t, ε_t, the weak ensemble and its student, PGR, mean ± SEM per T."""
+    m = measures.select_on
+    columns = [("paper_alpha", "α_t = ½ln((1−ε)/ε)"), ("epsilon", "Err_t (weighted)")]
+    if measures.ensemble_only:
+        columns += [(f"ensemble_{v}", f"weak ensemble acc, {v.removesuffix('_acc')} vote") for v in measures.ensemble_only]
+    else:
+        columns += [(f"ensemble_{m}", f"weak ensemble acc ({m})")]
+    columns += [(f"transfer_{m}", "transfer acc"), ("pgr", "PGR")]
+    rows = []
+    for _, row in rounds.iterrows():
+        n = int(row["n_seeds"])
+        shown = {
+            "weak": row["weak"],
+            "strong": row["strong"],
+            "T": int(row["t"]),
+            "accepted": f"{int(row['accepted_seeds'])}/{n}",
+            "stopped": f"{int(row['stopped_seeds'])}/{n}",
+        }
+        for column, name in columns:
+            shown[name] = _pm(row[f"{column}_mean"], row[f"{column}_sem"], digits)
+        rows.append(shown)
+    return pd.DataFrame(rows)
+
+
+def one_run_table(per_seed: pd.DataFrame, seed: int, measures: Measures = GENERATION) -> pd.DataFrame:
+    """Tables 5/8: one run (``seed``), best round: the ensemble's improvement over the baseline."""
+    run = per_seed[(per_seed["seed"] == seed) & (per_seed["selection"] == "best")]
+    out = run[["split", "weak", "strong", "t"]].copy()
+    for m in measures.keys:
+        out[f"baseline_{m}"] = run[f"baseline_{m}"]
+        out[f"ensemble_{m}"] = run[f"ensemble_{m}"]
+        out[f"improvement_{m}"] = run[f"ensemble_{m}"] - run[f"baseline_{m}"]
+    return out.reset_index(drop=True)
+
+
+def easy_vs_hard_table(easy: Sequence[dict], hard: Sequence[dict], measures: Measures = GENERATION) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The paper's Figure-5 table: each model trained on easy vs on hard data, evaluated on hard
+    (the easy-hard split's test part); mean ± SEM over seeds.  (numbers, display)."""
+    frame = pd.DataFrame(
+        [
+            {
+                "dataset": m["run"]["dataset"],
+                "model": m["run"]["model"],
+                "trained_on": kind,
+                "seed": int(m["run"]["seed"]),
+                **{meas: float(m["test"][key]) for meas, key in measures.keys.items()},
+            }
+            for kind, runs in (("easy", easy), ("hard", hard))
+            for m in runs
+        ]
+    )
+    rows = []
+    for (dataset, model), group in frame.groupby(["dataset", "model"], sort=False):
+        row = {"dataset": dataset, "model": model}
+        for kind in ("easy", "hard"):
+            for meas in measures.keys:
+                row[f"trained_on_{kind}_{meas}"], row[f"trained_on_{kind}_{meas}_sem"] = mean_sem(group[group["trained_on"] == kind][meas])
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    display = table[["dataset", "model"]].copy()
+    for kind in ("easy", "hard"):
+        for meas in ("token", "option"):
+            column = f"trained_on_{kind}_{meas}"
+            display[f"trained on {kind} ({meas})"] = [_pm(m, s) for m, s in zip(table[column], table[f"{column}_sem"])]
+    return table, display
+
+
+# ----------------------------------------------------------------------------- 4. figure frames
+def pgr_figure_frame(aggregated: pd.DataFrame, models: Sequence[str], measure: str, selection: str = "best") -> pd.DataFrame:
+    """The columns :func:`ensemw2s.plots.pgr_figure` expects, for one measure and round selection."""
+    if selection not in SELECTIONS:
+        raise ValueError(f"unknown round selection {selection!r}; expected one of {SELECTIONS}")
+    chosen = aggregated[aggregated["selection"] == selection]
+    frame = pd.DataFrame(
+        {
+            "split": chosen["split"],
+            "weak": chosen["weak"],
+            "strong": chosen["strong"],
+            "strong_rank": [list(models).index(s) for s in chosen["strong"]],
+        }
+    )
+    for column, source in (
+        ("weak_acc", "weak"),
+        ("oracle_acc", "oracle"),
+        ("baseline_acc", "baseline"),
+        ("ensemble_acc", "ensemble"),
+        ("baseline_pgr", "baseline_pgr"),
+        ("ensemble_pgr", "ensemble_pgr"),
+    ):
+        frame[column] = chosen[f"{source}_{measure}"].to_numpy()
+        frame[f"{column}_sem"] = chosen[f"{source}_{measure}_sem"].to_numpy()
+    return frame.reset_index(drop=True)
+
+
+def split_summaries(tidy_by_split: Mapping[str, pd.DataFrame], measures: Measures, select_on: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(per-seed rows, their seed aggregate) of every split, with a ``split`` column: steps 1-2."""
+    per_seed = []
+    for split, tidy in tidy_by_split.items():
+        frame = per_seed_summary(tidy, measures, select_on)
+        frame.insert(0, "split", split)
+        per_seed.append(frame)
+    per_seed = pd.concat(per_seed, ignore_index=True)
+    return per_seed, aggregate_seeds(per_seed, ["split", "weak", "strong", "selection"])
+
+
+def weak_gain_frame(tidy: pd.DataFrame, dataset: str, splits: Sequence[str]) -> pd.DataFrame:
+    """Figure 3: test token error of the single weak model (t = 1) and of the combined T-round
+    ensemble, per split of ``dataset`` (the tidy rows carry their dataset and split)."""
+    rows = []
+    for split in splits:
+        runs = tidy[(tidy["dataset"] == dataset) & (tidy["split"] == split)]
+        if runs.empty:
+            raise ValueError(f"no tidy metrics of {dataset} ({split} split)")
+        per_weak = runs.drop_duplicates(["seed", "weak", "t"])
+        final_t = per_weak["t"].max()
+        for weak, group in per_weak.groupby("weak", sort=False):
+            for label, t in (("single weak (t = 1)", 1), (f"ensemble (T = {final_t})", final_t)):
+                errors = 1.0 - group[group["t"] == t]["ensemble_token"]
+                mean, sem = mean_sem(errors)
+                rows.append({"dataset": dataset, "split": split, "weak": weak, "model": label, "token_error": mean, "token_error_sem": sem})
+    return pd.DataFrame(rows)
+
+
+def bars_frame(per_seed: pd.DataFrame, seed: int, measures: Measures = GENERATION) -> pd.DataFrame:
+    """Figs 13/14/16/17 (one run): weak, w2s baseline, w2s ensemble (best round), oracle per pair."""
+    run = per_seed[(per_seed["seed"] == seed) & (per_seed["selection"] == "best")]
+    rows = []
+    for _, r in run.iterrows():
+        for m in measures.keys:
+            for column, label in (("weak", "weak"), ("baseline", "w2s baseline"), ("ensemble", "w2s ensemble"), ("oracle", "oracle")):
+                rows.append({"pair": f"{r['weak']}\n→ {r['strong']}", "measure": f"{m}-wise", "model": label, "accuracy": float(r[f"{column}_{m}"])})
+    return pd.DataFrame(rows)
