@@ -14,7 +14,7 @@ with job(snakemake.log[0]) as log:
     measures = report.CLASSIFICATION
     tidy = pd.read_csv(snakemake.input[0])
     aggregated = report.aggregate_seeds(report.per_seed_summary(tidy, measures), ["weak", "strong", "selection"])
-    rounds = report.aggregate_rounds(tidy, measures)
+    rounds = report.aggregate_rounds(tidy, measures, p.models)
     pairs = report.classification_pairs(aggregated, rounds, p.models, measures)
     stem, rounds_stem = (str(path).removesuffix(".csv") for path in (snakemake.output[0], snakemake.output[3]))
     write_table(pairs, stem, p.caption, report.classification_table(pairs, measures))

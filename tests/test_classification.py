@@ -372,3 +372,13 @@ def test_logconf_batch_threshold_equals_the_single_batch_threshold_under_micro_b
         assert torch.allclose(value, states[2][key], atol=1e-5), key
     with pytest.raises(ValueError, match="logconf threshold"):
         classification.train_student(ModelSpec(saved_tiny_model, max_length=64), records, targets, settings, loss="logconf", threshold="global")
+
+
+def test_tables_follow_the_weak_to_strong_model_order_not_the_alphabet():
+    frame = pd.DataFrame({"weak": ["pythia-160m", "pythia-70m", "pythia-70m"], "strong": ["pythia-410m", "pythia-410m", "pythia-160m"], "t": 1})
+    ordered = report.by_model_order(frame, ["pythia-70m", "pythia-160m", "pythia-410m"], ["t"])
+    assert list(zip(ordered["weak"], ordered["strong"])) == [
+        ("pythia-70m", "pythia-160m"),
+        ("pythia-70m", "pythia-410m"),
+        ("pythia-160m", "pythia-410m"),
+    ]

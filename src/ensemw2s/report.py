@@ -170,10 +170,17 @@ def aggregate_seeds(per_seed: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame
 ROUND_VALUES = ("epsilon", "alpha", "paper_alpha", "train_error", "pgr")
 
 
-def aggregate_rounds(tidy: pd.DataFrame, measures: Measures) -> pd.DataFrame:
+def by_model_order(frame: pd.DataFrame, models_order: Sequence[str], extra: Sequence[str] = ()) -> pd.DataFrame:
+    """Rows ordered as the weak -> strong model list (weak first, then strong), then ``extra``."""
+    rank = {name: i for i, name in enumerate(models_order)}
+    key = lambda column: column.map(rank) if column.name in ("weak", "strong") else column  # noqa: E731
+    return frame.sort_values(["weak", "strong", *extra], key=key, kind="stable").reset_index(drop=True)
+
+
+def aggregate_rounds(tidy: pd.DataFrame, measures: Measures, models_order: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per (weak, strong, t): mean and SEM over seeds (``{col}_mean``, ``{col}_sem``) of the
     round's statistics and every accuracy, and how many seeds' round t was accepted, rejected or
-    stopped, or had an undefined PGR."""
+    stopped, or had an undefined PGR; in ``models_order`` where given."""
     accuracies = [c for c in tidy.columns if "_" in c and c.split("_", 1)[0] in ("weak", "ensemble", "transfer", "oracle") and c not in LABEL_COLUMNS]
     columns = [*ROUND_VALUES, *accuracies, *(c for c in ("pseudo_label_accuracy", "ensemble_train_error") if c in tidy)]
     rows = []
@@ -186,7 +193,8 @@ def aggregate_rounds(tidy: pd.DataFrame, measures: Measures) -> pd.DataFrame:
         for column in columns:
             row[f"{column}_mean"], row[f"{column}_sem"] = mean_sem(group[column])
         rows.append(row)
-    return pd.DataFrame(rows)
+    rounds = pd.DataFrame(rows)
+    return by_model_order(rounds, models_order, ["t"]) if models_order else rounds
 
 
 # ------------------------------------------------------------------------------------ 3. tables
@@ -247,7 +255,7 @@ def classification_pairs(
             row[f"paper_alpha_{t}"], row[f"paper_alpha_{t}_sem"] = round_row["paper_alpha_mean"], round_row["paper_alpha_sem"]
             row[f"train_err_{t}"], row[f"train_err_{t}_sem"] = round_row["epsilon_mean"], round_row["epsilon_sem"]
         rows.append(row)
-    return pd.DataFrame(rows)
+    return by_model_order(pd.DataFrame(rows), models_order)
 
 
 def classification_table(pairs: pd.DataFrame, measures: Measures = CLASSIFICATION, digits: int = 3) -> pd.DataFrame:
