@@ -14,5 +14,5 @@ with job(snakemake.log[0]) as log:
     results = {name: [read_json(path) for path in getattr(inp, name)] for name in ("students", "labels", "rounds", "oracles")}
     tidy = report.tidy_rows(**results, measures=report.TRACK_MEASURES[snakemake.params.track])
     with atomic_path(snakemake.output[0]) as tmp:
-        tidy.to_csv(tmp, index=False, float_format="%.6f")
+        tidy.to_csv(tmp, index=False)  # full precision: tables and figures are computed from these values
     log.info("%d rows from %d students", len(tidy), len(results["students"]))
