@@ -3,7 +3,7 @@ accuracy on every part (the weak-ensemble columns of the tables)."""
 
 from snakemake.iocontainers import Snakemake
 
-from ensemw2s import classification
+from ensemw2s import boosting, classification
 from ensemw2s.files import read_json, write_json, write_jsonl
 from ensemw2s.runtime import job
 
@@ -12,7 +12,7 @@ snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemak
 with job(snakemake.log[0]) as log:
     stats = [read_json(path) for path in snakemake.input.stats]
     predictions = [classification.read_predictions(path) for path in snakemake.input.predictions]
-    alphas = [float(s["alpha"]) for s in stats]
+    alphas = boosting.round_alphas(stats)
     labels = classification.ensemble_part(predictions, alphas, "strong_train", snakemake.params.vote)
     metrics = classification.ensemble_metrics(predictions, alphas, snakemake.params.vote)
     write_jsonl(snakemake.output.labels, [{"id": i, "p_label1": float(p)} for i, p in zip(labels["id"], labels["p_label1"])])

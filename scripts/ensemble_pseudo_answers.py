@@ -13,9 +13,9 @@ p = snakemake.params
 inp = snakemake.input
 with job(snakemake.log[0], snakemake.threads) as log:
     rounds = [read_json(path) for path in inp.stats]
-    alphas = [r["alpha"] if r["accepted"] else 0.0 for r in rounds]
+    alphas = boosting.round_alphas(rounds)
     # Only experts with a vote are loaded: rejected and stopped rounds weigh nothing.
-    voting = [(path, w) for path, w in zip(inp.experts, boosting.vote_weights(alphas)) if w > 0]
+    voting = [(path, w) for path, w in zip(inp.experts, boosting.vote_weights(alphas), strict=True) if w > 0]
     tokenizer = models.load_tokenizer(voting[0][0])
     experts = [models.load_for_inference(path, p.mixed_precision) for path, _ in voting]
     weights = [w for _, w in voting]

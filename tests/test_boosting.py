@@ -127,3 +127,9 @@ def test_on_reject_break_stops_every_later_round_and_continue_does_not():
     assert boosting.stopped_at(stopped, "break") == 2  # round 4 is stopped at round 2 as well
     with pytest.raises(ValueError, match="on_reject"):
         boosting.stopped_at(rejected, "skip")
+
+
+def test_round_alphas_give_rejected_and_stopped_rounds_no_vote():
+    rounds = [{"alpha": 1.5, "accepted": True}, {"alpha": 0.7, "accepted": False}, {"alpha": 0.0, "accepted": False, "status": "stopped"}]
+    assert boosting.round_alphas(rounds) == [1.5, 0.0, 0.0]
+    assert boosting.vote_weights(boosting.round_alphas(rounds)) == [1.5, 0.0, 0.0]

@@ -18,6 +18,7 @@ get α ≈ −1e-16).  α is clamped at 0.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -219,3 +220,9 @@ def vote_weights(alphas) -> list[float]:
     if len(values) == 1 or sum(values) <= 0:
         return [1.0] + [0.0] * (len(values) - 1)
     return values
+
+
+def round_alphas(rounds: Sequence[dict]) -> list[float]:
+    """α_1..α_t from the rounds' stats (both tracks): an accepted round's α, 0 for a rejected or
+    stopped one.  :func:`vote_weights` turns them into the ensemble's weights."""
+    return [float(r["alpha"]) if r["accepted"] else 0.0 for r in rounds]

@@ -346,6 +346,7 @@ def ensemble_metrics(predictions: Sequence[pd.DataFrame], alphas: Sequence[float
     return {
         "vote": kind,
         "alphas": [float(a) for a in alphas],
+        "ensemble_weights": boosting.vote_weights(alphas),
         "experts_voting": int(sum(w > 0 for w in boosting.vote_weights(alphas))),
         "pseudo_label_accuracy": parts["strong_train"]["accuracy"],
         "ensemble_train_error": 1.0 - parts["weak_train"]["accuracy"],
