@@ -33,7 +33,7 @@ rule classification_round:
         **classification_training_params(weak_model),
         t=lambda wc: int(wc.t),
         seed=lambda wc: int(wc.seed),
-        epochs=dataset_setting("epochs"),
+        epochs=epochs_of(weak_model),
         # round 1 is the single-weak baseline: all weak-training data, uniformly
         weighting=lambda wc: "uniform" if int(wc.t) == 1 else CLS["weighting"],
         # what follows a rejected round (rounds >= 2 only): break = every later round is stopped; continue = train on
@@ -81,7 +81,7 @@ rule classification_student:
         **classification_training_params(strong_model),
         # every student of a (split, seed) shares one seed: the pseudo-labels are the only difference
         seed=lambda wc: int(wc.seed),
-        epochs=dataset_setting("epochs"),
+        epochs=epochs_of(strong_model),
         loss=CLS["student_loss"],
         aux_coef=CLS["logconf_aux_coef"],
         warmup_frac=CLS["logconf_warmup_frac"],
@@ -109,7 +109,7 @@ rule classification_oracle:
     params:
         **classification_training_params(strong_model),
         seed=lambda wc: int(wc.seed),
-        epochs=dataset_setting("epochs"),
+        epochs=epochs_of(strong_model),
         loss="xent",  # ground-truth labels: plain cross-entropy
         aux_coef=CLS["logconf_aux_coef"],
         warmup_frac=CLS["logconf_warmup_frac"],
