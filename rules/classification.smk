@@ -29,7 +29,7 @@ rule classification_round:
         **classification_training_params(weak_model),
         t=lambda wc: int(wc.t),
         seed=lambda wc: int(wc.seed),
-        epochs=dataset_setting("epochs"),
+        epochs=epochs_of(weak_model),
         # round 1 is the single-weak baseline: all weak-training data, uniformly
         weighting=lambda wc: "uniform" if int(wc.t) == 1 else CLASSIFICATION["weighting"],
         # what follows a rejected round (rounds >= 2 only): break = every later round is stopped; continue = train on
@@ -78,7 +78,7 @@ rule classification_student:
         **classification_training_params(strong_model),
         # every student of a (split, seed) shares one seed: the pseudo-labels are the only difference
         seed=lambda wc: int(wc.seed),
-        epochs=dataset_setting("epochs"),
+        epochs=epochs_of(strong_model),
         loss=CLASSIFICATION["student_loss"],
         aux_coef=CLASSIFICATION["logconf_aux_coef"],
         warmup_frac=CLASSIFICATION["logconf_warmup_frac"],
@@ -107,7 +107,7 @@ rule classification_oracle:
     params:
         **classification_training_params(model_wildcard),
         seed=lambda wc: int(wc.seed),
-        epochs=dataset_setting("epochs"),
+        epochs=epochs_of(model_wildcard),
         loss="xent",  # ground-truth labels: plain cross-entropy
         aux_coef=CLASSIFICATION["logconf_aux_coef"],
         warmup_frac=CLASSIFICATION["logconf_warmup_frac"],

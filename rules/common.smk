@@ -12,11 +12,18 @@ ENV = "../envs/ensemw2s.yaml"
 
 DATASETS = list(config["datasets"])
 MODELS = config["models"]
-TINY_MODELS = [name for name, entry in MODELS.items() if "hub" not in entry]
+# An entry with `body` trains from another entry's weights (the pretrained LM that entry builds or
+# loads) with settings of its own: no model of its own is built or fetched.
+TINY_MODELS = [name for name, entry in MODELS.items() if "hub" not in entry and "body" not in entry]
 HUB_MODELS = [name for name, entry in MODELS.items() if "hub" in entry]
 # Sandbox datasets whose solved comparisons join the tiny models' pretraining corpus.
 WORKED_EXAMPLE_DATASETS = [d for d, e in config["datasets"].items() if e["source"] == "sandbox" and e.get("pretrain_examples", 0)]
 TRAINED_TOKENIZERS = [name for name, entry in config["tokenizers"].items() if "vocab_size" in entry]
+
+
+def weights_of(name):
+    """The registry entry whose weights model ``name`` loads: its ``body``, else itself."""
+    return MODELS.get(name, {}).get("body", name)
 
 
 def _check_references():
@@ -33,6 +40,9 @@ def _check_references():
             )
         if entry.get("operation") == "largest" and entry["min_operands"] > entry["max_operands"]:
             raise ValueError(f"config key datasets.{dataset}.max_operands: {entry['max_operands']} < min_operands {entry['min_operands']}")
+    for name, entry in MODELS.items():
+        if "body" in entry and (entry["body"] not in MODELS or "body" in MODELS[entry["body"]]):
+            raise ValueError(f"config key models.{name}.body: {entry['body']!r} is not a key of models without a body of its own")
     for name in TINY_MODELS:
         tokenizer = MODELS[name]["tokenizer"]
         if tokenizer not in config["tokenizers"]:
@@ -120,7 +130,7 @@ NAMED_SIZES = {"gpt2": 124e6, "gpt2-medium": 355e6, "gpt2-large": 774e6, "gpt2-x
 def model_size(name):
     """Parameter count of a registry entry, or None when unknown: tiny models from their
     architecture (non-embedding parameters), hub models from a size in their id (70m, 1.4b, xl)."""
-    entry = MODELS.get(name, {})
+    entry = MODELS.get(MODELS.get(name, {}).get("body", name), {})  # a body entry: its body's size
     if "hub" not in entry:
         if not {"hidden_size", "num_layers"} <= set(entry):
             return None
@@ -215,6 +225,12 @@ def dataset_setting(key):
     return lambda wc: config["datasets"][wc.dataset][key]
 
 
+def epochs_of(model_of):
+    """Fine-tuning epochs of the model ``model_of(wc)`` on ``wc.dataset``: the registry's
+    models.<name>.epochs where set, else datasets.<dataset>.epochs."""
+    return lambda wc: MODELS[model_of(wc)].get("epochs", config["datasets"][wc.dataset]["epochs"])
+
+
 def model_setting(model_of, key):
     """A leaf of the model registry; ``model_of(wc)`` names the model."""
     return lambda wc: MODELS[model_of(wc)][key]
@@ -223,6 +239,7 @@ def model_setting(model_of, key):
 def model_source(name):
     """What from_pretrained loads: the hub id (``id@revision`` when the entry pins one, see
     ensemw2s.models.hub_source), or the directory the tiny_model rule writes."""
+    name = MODELS[name].get("body", name)  # weights_of(name), inline: tests run this function alone
     entry = MODELS[name]
     if "hub" not in entry:
         return f"results/models/{name}"
@@ -233,11 +250,12 @@ def model_source(name):
 def model_inputs(name):
     """What a job loading model ``name`` waits for: the tiny model's directory, or the marker of
     the hub model's prefetch into the cache (rules/prefetch.smk)."""
+    name = weights_of(name)
     return [f"results/hub/models/{name}.json"] if "hub" in MODELS[name] else [f"results/models/{name}"]
 
 
 def is_gpu_model(name):
-    return 1 if "hub" in MODELS[name] else 0
+    return 1 if "hub" in MODELS[weights_of(name)] else 0
 
 
 # Retries (the slurm profile sets `retries`): attempt 2, 3, ... asks for more memory and time.  A

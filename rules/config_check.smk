@@ -28,7 +28,7 @@ def config_errors(config, schema_path):
                 lines.append(f"config key {'.'.join(filter(None, [key, name]))}: unknown key" + (f" (known: {known})" if known else ""))
         elif error.validator == "oneOf" and key.startswith("models."):
             lines.append(
-                f"config key {key}: needs either `hub` (a hub model) or all of tokenizer, family, hidden_size, num_layers, num_heads (a tiny model), not both"
+                f"config key {key}: needs exactly one of `hub` (a hub model), all of tokenizer, family, hidden_size, num_layers, num_heads (a tiny model), or `body` (another entry's weights)"
             )
         else:
             lines.append(f"config key {key or '(top level)'}: {error.message}")

@@ -20,7 +20,7 @@ rule difficulty_fold:
         fold=lambda wc: int(wc.fold),
         n_folds=config["difficulty"]["n_folds"],
         seed=config["difficulty"]["seed"],
-        epochs=dataset_setting("epochs"),
+        epochs=epochs_of(rater),
         # answer units matter for generation ratings only (a SciQ fold does not rerun on an edit)
         eos_unit=lambda wc: config["datasets"][wc.dataset]["task"] == "generation" and GENERATION.get("eos_unit", False),
         checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/difficulty/{wc.dataset}/fold{wc.fold}",

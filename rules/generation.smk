@@ -23,7 +23,7 @@ rule token_boosting_round:
         **training_params(weak_model),
         t=lambda wc: int(wc.t),
         seed=lambda wc: int(wc.seed),
-        epochs=dataset_setting("epochs"),
+        epochs=epochs_of(weak_model),
         on_reject=GENERATION.get("on_reject"),
         round1=GENERATION.get("round1"),
         eos_unit=GENERATION.get("eos_unit"),

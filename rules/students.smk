@@ -23,7 +23,7 @@ rule generation_student:
     params:
         **training_params(strong_model),
         seed=lambda wc: int(wc.seed),
-        epochs=dataset_setting("epochs"),
+        epochs=epochs_of(strong_model),
         choice_eos=config["eval"]["choice_eos"],
         eos_unit=GENERATION.get("eos_unit"),
         checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/students/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}_to_{wc.strong}/T{wc.t}",
@@ -55,7 +55,7 @@ rule generation_gold_model:
     params:
         **training_params(model_wildcard),
         seed=lambda wc: int(wc.seed),
-        epochs=dataset_setting("epochs"),
+        epochs=epochs_of(model_wildcard),
         choice_eos=config["eval"]["choice_eos"],
         eos_unit=GENERATION.get("eos_unit"),
         checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/{wc.trained_on}/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.model}",

@@ -69,20 +69,123 @@ def test_generation_sandbox_boosts_with_several_experts(sandbox_run):
         assert 0.0 < final["mapping_agreement_rate"] <= 1.0 and "exact_match_rate" in final
 
 
+def _classification_pgr(run):
+    """{(split, t): (weak, student, oracle, PGR recomputed, PGR reported)} of the sandbox pair."""
+    runs, rounds = _classification_runs(run)
+    out = {}
+    for split, weak, strong in runs:
+        pair = _sandbox_pairs(pd.read_csv(run / f"results/metrics/sandbox_binary/{split}.csv"), weak, strong)
+        assert sorted(pair.index) == list(range(1, rounds + 1)), (split, pair.index.tolist())
+        weak_acc, oracle_acc = pair["weak_acc"].loc[1], pair["oracle_acc"].loc[1]
+        for t, student in pair["transfer_acc"].items():
+            pgr = (student - weak_acc) / (oracle_acc - weak_acc) if oracle_acc > weak_acc else math.nan
+            out[split, t] = (weak_acc, student, oracle_acc, pgr, pair["pgr"].loc[t])
+    return out
+
+
+UNMET_EASYHARD = pytest.mark.xfail(
+    strict=True,
+    reason="issue 10, not met yet: on the easy-hard split the strong oracle trained on the hard half does not beat the weak model (README)",
+)
+
+
+@pytest.mark.parametrize("split", ["random", pytest.param("easyhard", marks=UNMET_EASYHARD)])
+def test_classification_sandbox_oracle_beats_the_weak_model(sandbox_run, split):
+    """The strong oracle beats the single weak classifier (round 1) by >= 10 points of test
+    accuracy, so PGR is defined (and reported as recomputed) for every T."""
+    pgrs = {t: v for (s, t), v in _classification_pgr(sandbox_run).items() if s == split}
+    assert pgrs, split
+    for t, (weak_acc, student, oracle_acc, pgr, reported) in pgrs.items():
+        assert oracle_acc - weak_acc >= 0.10, (split, weak_acc, oracle_acc)
+        assert math.isfinite(pgr) and reported == pytest.approx(pgr, abs=1e-5), (split, t, weak_acc, student, oracle_acc, reported)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 10, not met yet: the classification sandbox's student only copies its weak teacher (PGR <= 0; README, 'The sandbox')"
+)
+@pytest.mark.parametrize("split", SPLITS)
+def test_classification_sandbox_student_beats_its_weak_teacher(sandbox_run, split):
+    """Per T: the strong student trained on the weak ensemble's pseudo-labels beats the single
+    weak classifier, PGR > 0 (strict xfail: it fails the suite once it passes)."""
+    for (s, t), (weak_acc, student, oracle_acc, pgr, _) in _classification_pgr(sandbox_run).items():
+        if s == split:
+            assert pgr > 0.0, (split, t, weak_acc, student, oracle_acc)
+
+
 def test_classification_sandbox_boosts_with_several_experts(sandbox_run):
     runs, rounds = _classification_runs(sandbox_run)
     for split, weak, strong in runs:
         pair = _sandbox_pairs(pd.read_csv(sandbox_run / f"results/metrics/sandbox_binary/{split}.csv"), weak, strong)
         assert (pair["status"] == "accepted").sum() >= 2, (split, pair["status"].tolist())
+        alphas = [
+            read_json(sandbox_run / f"results/weak/sandbox_binary/{split}/seed0/{weak}/round{t}/stats.json")["alpha"] for t in range(1, rounds + 1)
+        ]
+        assert sum(a > 0 for a in alphas) >= 2, (split, alphas)
         first = [r["p_label1"] for r in read_jsonl(sandbox_run / f"results/labels/sandbox_binary/{split}/seed0/{weak}/T1.jsonl")]
         last = [r["p_label1"] for r in read_jsonl(sandbox_run / f"results/labels/sandbox_binary/{split}/seed0/{weak}/T{rounds}.jsonl")]
         assert first != last
 
 
+def _rating_rho(run, dataset):
+    """Spearman rho between the k-fold rating and the constructed level, recomputed here from the
+    rating table and the records, checked against the reported summary."""
+    summary = read_json(run / f"results/difficulty/{dataset}.json")
+    rating = pd.read_csv(run / f"results/difficulty/{dataset}.csv", dtype={"id": str})
+    level = {r["id"]: r["constructed_difficulty"] for r in read_jsonl(run / f"results/data/{dataset}.jsonl")}
+    rho = rating["difficulty"].rank().corr(rating["id"].map(level).astype(float).rank())
+    assert summary["n_items"] == len(level) and summary["spearman_constructed"] == pytest.approx(rho, abs=1e-9), (dataset, summary)
+    return rho, summary
+
+
 def test_difficulty_summary_reports_the_rank_correlation(sandbox_run):
     for dataset in ("sandbox_mc", "sandbox_binary"):
-        summary = read_json(sandbox_run / f"results/difficulty/{dataset}.json")
-        assert -1.0 <= summary["spearman_constructed"] <= 1.0 and summary["n_items"] > 0, (dataset, summary)
+        rho, _ = _rating_rho(sandbox_run, dataset)
+        assert -1.0 <= rho <= 1.0, dataset
+
+
+@pytest.mark.parametrize(
+    "dataset",
+    [
+        "sandbox_binary",
+        pytest.param(
+            "sandbox_mc",
+            marks=pytest.mark.xfail(
+                strict=True, reason="issue 10, not met yet: the generation rater's token errors take 2 values, uncorrelated with the level (README)"
+            ),
+        ),
+    ],
+)
+def test_difficulty_rating_tracks_the_constructed_difficulty(sandbox_run, dataset):
+    """The k-fold rating (paper Appendix E) ranks the sandbox's items as their construction does:
+    rho >= 0.1, with more than two distinct ratings (sandbox_mc: strict xfail, it fails the suite
+    once it passes)."""
+    rho, summary = _rating_rho(sandbox_run, dataset)
+    assert rho >= 0.1 and summary["distinct_ratings"] >= 3, (dataset, summary)
+
+
+@pytest.mark.parametrize(
+    "dataset",
+    [
+        "sandbox_mc",
+        pytest.param(
+            "sandbox_binary",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="found, not fixed: sandbox_binary's 2-digit max(a,b)=? questions are among sandbox_mc's worked examples (README)",
+            ),
+        ),
+    ],
+)
+def test_no_worked_example_is_a_sandbox_question(sandbox_run, dataset):
+    """The pretraining corpus's solved comparisons never restate a question of a sandbox dataset."""
+    worked = set()
+    for path in (sandbox_run / "results/corpus").glob("*.worked.txt"):
+        for line in path.read_text().splitlines():
+            listed = line.removeprefix("the largest of ").rsplit(" is ", 1)[0]
+            worked.add("max(" + listed.replace(" and ", ", ").replace(", ", ",") + ")=?")
+    assert worked, "no worked examples in the run"
+    questions = {r["question"] for r in read_jsonl(sandbox_run / f"results/data/{dataset}.jsonl")}
+    assert not worked & questions, (dataset, len(worked & questions), sorted(worked & questions)[:3])
 
 
 # ------------------------------------------------------------- Algorithm 1, recomputed independently

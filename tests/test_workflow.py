@@ -24,6 +24,10 @@ def test_dry_run_default_config(tmp_path):
     assert jobs["difficulty_fold"] == 5 * 3  # 5 datasets x 3 folds
     assert jobs["split"] == 5 * 2  # 5 datasets x (random, easyhard) x 1 seed
     assert jobs["worked_examples"] == 1  # sandbox_mc's worked examples join the pretraining corpus
+    # the classification pair trains from the generation pair's pretrained LMs (models.<name>.body)
+    assert jobs["tiny_model"] == 2
+    rounds = [b for b in result.stdout.split("\n\n") if "rule classification_round:" in b and "sandbox_binary" in b]
+    assert rounds and all("results/models/tiny-weak" in b and "results/models/tiny-cls-weak" not in b for b in rounds)
     # classification track (sandbox_binary, sciq): 2 datasets x 2 splits x 1 seed x T = 3, one pair
     assert (jobs["classification_round"], jobs["classification_labels"], jobs["classification_student"], jobs["classification_oracle"]) == (
         12,
@@ -84,7 +88,11 @@ def test_bad_config_value_names_the_key(tmp_path):
     assert result.returncode != 0 and "config key datasets.sciq.difficulty_rater: 'gpt9'" in result.stdout + result.stderr
     # worked examples belong to the comparison task, and its operand range must not be empty
     result = snakemake(
-        "-n", "--configfile", _override(tmp_path, "datasets:\n  sandbox_binary: {pretrain_examples: 100}\n"), cwd=tmp_path, check=False
+        "-n",
+        "--configfile",
+        _override(tmp_path, "datasets:\n  sandbox_binary: {pretrain_examples: 100, operation: max}\n"),
+        cwd=tmp_path,
+        check=False,
     )
     assert (
         result.returncode != 0
@@ -95,6 +103,15 @@ def test_bad_config_value_names_the_key(tmp_path):
         "-n", "--configfile", _override(tmp_path, "datasets:\n  sandbox_mc: {min_operands: 5, max_operands: 3}\n"), cwd=tmp_path, check=False
     )
     assert result.returncode != 0 and "config key datasets.sandbox_mc.max_operands: 3 < min_operands 5" in result.stdout + result.stderr
+    # a per-model epochs override is validated; a body must be another entry without a body
+    result = snakemake("-n", "--configfile", _override(tmp_path, "models:\n  tiny-cls-weak: {epochs: 0}\n"), cwd=tmp_path, check=False)
+    assert result.returncode != 0 and "config key models.tiny-cls-weak.epochs: 0 is less than the minimum of 1" in result.stdout + result.stderr
+    result = snakemake("-n", "--configfile", _override(tmp_path, "models:\n  tiny-cls-weak: {body: tiny-cls-strong}\n"), cwd=tmp_path, check=False)
+    assert (
+        result.returncode != 0
+        and "config key models.tiny-cls-weak.body: 'tiny-cls-strong' is not a key of models without a body of its own"
+        in result.stdout + result.stderr
+    )
 
 
 def test_bad_data_row_fails_the_job_naming_file_and_line(tmp_path):
