@@ -70,8 +70,18 @@ def test_student_learning_rate_reruns_only_that_models_students(default_run, tmp
 
 
 def test_classification_student_learning_rate_reruns_only_that_tracks_students(default_run, tmp_path):
+    """tiny-cls-strong is the classification track's strong model and sandbox_binary's difficulty
+    rater: its lr reruns that track's students and oracles, and sandbox_binary's ratings, its
+    easy-hard split and everything trained on that split; nothing of the generation track."""
     jobs = planned(default_run, *edit(default_run, tmp_path, "models:\n  tiny-cls-strong: {lr: 2.0e-3}\n"))
+    rated = "sandbox_binary/easyhard/seed0/tiny-cls-weak"
     expected = {
+        "difficulty_fold": {f"results/difficulty/sandbox_binary/fold{k}.csv" for k in range(3)},
+        "difficulty": {"results/difficulty/sandbox_binary.csv"},
+        "difficulty_histogram": {"figures/sandbox_binary_difficulty.pdf"},
+        "split": {"results/splits/sandbox_binary/easyhard/seed0/test.jsonl"},
+        "classification_round": {f"results/weak/{rated}/round{t}/stats.json" for t in ROUNDS},
+        "classification_labels": {f"results/labels/{rated}/T{t}.jsonl" for t in ROUNDS},
         "classification_student": {
             f"results/students/{d}/{s}/seed0/tiny-cls-weak_to_tiny-cls-strong/T{t}/metrics.json" for d in CLS_DATASETS for s in SPLITS for t in ROUNDS
         },
