@@ -11,12 +11,10 @@ snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemak
 
 p = snakemake.params
 with job(snakemake.log[0]) as log:
-    measures = report.CLASSIFICATION
     tidy = pd.read_csv(snakemake.input[0])
-    aggregated = report.aggregate_seeds(report.per_seed_summary(tidy, measures), ["weak", "strong", "selection"])
-    rounds = report.aggregate_rounds(tidy, measures, p.models)
-    pairs = report.classification_pairs(aggregated, rounds, p.models, measures)
-    stem, rounds_stem = (str(path).removesuffix(".csv") for path in (snakemake.output[0], snakemake.output[3]))
-    write_table(pairs, stem, p.caption, report.classification_table(pairs, measures))
-    write_table(rounds, rounds_stem, p.caption + " Per boosting round T.", report.rounds_table(rounds, measures))
-    log.info("%d pairs, %d rows by round, %d seeds", len(pairs), len(rounds), tidy["seed"].nunique())
+    tables = report.classification_tables(tidy, p.models)
+    for (numbers, display), path, caption in zip(
+        tables.values(), (snakemake.output[0], snakemake.output[3]), (p.caption, p.caption + " Per boosting round T."), strict=True
+    ):
+        write_table(numbers, str(path).removesuffix(".csv"), caption, display)
+    log.info("%d pairs, %d rows by round, %d seeds", len(tables["pairs"][0]), len(tables["rounds"][0]), tidy["seed"].nunique())

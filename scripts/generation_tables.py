@@ -19,16 +19,16 @@ def stem(paths):
 
 
 with job(snakemake.log[0]):
-    per_seed, aggregated = report.split_summaries({split: pd.read_csv(getattr(inp, split)) for split in SPLIT_NAMES}, report.GENERATION)
+    tables = report.generation_tables({split: pd.read_csv(getattr(inp, split)) for split in SPLIT_NAMES}, p.report_seed)
     for split, title in zip(SPLIT_NAMES, p.titles[:2]):
-        numeric = aggregated[aggregated["split"] == split].reset_index(drop=True)
         caption = (
             f"{title}: weak-to-strong generalization on {p.dataset} ({SPLIT_NAMES[split]}), token- and option-wise test "
             "accuracy, mean ± SEM over seeds. Ensemble round: best on test (paper), final, or best on validation."
         )
-        write_table(numeric, stem(getattr(out, split)), caption, report.generation_table(numeric))
+        numbers, display = tables[split]
+        write_table(numbers, stem(getattr(out, split)), caption, display)
     write_table(
-        report.one_run_table(per_seed, p.report_seed),
+        tables["one_run"][0],
         stem(out.one_run),
         f"{p.titles[2]}: {p.dataset}, one run (seed {p.report_seed}): improvement of the w2s ensemble (best round) over the w2s baseline.",
     )

@@ -12,10 +12,8 @@ snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemak
 
 p = snakemake.params
 with job(snakemake.log[0]) as log:
-    measures = report.TRACK_MEASURES[p.track]
     tidy = {split: pd.read_csv(getattr(snakemake.input, split)) for split in ("random", "easyhard")}
-    _, aggregated = report.split_summaries(tidy, measures, select_on=p.measure)
-    frame = report.pgr_figure_frame(aggregated, p.models, p.measure, p.round)
+    frame = report.pgr_figure_summary(tidy, report.TRACK_MEASURES[p.track], p.models, p.measure, p.round)
     dataset = snakemake.wildcards.dataset
     pgr_figure(
         frame, snakemake.output[0], f"{dataset}: weak-to-strong transfer, single weak model vs AdaBoost ensemble ({p.measure}, {p.round} round)"

@@ -129,9 +129,10 @@ def _two_rounds(seed, transfer):
 
 
 def _tables(tidy):
-    aggregated = report.aggregate_seeds(report.per_seed_summary(tidy, report.CLASSIFICATION), ["weak", "strong", "selection"])
-    rounds = report.aggregate_rounds(tidy, report.CLASSIFICATION)
-    return report.classification_pairs(aggregated, rounds, ["w", "s"]), rounds, aggregated
+    tables = report.classification_tables(tidy, ["w", "s"])
+    (pairs, shown), (rounds, _) = tables["pairs"], tables["rounds"]
+    assert shown.equals(report.classification_table(pairs))
+    return pairs, rounds, None
 
 
 def test_tidy_rows_and_tables_1_2():

@@ -422,3 +422,32 @@ def bars_frame(per_seed: pd.DataFrame, seed: int, measures: Measures = GENERATIO
             for column, label in (("weak", "weak"), ("baseline", "w2s baseline"), ("ensemble", "w2s ensemble"), ("oracle", "oracle")):
                 rows.append({"pair": f"{r['weak']}\n→ {r['strong']}", "measure": f"{m}-wise", "model": label, "accuracy": float(r[f"{column}_{m}"])})
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- the four steps, one call each
+def classification_tables(tidy: pd.DataFrame, models_order: Sequence[str], measures: Measures = CLASSIFICATION) -> dict:
+    """Tables 1/2 of one split: ``{"pairs": (numbers, display), "rounds": (numbers, display)}``."""
+    aggregated = aggregate_seeds(per_seed_summary(tidy, measures), ["weak", "strong", "selection"])
+    rounds = aggregate_rounds(tidy, measures, models_order)
+    pairs = classification_pairs(aggregated, rounds, models_order, measures)
+    return {"pairs": (pairs, classification_table(pairs, measures)), "rounds": (rounds, rounds_table(rounds, measures))}
+
+
+def generation_tables(tidy_by_split: Mapping[str, pd.DataFrame], report_seed: int, measures: Measures = GENERATION) -> dict:
+    """Tables 3/4/5 (6/7/8): ``{split: (numbers, display) for each split, "one_run": (numbers, None)}``."""
+    per_seed, aggregated = split_summaries(tidy_by_split, measures)
+    tables = {}
+    for split in tidy_by_split:
+        numeric = aggregated[aggregated["split"] == split].reset_index(drop=True)
+        tables[split] = (numeric, generation_table(numeric, measures))
+    tables["one_run"] = (one_run_table(per_seed, report_seed, measures), None)
+    return tables
+
+
+def pgr_figure_summary(
+    tidy_by_split: Mapping[str, pd.DataFrame], measures: Measures, models: Sequence[str], measure: str, selection: str = "best"
+) -> pd.DataFrame:
+    """What :func:`ensemw2s.plots.pgr_figure` draws, from the tidy metrics of every split: rounds
+    selected on ``measure``, seeds aggregated, the ``selection`` round's ensemble student."""
+    _, aggregated = split_summaries(tidy_by_split, measures, select_on=measure)
+    return pgr_figure_frame(aggregated, models, measure, selection)
