@@ -61,9 +61,15 @@ def main() -> None:
     for new_tokens in args.max_new_tokens:
         naive_tokens = min(new_tokens, args.naive_new_tokens) if args.naive_new_tokens else new_tokens
         methods = {
-            "batched": lambda p, n=new_tokens: ensemble.ensemble_generate(experts, weights, tokenizer, p, n, desc="batched", **common),
-            "loop": lambda p, n=new_tokens: ensemble.ensemble_generate(experts, weights, tokenizer, p, n, desc="loop", batched=False, **common),
-            "naive": lambda p, n=naive_tokens: ensemble.naive_ensemble_generate(experts, weights, tokenizer, p, n, desc="naive", **common),
+            "batched": lambda p, n=new_tokens: ensemble.ensemble_generate(
+                experts, weights, tokenizer, prompts=p, max_new_tokens=n, desc="batched", **common
+            ),
+            "loop": lambda p, n=new_tokens: ensemble.ensemble_generate(
+                experts, weights, tokenizer, prompts=p, max_new_tokens=n, desc="loop", batched=False, **common
+            ),
+            "naive": lambda p, n=naive_tokens: ensemble.naive_ensemble_generate(
+                experts, weights, tokenizer, prompts=p, max_new_tokens=n, desc="naive", **common
+            ),
             "generate": lambda p, n=new_tokens: single_generate(p, n),
         }
         best, outputs = best_times(methods, prompts, args.repeats, args.device)

@@ -75,7 +75,25 @@ def main() -> None:
             window["start"] = time.perf_counter()
         return token
 
-    run = lambda n: module._decode(experts, weights, tokenizer, prompts, n, "prob", False, 1.0, 0, len(prompts), 2048, True, "decode", None, **extra)  # noqa: E731
+    def run(n):
+        return module._decode(
+            experts,
+            weights,
+            tokenizer,
+            prompts=prompts,
+            max_new_tokens=n,
+            combine="prob",
+            do_sample=False,
+            temperature=1.0,
+            seed=0,
+            batch_size=len(prompts),
+            max_length=2048,
+            use_cache=True,
+            desc="decode",
+            candidates=None,
+            **extra,
+        )
+
     run(2)  # warm-up
     module._choose = choose
     run(args.start + args.steps)

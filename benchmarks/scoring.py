@@ -30,15 +30,15 @@ from ensemw2s.data import normalise_arc, normalise_quartz
 
 def questions(dataset: str, n: int) -> list[dict]:
     if dataset == "quartz":
-        return [normalise_quartz(r, r["id"], "quartz", 0) for r in quartz(n)]
+        return [normalise_quartz(r, r["id"], "quartz", seed=0) for r in quartz(n)]
     lines = (REPO / "resources/data/arc/ARC-Easy/ARC-Easy-Dev.jsonl").read_text().splitlines()[:n]
-    return [normalise_arc(r, r["id"], "arc-easy", 0) for r in map(json.loads, lines)]
+    return [normalise_arc(r, r["id"], "arc-easy", seed=0) for r in map(json.loads, lines)]
 
 
 def per_choice(logprob_fn, tokenizer, records, max_length):
     """The lowest summed NLL choice of each question, one forward per choice."""
-    pairs = [text.encode_pair(tokenizer, text.sft_prompt(r), text.sft_answer(c), max_length) for r in records for c in r["choices"]]
-    scores = evaluate.score_answers(logprob_fn, pairs, tokenizer.pad_token_id, [[i] for i in range(len(pairs))], "per-choice")
+    pairs = [text.encode_pair(tokenizer, text.sft_prompt(r), text.sft_answer(c), max_length=max_length) for r in records for c in r["choices"]]
+    scores = evaluate.score_answers(logprob_fn, pairs, tokenizer.pad_token_id, batches=[[i] for i in range(len(pairs))], desc="per-choice")
     predicted, cursor = [], 0
     for r in records:
         nlls = [s.nll() for s in scores[cursor : cursor + len(r["choices"])]]

@@ -32,13 +32,13 @@ def worker(args) -> dict:
     import resource
 
     tokenizer = setup(args)
-    records = [normalise_quartz(r, r["id"], "quartz", 0) for r in quartz(args.examples)]
+    records = [normalise_quartz(r, r["id"], "quartz", seed=0) for r in quartz(args.examples)]
     prompts = [text.sft_prompt(r) for r in records]
     answers = [text.sft_answer(r["choices"][r["gold"]]) for r in records]
     args.dtype = "float32"  # weights in fp32; bf16 is autocast (mixed precision) in both
     model = build(args, tokenizer, 0)
     n_params = sum(p.numel() for p in model.parameters())
-    pairs = [text.encode_pair(tokenizer, p, a, args.max_length) for p, a in zip(prompts, answers)]
+    pairs = [text.encode_pair(tokenizer, p, a, max_length=args.max_length) for p, a in zip(prompts, answers)]
     tokens = sum(len(p.input_ids) for p in pairs) * args.epochs
     bf16 = args.precision == "bfloat16"
     if args.device.startswith("cuda"):
@@ -47,7 +47,15 @@ def worker(args) -> dict:
     start = time.perf_counter()
     if args.worker == "library":
         settings = train.TrainSettings(epochs=args.epochs, lr=1e-5, batch_size=args.batch_size, seed=0, mixed_precision="bf16" if bf16 else "no")
-        train.train_sft(model, tokenizer, prompts, answers, settings, args.max_length, token_weights=[[1.0] * p.answer_length for p in pairs])
+        train.train_sft(
+            model,
+            tokenizer,
+            prompts,
+            answers=answers,
+            settings=settings,
+            max_length=args.max_length,
+            token_weights=[[1.0] * p.answer_length for p in pairs],
+        )
     else:
         from transformers import Trainer, TrainingArguments
 

@@ -36,6 +36,6 @@ with job(snakemake.log[0], snakemake.threads) as log:
             checkpoint_every=operational("checkpoint_every"),
             label=f"tiny model {snakemake.wildcards.model}",
         )
-        summary = pretrain_lm(model, tokenizer, texts, settings, p.pretrain_seq_len)
+        summary = pretrain_lm(model, tokenizer, texts, settings=settings, seq_len=p.pretrain_seq_len)
         log.info("pretraining: %s", summary)
     models.save_model(model, tokenizer, snakemake.output[0])

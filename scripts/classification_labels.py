@@ -13,7 +13,7 @@ with job(snakemake.log[0]) as log:
     stats = [read_json(path) for path in snakemake.input.stats]
     predictions = [classification.read_predictions(path) for path in snakemake.input.predictions]
     alphas = boosting.round_alphas(stats)
-    labels = classification.ensemble_part(predictions, alphas, "strong_train", snakemake.params.vote)
+    labels = classification.ensemble_part(predictions, alphas, "strong_train", kind=snakemake.params.vote)
     metrics = classification.ensemble_metrics(predictions, alphas, snakemake.params.vote)
     write_jsonl(snakemake.output.labels, [{"id": i, "p_label1": float(p)} for i, p in zip(labels["id"], labels["p_label1"])])
     write_json(snakemake.output.metrics, {"run": dict(snakemake.wildcards.items()), "rounds": len(stats), **metrics})

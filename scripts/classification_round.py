@@ -34,7 +34,7 @@ with job(snakemake.log[0], snakemake.threads) as log:
         if model is None:
             save_stopped_marker(out.expert, stats["round"], stats["stopped_at"])
         else:
-            save_model(model, tokenizer, out.expert, save_dtype(p.save_dtype, p.mixed_precision))
+            save_model(model, tokenizer, out.expert, dtype=save_dtype(p.save_dtype, p.mixed_precision))
     with atomic_path(out.predictions) as tmp:
         classification.predictions_frame(parts, probabilities).to_csv(tmp, index=False, float_format="%.6f")
     write_json(out.stats, {"run": dict(snakemake.wildcards.items()), **stats})

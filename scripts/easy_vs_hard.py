@@ -16,5 +16,5 @@ with job(snakemake.log[0]):
         table,
         str(snakemake.output[0]).removesuffix(".csv"),
         "Each model trained on easy or on hard data (ground truth), evaluated on hard test questions; mean ± SEM over seeds.",
-        display,
+        display=display,
     )

@@ -34,7 +34,7 @@ with job(snakemake.log[0], snakemake.threads) as log:
     )
     scoring = generation.EvalSettings(p.max_length, p.eval_batch_size, p.choice_eos, p.eos_unit)
     mixture = ensemble.mixture_logprobs(experts, weights, p.combine)
-    evaluation = generation.evaluate_parts(mixture, tokenizer, {"test": read_jsonl(inp.test), "val": read_jsonl(inp.val)}, scoring)
+    evaluation = generation.evaluate_parts(mixture, tokenizer, {"test": read_jsonl(inp.test), "val": read_jsonl(inp.val)}, scoring=scoring)
     write_jsonl(snakemake.output.labels, rows)
     summary.update(alphas=alphas, rounds=len(rounds), experts_voting=len(experts), stopped_at=rounds[-1].get("stopped_at"))
     write_json(snakemake.output.metrics, {"run": dict(snakemake.wildcards.items()), **summary, **evaluation})

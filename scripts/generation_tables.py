@@ -26,7 +26,7 @@ with job(snakemake.log[0]):
             "accuracy, mean ± SEM over seeds. Ensemble round: best on test (paper), final, or best on validation."
         )
         numbers, display = tables[split]
-        write_table(numbers, stem(getattr(out, split)), caption, display)
+        write_table(numbers, stem(getattr(out, split)), caption, display=display)
     write_table(
         tables["one_run"][0],
         stem(out.one_run),

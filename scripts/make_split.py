@@ -15,11 +15,11 @@ with job(snakemake.log[0]) as log:
     dataset = snakemake.wildcards.dataset
     try:
         if p.kind == "random":
-            parts = splits.random_split([r["id"] for r in records], p.n_test, p.n_val, p.seed)
+            parts = splits.random_split([r["id"] for r in records], p.n_test, p.n_val, seed=p.seed)
         else:
             table = pd.read_csv(snakemake.input.difficulty[0], dtype={"id": str})
             tie_break = dict(zip(table["id"], table["tie_break"])) if p.tie_break == "nll" else None
-            parts = splits.easyhard_split(dict(zip(table["id"], table["difficulty"])), p.n_test, p.n_val, p.seed, tie_break)
+            parts = splits.easyhard_split(dict(zip(table["id"], table["difficulty"])), p.n_test, p.n_val, seed=p.seed, tie_break=tie_break)
     except splits.SplitSizeError as error:
         raise splits.SplitSizeError(
             f"config keys datasets.{dataset}.n_test ({p.n_test}) and datasets.{dataset}.n_val ({p.n_val}) "

@@ -13,7 +13,7 @@ snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemak
 p = snakemake.params
 with job(snakemake.log[0]) as log:
     tidy = {split: pd.read_csv(getattr(snakemake.input, split)) for split in ("random", "easyhard")}
-    frame = report.pgr_figure_summary(tidy, report.TRACK_MEASURES[p.track], p.models, p.measure, p.round)
+    frame = report.pgr_figure_summary(tidy, report.TRACK_MEASURES[p.track], p.models, measure=p.measure, selection=p.round)
     dataset = snakemake.wildcards.dataset
     pgr_figure(
         frame, snakemake.output[0], f"{dataset}: weak-to-strong transfer, single weak model vs AdaBoost ensemble ({p.measure}, {p.round} round)"

@@ -10,4 +10,6 @@ snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemak
 
 with job(snakemake.log[0]):
     table = pd.read_csv(snakemake.input[0], dtype={"id": str})
-    difficulty_histogram(table["difficulty"], snakemake.wildcards.dataset, snakemake.output[0], snakemake.params.bins, snakemake.params.rater)
+    difficulty_histogram(
+        table["difficulty"], snakemake.wildcards.dataset, snakemake.output[0], bins=snakemake.params.bins, rater=snakemake.params.rater
+    )

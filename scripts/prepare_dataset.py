@@ -13,7 +13,7 @@ with job(snakemake.log[0]) as log:
     if p.source == "local":
         records = data.load_local(p.dataset, p.local_files, p.seed)
     elif p.source == "hub":
-        records = data.load_hub(p.dataset, p.hub_path, p.hub_configs, p.hub_splits, p.seed, revision=p.hub_revision)
+        records = data.load_hub(p.dataset, p.hub_path, p.hub_configs, splits=p.hub_splits, seed=p.seed, revision=p.hub_revision)
     elif p.source == "sandbox":
         records = data.load_sandbox(
             p.dataset,

@@ -29,6 +29,6 @@ with job(snakemake.log[0], snakemake.threads) as log:
         models.save_stopped_marker(out.model, p.t, stats["stopped_at"])
         log.info("round %d: stopped at round %d (on_reject: break), nothing trained", p.t, stats["stopped_at"])
     else:
-        models.save_model(expert, tokenizer, out.model, models.save_dtype(p.save_dtype, p.mixed_precision))
+        models.save_model(expert, tokenizer, out.model, dtype=models.save_dtype(p.save_dtype, p.mixed_precision))
         log.info("round %d: eps_pre %.4f eps %.4f alpha %.4f %s", p.t, stats["epsilon_pre"], stats["epsilon"], stats["alpha"], stats["status"])
     write_json(out.stats, {"run": dict(snakemake.wildcards.items()), **stats})

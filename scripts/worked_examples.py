@@ -12,7 +12,9 @@ snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemak
 p = snakemake.params
 with job(snakemake.log[0]) as log:
     questions = {record["question"] for record in read_jsonl(snakemake.input[0])}
-    lines = worked_examples(p.n_examples, questions, list(p.operand_weights), p.min_operands, p.min_digits, p.max_digits, p.seed)
+    lines = worked_examples(
+        p.n_examples, questions, list(p.operand_weights), min_operands=p.min_operands, min_digits=p.min_digits, max_digits=p.max_digits, seed=p.seed
+    )
     with atomic_open(snakemake.output[0]) as handle:
         handle.writelines(line + "\n" for line in lines)
     log.info("%d worked examples, operand weights %s from %d operands", len(lines), list(p.operand_weights), p.min_operands)

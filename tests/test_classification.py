@@ -48,9 +48,9 @@ def test_resample_is_seeded_and_follows_the_weights():
 def test_logconf_schedule_and_targets():
     import torch
 
-    assert losses.logconf_coefficient(0, 100, 0.5, 0.1) == 0.0
-    assert losses.logconf_coefficient(5, 100, 0.5, 0.1) == pytest.approx(0.025)  # warm-up: step fraction
-    assert losses.logconf_coefficient(50, 100, 0.5, 0.1) == pytest.approx(0.5)
+    assert losses.logconf_coefficient(0, 100, 0.5, warmup_frac=0.1) == 0.0
+    assert losses.logconf_coefficient(5, 100, 0.5, warmup_frac=0.1) == pytest.approx(0.025)  # warm-up: step fraction
+    assert losses.logconf_coefficient(50, 100, 0.5, warmup_frac=0.1) == pytest.approx(0.5)
     student = torch.tensor([0.9, 0.8, 0.3, 0.1])
     weak = torch.tensor([[0.4, 0.6], [0.6, 0.4], [0.5, 0.5], [0.5, 0.5]])  # mean weak p1 = 0.5
     target = losses.logconf_targets(student, weak, 1.0)
@@ -77,9 +77,9 @@ def test_train_expert_runs_each_weighting(saved_tiny_model, weighting):
     weights = np.linspace(1, 2, len(records))
     settings = TrainSettings(epochs=1, lr=1e-3, batch_size=4, seed=0)
     spec = ModelSpec(saved_tiny_model, max_length=64, eval_batch_size=8)
-    model, tokenizer, summary = classification.train_expert(spec, records, weights / weights.sum(), settings, t=2, weighting=weighting)
+    model, tokenizer, summary = classification.train_expert(spec, records, weights / weights.sum(), settings=settings, t=2, weighting=weighting)
     assert summary["steps"] == 3
-    p = classification.predict(model, tokenizer, records, spec)
+    p = classification.predict(model, tokenizer, records, spec=spec)
     assert len(p) == len(records) and all(0 <= x <= 1 for x in p)
 
 
@@ -87,10 +87,10 @@ def test_logconf_student_trains(saved_tiny_model):
     records = _records()
     settings = TrainSettings(epochs=2, lr=1e-3, batch_size=4, seed=0, micro_batch_size=2)
     spec = ModelSpec(saved_tiny_model, max_length=64)
-    _, _, summary = classification.train_student(spec, records, [0.8, 0.3] * 6, settings, loss="logconf")
+    _, _, summary = classification.train_student(spec, records, [0.8, 0.3] * 6, settings=settings, loss="logconf")
     assert summary["steps"] == 6 and math.isfinite(summary["final_loss"])
     with pytest.raises(ValueError, match="unknown student loss"):
-        classification.train_student(spec, records, [0.5] * 12, settings, loss="hinge")
+        classification.train_student(spec, records, [0.5] * 12, settings=settings, loss="hinge")
 
 
 def _round_predictions(p_test):
@@ -116,7 +116,7 @@ def _tidy(stats, predictions, transfer, oracle=0.9, kind="soft", seed=0, val=Non
     oracles = [
         {"run": {"dataset": "d", "split": "random", "seed": str(seed), "model": "s"}, "test": {"accuracy": oracle}, "val": {"accuracy": oracle}}
     ]
-    return report.tidy_rows(students, labels, rounds, oracles, report.CLASSIFICATION)
+    return report.tidy_rows(students, labels, rounds, oracles=oracles, measures=report.CLASSIFICATION)
 
 
 def _two_rounds(seed, transfer):
@@ -157,7 +157,7 @@ def test_tidy_rows_and_tables_1_2():
     one_seed = report.classification_table(_tables(table)[0])
     assert one_seed.loc[0, "transfer baseline (T=1)"] == "0.600 ± n/a"
     _, aggregated = report.split_summaries({"random": tidy}, report.CLASSIFICATION)
-    summary = report.pgr_figure_frame(aggregated, ["w", "s"], "acc", "val_selected")
+    summary = report.pgr_figure_frame(aggregated, ["w", "s"], "acc", selection="val_selected")
     assert summary.loc[0, "ensemble_acc"] == pytest.approx(0.75)
 
 
@@ -169,12 +169,12 @@ def test_results_are_joined_by_run_key_not_by_position():
     labels = [{"run": {**run, "t": str(t)}, **classification.ensemble_metrics([_round_predictions([0.9, 0.6])] * t, [1.0] * t)} for t in (1, 2)]
     students = [{"run": {**run, "strong": "s", "t": t}, "test": {"accuracy": a}, "val": {"accuracy": a}} for t, a in (("2", 0.7), ("1", 0.6))]
     oracles = [{"run": {"dataset": "d", "split": "random", "seed": "0", "model": "s"}, "test": {"accuracy": 0.9}, "val": {"accuracy": 0.9}}]
-    shuffled = report.tidy_rows(students, labels[::-1], rounds[::-1], oracles, report.CLASSIFICATION)
+    shuffled = report.tidy_rows(students, labels[::-1], rounds[::-1], oracles=oracles, measures=report.CLASSIFICATION)
     assert shuffled["transfer_acc"].tolist() == table["transfer_acc"].tolist() == [0.6, 0.7]
     with pytest.raises(ValueError, match="no 'run' key"):
-        report.tidy_rows(students, labels, [{k: v for k, v in rounds[0].items() if k != "run"}], oracles, report.CLASSIFICATION)
+        report.tidy_rows(students, labels, [{k: v for k, v in rounds[0].items() if k != "run"}], oracles=oracles, measures=report.CLASSIFICATION)
     with pytest.raises(ValueError, match="two round results"):
-        report.tidy_rows(students, labels, rounds + rounds[:1], oracles, report.CLASSIFICATION)
+        report.tidy_rows(students, labels, rounds + rounds[:1], oracles=oracles, measures=report.CLASSIFICATION)
 
 
 def test_undefined_pgr_is_flagged():
@@ -224,8 +224,8 @@ def test_expert_is_reproducible_across_processes(saved_tiny_model):
         f"records = [{{'id': str(i), 'question': f'q {{i}}', 'binary_answer': 'a', 'binary_label': i % 2}} for i in range(8)]; "
         "from ensemw2s.train import ModelSpec; "
         f"spec = ModelSpec({saved_tiny_model!r}, max_length=32, eval_batch_size=8); "
-        "m, tok, _ = classification.train_expert(spec, records, None, TrainSettings(epochs=1, lr=1e-3, batch_size=4, seed=3), t=1, weighting='uniform'); "
-        "print(classification.predict(m, tok, records, spec))"
+        "m, tok, _ = classification.train_expert(spec, records, None, settings=TrainSettings(epochs=1, lr=1e-3, batch_size=4, seed=3), t=1, weighting='uniform'); "
+        "print(classification.predict(m, tok, records, spec=spec))"
     )
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout for _ in range(2)]
     assert runs[0] == runs[1] and runs[0].startswith("[")
@@ -254,9 +254,9 @@ def test_a_rejected_round_stops_every_later_round_and_the_vote_stays_unchanged()
     nothing trained, α = 0, and the ensemble of 4 rounds is the ensemble up to round 2."""
     p1 = [0.2, 0.1, 0.9, 0.3]  # wrong on item 0
     p2 = [0.4, 0.45, 0.6, 0.2]  # the same mistakes, other probabilities
-    stats = [classification.round_stats(1, np.full(4, 0.25), _wrong(p1), None)]
+    stats = [classification.round_stats(1, np.full(4, 0.25), _wrong(p1), previous=None)]
     assert stats[0]["status"] == "accepted" and stats[0]["epsilon"] == 0.25
-    stats.append(classification.round_stats(2, stats[0]["next_weights"], _wrong(p2), stats[0]))
+    stats.append(classification.round_stats(2, stats[0]["next_weights"], _wrong(p2), previous=stats[0]))
     assert stats[1]["epsilon"] == pytest.approx(0.5)
     assert (stats[1]["status"], stats[1]["alpha"], stats[1]["accepted"]) == ("rejected", 0.0, False)
     assert classification.stopped_stats(2, stats[0], "break") is None  # after an accepted round: train
@@ -272,9 +272,9 @@ def test_a_rejected_round_stops_every_later_round_and_the_vote_stays_unchanged()
     assert predictions[2]["p_label1"].isna().all()
     alphas = [s["alpha"] for s in stats]
     for kind in classification.VOTES:
-        up_to_stop = classification.ensemble_part(predictions[:2], alphas[:2], "test", kind)
+        up_to_stop = classification.ensemble_part(predictions[:2], alphas[:2], "test", kind=kind)
         for t in (3, 4):
-            pd.testing.assert_frame_equal(classification.ensemble_part(predictions[:t], alphas[:t], "test", kind), up_to_stop)
+            pd.testing.assert_frame_equal(classification.ensemble_part(predictions[:t], alphas[:t], "test", kind=kind), up_to_stop)
     table = _tidy(stats, predictions, [0.6] * 4)
     assert table["status"].tolist() == ["accepted", "rejected", "stopped", "stopped"]
     assert table["paper_alpha"].tolist() == [pytest.approx(0.5 * math.log(3)), 0.0, 0.0, 0.0]
@@ -366,13 +366,15 @@ def test_logconf_batch_threshold_equals_the_single_batch_threshold_under_micro_b
     for micro in (0, 2):
         settings = TrainSettings(epochs=2, lr=1e-2, batch_size=4, seed=0, micro_batch_size=micro)
         model, _, _ = classification.train_student(
-            ModelSpec(saved_tiny_model, max_length=64), records, targets, settings, loss="logconf", threshold="batch"
+            ModelSpec(saved_tiny_model, max_length=64), records, targets, settings=settings, loss="logconf", threshold="batch"
         )
         states[micro] = {k: v.clone() for k, v in model.state_dict().items()}
     for key, value in states[0].items():
         assert torch.allclose(value, states[2][key], atol=1e-5), key
     with pytest.raises(ValueError, match="logconf threshold"):
-        classification.train_student(ModelSpec(saved_tiny_model, max_length=64), records, targets, settings, loss="logconf", threshold="global")
+        classification.train_student(
+            ModelSpec(saved_tiny_model, max_length=64), records, targets, settings=settings, loss="logconf", threshold="global"
+        )
 
 
 def test_tables_follow_the_weak_to_strong_model_order_not_the_alphabet():

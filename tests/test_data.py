@@ -101,7 +101,7 @@ def test_hub_loader_reads_hub_layout_through_datasets(tmp_path):
     ]
     write_lines(tmp_path / "hub" / "train.jsonl", rows[:4])
     write_lines(tmp_path / "hub" / "test.jsonl", rows[4:])
-    records = data.load_hub("arc", str(tmp_path / "hub"), [], ["train", "test"], seed=0)
+    records = data.load_hub("arc", str(tmp_path / "hub"), [], splits=["train", "test"], seed=0)
     assert [r["id"] for r in records] == [r["id"] for r in rows]
     assert [r["gold"] for r in records] == [0, 1, 2, 3, 0, 1]
 

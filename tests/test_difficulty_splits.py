@@ -17,7 +17,7 @@ def test_folds_never_score_an_item_the_rater_trained_on():
         assert len(train) + len(held_out) == 53
         seen_held_out.extend(r["id"] for r in held_out)
     assert sorted(seen_held_out) == sorted(r["id"] for r in records)  # every item rated exactly once
-    sizes = [len(difficulty.fold_partition(records, 5, f, 1)[1]) for f in range(5)]
+    sizes = [len(difficulty.fold_partition(records, 5, f, seed=1)[1]) for f in range(5)]
     assert max(sizes) - min(sizes) <= 1
 
 
@@ -25,7 +25,7 @@ def test_fold_errors():
     with pytest.raises(ValueError, match="at least 2 folds"):
         difficulty.fold_assignment(["a", "b"], 1, 0)
     with pytest.raises(ValueError, match="outside 0..2"):
-        difficulty.fold_partition(_records(9), 3, 3, 0)
+        difficulty.fold_partition(_records(9), 3, 3, seed=0)
 
 
 def test_difficulty_formulas():
@@ -57,8 +57,8 @@ def test_random_split_is_disjoint_covering_and_seeded():
     ids = [f"i{k}" for k in range(101)]
     parts = splits.random_split(ids, n_test=20, n_val=7, seed=3)
     _check_partition(parts, ids, 20, 7)
-    assert parts == splits.random_split(ids, 20, 7, 3)
-    assert parts != splits.random_split(ids, 20, 7, 4)
+    assert parts == splits.random_split(ids, 20, 7, seed=3)
+    assert parts != splits.random_split(ids, 20, 7, seed=4)
 
 
 def test_easyhard_split_gives_weak_model_the_easiest_items():
@@ -89,5 +89,5 @@ def test_easyhard_ties_are_broken_by_the_gold_answer_nll():
         parts = splits.easyhard_split(difficulty, n_test=1, n_val=1, seed=seed, tie_break=nll)
         assert sorted(parts["weak_train"]) == ["a", "c", "d"]
     # without the NLL the tied items are drawn at random
-    easy_sets = {tuple(sorted(splits.easyhard_split(difficulty, 1, 1, seed)["weak_train"])) for seed in range(10)}
+    easy_sets = {tuple(sorted(splits.easyhard_split(difficulty, 1, 1, seed=seed)["weak_train"])) for seed in range(10)}
     assert len(easy_sets) > 1

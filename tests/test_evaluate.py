@@ -138,7 +138,7 @@ def test_shared_prompt_scoring_equals_the_full_vocabulary_reference(tokenizer, f
         {"id": "b", "question": "Hot?", "context": "A much longer background about heat and things that move.", "choices": ["yes", "no"], "gold": 1},
         {"id": "c", "question": "Q?", "context": "", "choices": ["a long answer with several tokens in it", "b"], "gold": 1},
     ]
-    pairs = [text.encode_pair(tokenizer, text.sft_prompt(r), text.sft_answer(c), 64) for r in records for c in r["choices"]]
+    pairs = [text.encode_pair(tokenizer, text.sft_prompt(r), text.sft_answer(c), max_length=64) for r in records for c in r["choices"]]
     reference = _reference_scores(models[0], pairs)
     window = evaluate.model_logprobs(models[0])
     assert isinstance(window, evaluate.AnswerLogProbs)
@@ -146,7 +146,7 @@ def test_shared_prompt_scoring_equals_the_full_vocabulary_reference(tokenizer, f
     shared = [list(range(len(pairs)))]  # a question's choices share their prompt: encoded once
     distinct = [[0, 3, 5], [1, 4, 6], [2]]  # no prompt shared: one left-padded forward
     for batches in (shared, distinct):
-        scores = evaluate.score_answers(window, pairs, tokenizer.pad_token_id, batches)
+        scores = evaluate.score_answers(window, pairs, tokenizer.pad_token_id, batches=batches)
         for score, (lp, correct) in zip(scores, reference, strict=True):
             assert score.token_logprobs == pytest.approx(lp, abs=1e-5)
             assert score.token_correct == correct
@@ -164,9 +164,9 @@ def test_shared_prompt_scoring_equals_the_full_vocabulary_reference(tokenizer, f
     # ensemble mixture: windowed stacked / per-expert vs the full mixture of the old path
     for batched in (True, False):
         mixture = ensemble.mixture_logprobs(models, [0.3, 0.7], batched=batched)
-        full = evaluate.score_answers(lambda ids, mask: mixture(ids, mask), pairs, tokenizer.pad_token_id, [[i] for i in range(len(pairs))])  # noqa: B023
+        full = evaluate.score_answers(lambda ids, mask: mixture(ids, mask), pairs, tokenizer.pad_token_id, batches=[[i] for i in range(len(pairs))])  # noqa: B023
         for batches in (shared, distinct):
-            mine = evaluate.score_answers(mixture, pairs, tokenizer.pad_token_id, batches)
+            mine = evaluate.score_answers(mixture, pairs, tokenizer.pad_token_id, batches=batches)
             for m, f in zip(mine, full, strict=True):
                 assert m.token_logprobs == pytest.approx(f.token_logprobs, abs=1e-5)
                 assert m.token_correct == f.token_correct

@@ -59,7 +59,7 @@ def _sft(model, tokenizer, **overrides):
     settings = train.TrainSettings(**{**dict(epochs=2, lr=5e-3, batch_size=4, seed=7, label="someone/model-70m"), **overrides})
     prompts = [f"Q: item {i}?\nA:" for i in range(10)]
     answers = [" yes" if i % 2 else " no" for i in range(10)]
-    return train.train_sft(model, tokenizer, prompts, answers, settings, 32, desc="student")
+    return train.train_sft(model, tokenizer, prompts, answers=answers, settings=settings, max_length=32, desc="student")
 
 
 @pytest.mark.parametrize("poison", [math.nan, math.inf, 1e7], ids=["nan", "inf", "exploding"])

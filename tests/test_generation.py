@@ -44,7 +44,7 @@ def test_drawn_counts_become_token_loss_weights(tokenizer):
     per_answer = generation.unflatten(counts, [2, 3])
     assert per_answer == [[0.0, float(counts[1])], [float(counts[2]), float(counts[3]), 0.0]]
     # The weights reach the loss exactly: the collated batch carries the draw counts per answer token.
-    pairs = [text.encode_pair(tokenizer, "Q: a?\nA:", " b", 32), text.encode_pair(tokenizer, "Q: c?\nA:", " dd", 32)]
+    pairs = [text.encode_pair(tokenizer, "Q: a?\nA:", " b", max_length=32), text.encode_pair(tokenizer, "Q: c?\nA:", " dd", max_length=32)]
     lengths = [p.answer_length for p in pairs]
     counts = generation.draw_token_counts(boosting.uniform_weights(sum(lengths)), sum(lengths), seed=0)
     batch = text.collate_pairs(pairs, tokenizer.pad_token_id, generation.unflatten(counts, lengths))
@@ -80,7 +80,7 @@ def test_one_expert_mixture_equals_its_greedy_generate(tokenizer):
         reference = reference[0, ids["input_ids"].shape[1] :].tolist()
         if tokenizer.eos_token_id in reference:
             reference = reference[: reference.index(tokenizer.eos_token_id)]
-        assert ensemble.ensemble_generate([model], [1.0], tokenizer, [prompt], 10, batch_size=1) == [reference]
+        assert ensemble.ensemble_generate([model], [1.0], tokenizer, prompts=[prompt], max_new_tokens=10, batch_size=1) == [reference]
 
 
 @pytest.mark.parametrize("family", ["gpt_neox", "gpt2"])
@@ -88,17 +88,19 @@ def test_one_expert_mixture_equals_its_greedy_generate(tokenizer):
 def test_cached_lockstep_decode_equals_naive_reencoding(tokenizer, family, combine):
     experts = _models(tokenizer, family)
     weights = [0.5, 1.0, 0.25]
-    cached = ensemble.ensemble_generate(experts, weights, tokenizer, PROMPTS, 12, combine, batch_size=3)
-    naive = ensemble.naive_ensemble_generate(experts, weights, tokenizer, PROMPTS, 12, combine, batch_size=3)
+    cached = ensemble.ensemble_generate(experts, weights, tokenizer, prompts=PROMPTS, max_new_tokens=12, combine=combine, batch_size=3)
+    naive = ensemble.naive_ensemble_generate(experts, weights, tokenizer, prompts=PROMPTS, max_new_tokens=12, combine=combine, batch_size=3)
     assert cached == naive
     # Batching (left padding) changes nothing either.
-    assert cached == [ensemble.ensemble_generate(experts, weights, tokenizer, [p], 12, combine, batch_size=1)[0] for p in PROMPTS]
+    assert cached == [
+        ensemble.ensemble_generate(experts, weights, tokenizer, prompts=[p], max_new_tokens=12, combine=combine, batch_size=1)[0] for p in PROMPTS
+    ]
 
 
 def test_sampling_is_seeded(tokenizer):
     experts = _models(tokenizer)
-    first = ensemble.ensemble_generate(experts, [1, 1, 1], tokenizer, PROMPTS, 8, do_sample=True, seed=4)
-    assert first == ensemble.ensemble_generate(experts, [1, 1, 1], tokenizer, PROMPTS, 8, do_sample=True, seed=4)
+    first = ensemble.ensemble_generate(experts, [1, 1, 1], tokenizer, prompts=PROMPTS, max_new_tokens=8, do_sample=True, seed=4)
+    assert first == ensemble.ensemble_generate(experts, [1, 1, 1], tokenizer, prompts=PROMPTS, max_new_tokens=8, do_sample=True, seed=4)
 
 
 def test_mixture_is_the_alpha_weighted_probability_average():
@@ -108,7 +110,7 @@ def test_mixture_is_the_alpha_weighted_probability_average():
     logit = ensemble.mix_logits([a, b], torch.tensor([0.25, 0.75]), "logit").exp()
     assert torch.allclose(logit, (0.25 * a + 0.75 * b).softmax(-1))
     with pytest.raises(ValueError, match="non-negative"):
-        ensemble.ensemble_generate([object()], [0.0], None, [], 1)
+        ensemble.ensemble_generate([object()], [0.0], None, prompts=[], max_new_tokens=1)
 
 
 class LookupExpert:
@@ -202,12 +204,27 @@ def test_decoding_records_candidates_past_eos_and_max_new_tokens(gpt2_tokenizer)
     expert, (red, sky, blue) = _sky_experts(tok)[0], _sky_experts(tok)[1][:3]
     long_choice = [red, blue, blue, sky]
     for max_new in (1, 8):
-        (result,) = ensemble.ensemble_decode([expert], [1.0], tok, ["Q: Sky?\nA:"], max_new, [[long_choice, [sky]]])
+        (result,) = ensemble.ensemble_decode([expert], [1.0], tok, prompts=["Q: Sky?\nA:"], max_new_tokens=max_new, candidates=[[long_choice, [sky]]])
         assert result.ids == [red]
         assert [len(lp) for lp in result.candidate_logprobs] == [4, 1]
-    cached = ensemble.ensemble_decode([expert, expert], [1.0, 2.0], tok, ["Q: Sky?\nA:", "Hi"], 3, [[long_choice], [[sky, red]]], batch_size=2)
+    cached = ensemble.ensemble_decode(
+        [expert, expert], [1.0, 2.0], tok, prompts=["Q: Sky?\nA:", "Hi"], max_new_tokens=3, candidates=[[long_choice], [[sky, red]]], batch_size=2
+    )
     naive = ensemble._decode(
-        [expert, expert], [1.0, 2.0], tok, ["Q: Sky?\nA:", "Hi"], 3, "prob", False, 1.0, 0, 2, 512, False, "naive", [[long_choice], [[sky, red]]]
+        [expert, expert],
+        [1.0, 2.0],
+        tok,
+        prompts=["Q: Sky?\nA:", "Hi"],
+        max_new_tokens=3,
+        combine="prob",
+        do_sample=False,
+        temperature=1.0,
+        seed=0,
+        batch_size=2,
+        max_length=512,
+        use_cache=False,
+        desc="naive",
+        candidates=[[long_choice], [[sky, red]]],
     )
     assert [c.ids for c in cached] == [n.ids for n in naive]
     for c, n in zip(cached, naive):
@@ -290,17 +307,17 @@ def _decode_both(experts, weights, tok, prompts, max_new, combine, candidates):
             experts,
             weights,
             tok,
-            prompts,
-            max_new,
-            combine,
-            False,
-            1.0,
-            0,
-            len(prompts),
-            512,
-            True,
-            "decode",
-            candidates,
+            prompts=prompts,
+            max_new_tokens=max_new,
+            combine=combine,
+            do_sample=False,
+            temperature=1.0,
+            seed=0,
+            batch_size=len(prompts),
+            max_length=512,
+            use_cache=True,
+            desc="decode",
+            candidates=candidates,
             batched=batched,
         )
 
@@ -331,7 +348,22 @@ def test_batched_experts_decode_and_score_like_the_per_expert_loop(tokenizer, fa
         for mine, reference in zip(b.candidate_logprobs, looped.candidate_logprobs, strict=True):
             assert mine == pytest.approx(reference, abs=1e-5)
     # ... and the same as the reference that re-encodes every prefix
-    naive = ensemble._decode(experts, weights, tokenizer, PROMPTS, 4, combine, False, 1.0, 0, 3, 512, False, "naive", candidates)
+    naive = ensemble._decode(
+        experts,
+        weights,
+        tokenizer,
+        prompts=PROMPTS,
+        max_new_tokens=4,
+        combine=combine,
+        do_sample=False,
+        temperature=1.0,
+        seed=0,
+        batch_size=3,
+        max_length=512,
+        use_cache=False,
+        desc="naive",
+        candidates=candidates,
+    )
     assert [n.ids for n in naive] == [b.ids for b in batched]
     # scoring: the stacked mixture over a padded batch equals the per-expert one
     input_ids, mask = text.pad([ids(p) for p in PROMPTS], tokenizer.pad_token_id, left=True)
@@ -354,19 +386,37 @@ def test_experts_of_different_shapes_run_one_at_a_time(tokenizer, caplog):
     assert experts_module.make_runner(small + wide).path == "loop" and "different configs" in caplog.text
     assert experts_module.make_runner(small + _models(tokenizer, "gpt2", seeds=(1,))).path == "loop"
     assert experts_module.make_runner(_models(tokenizer)).path == "stacked"
-    one = ensemble.ensemble_generate(small + wide, [1.0, 1.0], tokenizer, PROMPTS, 5, batch_size=3)
-    assert one == ensemble.naive_ensemble_generate(small + wide, [1.0, 1.0], tokenizer, PROMPTS, 5, batch_size=3)
+    one = ensemble.ensemble_generate(small + wide, [1.0, 1.0], tokenizer, prompts=PROMPTS, max_new_tokens=5, batch_size=3)
+    assert one == ensemble.naive_ensemble_generate(small + wide, [1.0, 1.0], tokenizer, prompts=PROMPTS, max_new_tokens=5, batch_size=3)
 
 
 def test_a_failing_batched_step_falls_back_to_the_loop(tokenizer, monkeypatch, caplog):
     from ensemw2s import experts as experts_module
 
     experts = _models(tokenizer)
-    reference = [d.ids for d in ensemble._decode(experts, [1, 2, 3], tokenizer, PROMPTS, 5, "prob", False, 1.0, 0, 3, 512, True, "d", batched=False)]
+    reference = [
+        d.ids
+        for d in ensemble._decode(
+            experts,
+            [1, 2, 3],
+            tokenizer,
+            prompts=PROMPTS,
+            max_new_tokens=5,
+            combine="prob",
+            do_sample=False,
+            temperature=1.0,
+            seed=0,
+            batch_size=3,
+            max_length=512,
+            use_cache=True,
+            desc="d",
+            batched=False,
+        )
+    ]
 
     def broken(self, *args, **kwargs):
         raise RuntimeError("vmap cannot do this")
 
     monkeypatch.setattr(experts_module.StackedExperts, "step", broken)
-    assert ensemble.ensemble_generate(experts, [1, 2, 3], tokenizer, PROMPTS, 5, batch_size=3) == reference
+    assert ensemble.ensemble_generate(experts, [1, 2, 3], tokenizer, prompts=PROMPTS, max_new_tokens=5, batch_size=3) == reference
     assert "falling back to one forward per expert" in caplog.text

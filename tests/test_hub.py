@@ -32,7 +32,7 @@ def test_missing_model_and_dataset_fail_offline_with_a_clear_message(tmp_path):
         """
         from ensemw2s import data, hub, models
         for load in (lambda: models.load_causal_lm("EleutherAI/pythia-70m"), lambda: models.load_tokenizer("EleutherAI/pythia-70m"),
-                     lambda: data.load_hub("quartz", "allenai/quartz", [], ["train"], 0)):
+                     lambda: data.load_hub("quartz", "allenai/quartz", [], splits=["train"], seed=0)):
             try:
                 load()
             except hub.HubCacheMiss as error:

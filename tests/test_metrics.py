@@ -55,7 +55,7 @@ def test_format_mean_sem():
 def test_write_table_writes_three_formats(tmp_path):
     numbers = pd.DataFrame({"pair": ["a_b"], "acc": [0.5], "acc_sem": [0.01]})
     shown = pd.DataFrame({"pair": ["a_b"], "acc": [format_mean_sem(0.5, 0.01)]})
-    write_table(numbers, str(tmp_path / "t"), "Caption 50%", shown)
+    write_table(numbers, str(tmp_path / "t"), "Caption 50%", display=shown)
     assert pd.read_csv(tmp_path / "t.csv")["acc"].tolist() == [0.5]
     markdown = (tmp_path / "t.md").read_text()
     assert "| a_b | 0.500 ± 0.010 |" in markdown and markdown.startswith("Caption 50%")

@@ -35,7 +35,7 @@ def test_bf16_save_writes_bf16_safetensors_and_leaves_the_model_in_memory_alone(
     model = models.build_tiny_model({"family": family, "hidden_size": 32, "num_layers": 2, "num_heads": 2}, tokenizer, seed=0)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     models.save_model(model, tokenizer, tmp_path / "fp32")
-    models.save_model(model, tokenizer, tmp_path / "bf16", torch.bfloat16)
+    models.save_model(model, tokenizer, tmp_path / "bf16", dtype=torch.bfloat16)
     assert _dtypes(tmp_path / "fp32") == {"F32"} and _dtypes(tmp_path / "bf16") == {"BF16"}
     assert json.loads((tmp_path / "bf16/config.json").read_text())["dtype"] == "bfloat16"
     size = {d: (tmp_path / d / "model.safetensors").stat().st_size for d in ("fp32", "bf16")}

@@ -12,7 +12,7 @@ def _figures(path_prefix):
     frame = pd.DataFrame(
         {"pair": ["a→b", "a→b", "a→c", "a→c"], "kind": ["baseline", "ensemble"] * 2, "acc": [0.5, 0.6, 0.55, 0.65], "split": ["random"] * 4}
     )
-    plots.grouped_bars(frame, "pair", "acc", "kind", "split", f"{path_prefix}_bars.pdf", "bars", "accuracy")
+    plots.grouped_bars(frame, "pair", "acc", hue="kind", panel="split", path=f"{path_prefix}_bars.pdf", title="bars", ylabel="accuracy")
 
 
 def test_same_figure_twice_gives_the_same_bytes(tmp_path):

@@ -200,7 +200,7 @@ def _unit_mistakes(model, tokenizer, records, max_length):
     """Teacher-forced argmax mistakes on each gold answer's tokens (EOS excluded), one example at a time."""
     wrong = []
     for record in records:
-        pair = text.encode_pair(tokenizer, text.sft_prompt(record), text.sft_answer(record["choices"][record["gold"]]), max_length)
+        pair = text.encode_pair(tokenizer, text.sft_prompt(record), text.sft_answer(record["choices"][record["gold"]]), max_length=max_length)
         logits = model(input_ids=torch.tensor([pair.input_ids])).logits[0]
         for j in range(pair.answer_start, len(pair.input_ids) - 1):  # the last answer token is EOS
             wrong.append(int(logits[j - 1].argmax()) != pair.input_ids[j])

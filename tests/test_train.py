@@ -11,7 +11,7 @@ def test_encode_pair_marks_answer_tokens(tokenizer):
     pair = text.encode_pair(tokenizer, "Q: Why?\nA:", " because", max_length=64)
     answer = tokenizer(" because", add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
     assert pair.input_ids[pair.answer_start :] == answer
-    batch = text.collate_pairs([pair, text.encode_pair(tokenizer, "Q: Hm?\nA:", " no", 64)], tokenizer.pad_token_id)
+    batch = text.collate_pairs([pair, text.encode_pair(tokenizer, "Q: Hm?\nA:", " no", max_length=64)], tokenizer.pad_token_id)
     # Position j predicts token j+1: the targets under the mask are exactly the answer tokens.
     assert batch.input_ids[0, 1:][batch.target_mask[0]].tolist() == answer
     assert batch.target_weights[0].sum() == len(answer)
@@ -23,7 +23,10 @@ def test_encode_pair_truncates_the_prompt_from_the_left(tokenizer):
 
 
 def test_weighted_loss_equals_hand_computed_value(tokenizer, tiny_model):
-    pairs = [text.encode_pair(tokenizer, "Q: Is it hot?\nA:", " yes", 32), text.encode_pair(tokenizer, "Q: Up or down?\nA:", " down", 32)]
+    pairs = [
+        text.encode_pair(tokenizer, "Q: Is it hot?\nA:", " yes", max_length=32),
+        text.encode_pair(tokenizer, "Q: Up or down?\nA:", " down", max_length=32),
+    ]
     weights = [[2.0] * pairs[0].answer_length, [0.5] + [1.5] * (pairs[1].answer_length - 1)]
     batch = text.collate_pairs(pairs, tokenizer.pad_token_id, weights)
     tiny_model.eval()
@@ -75,7 +78,7 @@ def _settings(**overrides):
 def _sft(model, tokenizer, settings, token_weights=None):
     prompts = [f"Q: item {i}?\nA:" for i in range(10)]
     answers = [" yes" if i % 2 else " no" for i in range(10)]
-    return train.train_sft(model, tokenizer, prompts, answers, settings, 32, token_weights)
+    return train.train_sft(model, tokenizer, prompts, answers=answers, settings=settings, max_length=32, token_weights=token_weights)
 
 
 def _state(model):
@@ -100,7 +103,7 @@ def test_token_weights_change_training(tokenizer):
     arch = {"family": "gpt_neox", "hidden_size": 16, "num_layers": 1, "num_heads": 2}
     plain, weighted = build_tiny_model(arch, tokenizer, 0), build_tiny_model(arch, tokenizer, 0)
     _sft(plain, tokenizer, _settings())
-    lengths = [text.encode_pair(tokenizer, f"Q: item {i}?\nA:", " yes" if i % 2 else " no", 32).answer_length for i in range(10)]
+    lengths = [text.encode_pair(tokenizer, f"Q: item {i}?\nA:", " yes" if i % 2 else " no", max_length=32).answer_length for i in range(10)]
     _sft(weighted, tokenizer, _settings(), [[5.0 if i < 3 else 1.0] * n for i, n in enumerate(lengths)])
     assert not torch.equal(plain.gpt_neox.embed_in.weight, weighted.gpt_neox.embed_in.weight)
     with pytest.raises(ValueError, match="one weight per answer token"):

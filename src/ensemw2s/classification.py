@@ -106,15 +106,17 @@ def load_seeded_classifier(spec, seed: int, *, dropout: float | None = None, hea
     from . import models
 
     tokenizer = models.load_tokenizer(spec.source, spec.trust_remote_code)
-    return tokenizer, models.load_classifier(spec.source, tokenizer, seed, spec.trust_remote_code, dropout=dropout, head_init=head_init)
+    return tokenizer, models.load_classifier(
+        spec.source, tokenizer, seed, trust_remote_code=spec.trust_remote_code, dropout=dropout, head_init=head_init
+    )
 
 
 def train_expert(
     spec,
     records,
     weights,
-    settings,
     *,
+    settings,
     t: int,
     weighting: str = "loss",
     dropout: float | None = None,
@@ -140,26 +142,34 @@ def train_expert(
         chosen = resample_indices(weights, settings.seed)
         texts, labels = [texts[i] for i in chosen], [labels[i] for i in chosen]
     summary = train.train_classifier(
-        model, tokenizer, texts, labels, settings, spec.max_length, example_weights, desc=f"round {t}", extra_fingerprint=(dropout, head_init)
+        model,
+        tokenizer,
+        texts,
+        soft_labels=labels,
+        settings=settings,
+        max_length=spec.max_length,
+        example_weights=example_weights,
+        desc=f"round {t}",
+        extra_fingerprint=(dropout, head_init),
     )
     return model, tokenizer, summary
 
 
-def predict(model, tokenizer, records, spec, *, desc: str = "classify") -> list[float]:
+def predict(model, tokenizer, records, *, spec, desc: str = "classify") -> list[float]:
     """p(label = 1) of each record, scored with ``spec``'s token budget and batch size."""
     from .evaluate import classifier_probabilities
     from .text import classification_text
 
     texts = [classification_text(r) for r in records]
-    return classifier_probabilities(model, tokenizer, texts, spec.max_length, spec.eval_batch_size, desc=desc)
+    return classifier_probabilities(model, tokenizer, texts, max_length=spec.max_length, batch_size=spec.eval_batch_size, desc=desc)
 
 
 def train_student(
     spec,
     records,
     p_label1,
-    settings,
     *,
+    settings,
     loss: str = "xent",
     aux_coef: float = 0.5,
     warmup_frac: float = 0.1,
@@ -191,7 +201,14 @@ def train_student(
     labels = soft_rows(p_label1)
     if loss == "xent":
         summary = train.train_classifier(
-            model, tokenizer, texts, labels, settings, spec.max_length, desc=desc, extra_fingerprint=(dropout, head_init)
+            model,
+            tokenizer,
+            texts,
+            soft_labels=labels,
+            settings=settings,
+            max_length=spec.max_length,
+            desc=desc,
+            extra_fingerprint=(dropout, head_init),
         )
         return model, tokenizer, summary
 
@@ -200,7 +217,7 @@ def train_student(
     progress = {"coef": 0.0, "threshold": None}
 
     def on_step(step, total_steps):
-        progress["coef"] = losses.logconf_coefficient(step, total_steps, aux_coef, warmup_frac)
+        progress["coef"] = losses.logconf_coefficient(step, total_steps, aux_coef, warmup_frac=warmup_frac)
 
     def make_batch(indices):
         input_ids, mask = pad([ids[i] for i in indices], tokenizer.pad_token_id)
@@ -216,18 +233,18 @@ def train_student(
         progress["threshold"] = losses.logconf_threshold(p1, torch.cat([b.soft_labels for b in batches]).to(p1.device))
 
     def loss_sum(model, batch):
-        return losses.logconf_loss_sum(logits_of(model, batch), batch.soft_labels, progress["coef"], progress["threshold"])
+        return losses.logconf_loss_sum(logits_of(model, batch), batch.soft_labels, progress["coef"], threshold=progress["threshold"])
 
     fingerprint = train._fingerprint(ids, label_tensor.tolist(), "logconf", aux_coef, warmup_frac, threshold, dropout, head_init)
     summary = train.fit(
         model,
         len(ids),
         make_batch,
-        loss_sum,
-        losses.classifier_loss_count,
-        settings,
-        fingerprint,
-        desc,
+        loss_sum=loss_sum,
+        loss_count=losses.classifier_loss_count,
+        settings=settings,
+        fingerprint=fingerprint,
+        desc=desc,
         on_step=on_step,
         on_batches=on_batches if threshold == "batch" else None,
     )
@@ -238,10 +255,10 @@ def fine_tune_and_evaluate(spec, records, p_label1, *, settings, parts: dict[str
     """A strong model trained on (pseudo-)labels p(label = 1) of ``records``
     (:func:`train_student`, whose keyword arguments ``student`` passes on), then its accuracy on
     each of ``parts``: ``{"training": ..., "n_train": n, part: {"accuracy": a, "n": n}}``."""
-    model, tokenizer, summary = train_student(spec, records, p_label1, settings, desc=desc, **student)
+    model, tokenizer, summary = train_student(spec, records, p_label1, settings=settings, desc=desc, **student)
     metrics = {"training": summary, "n_train": len(records)}
     for part, part_records in parts.items():
-        probabilities = predict(model, tokenizer, part_records, spec, desc=part)
+        probabilities = predict(model, tokenizer, part_records, spec=spec, desc=part)
         metrics[part] = {"accuracy": accuracy(probabilities, [r["binary_label"] for r in part_records]), "n": len(part_records)}
     return metrics
 
@@ -266,7 +283,7 @@ def read_predictions(path) -> pd.DataFrame:
     return frame
 
 
-def round_stats(t: int, weights, wrong, previous: dict | None, **extra) -> dict:
+def round_stats(t: int, weights, wrong, *, previous: dict | None, **extra) -> dict:
     """The stats of a trained round t (:func:`ensemw2s.boosting.round_record`): the units are the
     weak-training examples, ``train_error`` the expert's unweighted error on them."""
     wrong = np.asarray(wrong, dtype=bool)
@@ -314,13 +331,15 @@ def boosting_round(
         weights = np.asarray(previous["next_weights"], dtype=np.float64)
         if weights.size != len(weak_train):
             raise ValueError(f"round {t - 1} weighted {weights.size} examples, the weak-training part has {len(weak_train)}")
-    model, tokenizer, summary = train_expert(spec, weak_train, weights, settings, t=t, weighting=weighting, dropout=dropout, head_init=head_init)
-    probabilities = {part: predict(model, tokenizer, records, spec, desc=part) for part, records in parts.items()}
+    model, tokenizer, summary = train_expert(
+        spec, weak_train, weights, settings=settings, t=t, weighting=weighting, dropout=dropout, head_init=head_init
+    )
+    probabilities = {part: predict(model, tokenizer, records, spec=spec, desc=part) for part, records in parts.items()}
     wrong = (np.asarray(probabilities["weak_train"]) > 0.5) != np.asarray([bool(r["binary_label"]) for r in weak_train])
-    return model, tokenizer, round_stats(t, weights, wrong, previous, weighting=weighting, training=summary), probabilities
+    return model, tokenizer, round_stats(t, weights, wrong, previous=previous, weighting=weighting, training=summary), probabilities
 
 
-def ensemble_part(predictions: Sequence[pd.DataFrame], alphas: Sequence[float], part: str, kind: str = "soft") -> pd.DataFrame:
+def ensemble_part(predictions: Sequence[pd.DataFrame], alphas: Sequence[float], part: str, *, kind: str = "soft") -> pd.DataFrame:
     """The α-vote of the given rounds' experts on one part: id, label, p_label1."""
     first = predictions[0][predictions[0]["part"] == part].reset_index(drop=True)
     probs = []
@@ -341,7 +360,7 @@ def ensemble_metrics(predictions: Sequence[pd.DataFrame], alphas: Sequence[float
         raise ValueError(f"unknown vote {kind!r}; expected one of {VOTES}")
     parts = {}
     for part in PARTS:
-        by_vote = {vote_kind: accuracy(*_prob_label(ensemble_part(predictions, alphas, part, vote_kind))) for vote_kind in VOTES}
+        by_vote = {vote_kind: accuracy(*_prob_label(ensemble_part(predictions, alphas, part, kind=vote_kind))) for vote_kind in VOTES}
         parts[part] = {"accuracy": by_vote[kind], **{f"{vote_kind}_accuracy": value for vote_kind, value in by_vote.items()}}
     return {
         "vote": kind,

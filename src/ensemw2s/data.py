@@ -42,7 +42,7 @@ def _text(value, key: str, where: str) -> str:
     return value.strip()
 
 
-def _labelled_choices(texts, labels, answer_key, where: str) -> tuple[list[str], int]:
+def _labelled_choices(texts, labels, answer_key, *, where: str) -> tuple[list[str], int]:
     if not isinstance(texts, list) or not isinstance(labels, list) or len(texts) != len(labels):
         raise DataError(f"{where}: choices need equal-length 'text' and 'label' lists")
     if not 2 <= len(texts) <= 8:
@@ -57,7 +57,7 @@ def _labelled_choices(texts, labels, answer_key, where: str) -> tuple[list[str],
     return choices, labels.index(answer_key)
 
 
-def normalise_sciq(row: dict, row_id: str, where: str, seed: int) -> dict:
+def normalise_sciq(row: dict, row_id: str, where: str, *, seed: int) -> dict:
     question = _text(_require(row, "question", where), "question", where)
     correct = _text(_require(row, "correct_answer", where), "correct_answer", where)
     distractors = [_text(_require(row, f"distractor{k}", where), f"distractor{k}", where) for k in (1, 2, 3)]
@@ -78,7 +78,7 @@ def normalise_sciq(row: dict, row_id: str, where: str, seed: int) -> dict:
     }
 
 
-def normalise_arc(row: dict, row_id: str, where: str, seed: int) -> dict:
+def normalise_arc(row: dict, row_id: str, where: str, *, seed: int) -> dict:
     question = _require(row, "question", where)
     if isinstance(question, dict):  # original ARC-V1 layout: question.stem + question.choices
         stem = _require(question, "stem", where)
@@ -93,7 +93,7 @@ def normalise_arc(row: dict, row_id: str, where: str, seed: int) -> dict:
         if not isinstance(raw, dict):
             raise DataError(f"{where}: choices must be an object with 'text' and 'label' lists")
         texts, labels = _require(raw, "text", where), _require(raw, "label", where)
-    choices, gold = _labelled_choices(texts, labels, _require(row, "answerKey", where), where)
+    choices, gold = _labelled_choices(texts, labels, _require(row, "answerKey", where), where=where)
     return {
         "id": row_id,
         "question": _text(stem, "question", where),
@@ -103,11 +103,11 @@ def normalise_arc(row: dict, row_id: str, where: str, seed: int) -> dict:
     }
 
 
-def normalise_quartz(row: dict, row_id: str, where: str, seed: int) -> dict:
+def normalise_quartz(row: dict, row_id: str, where: str, *, seed: int) -> dict:
     raw = _require(row, "choices", where)
     if not isinstance(raw, dict):
         raise DataError(f"{where}: choices must be an object with 'text' and 'label' lists")
-    choices, gold = _labelled_choices(_require(raw, "text", where), _require(raw, "label", where), _require(row, "answerKey", where), where)
+    choices, gold = _labelled_choices(_require(raw, "text", where), _require(raw, "label", where), _require(row, "answerKey", where), where=where)
     return {
         "id": row_id,
         "question": _text(_require(row, "question", where), "question", where),
@@ -156,7 +156,7 @@ def _rows_from_file(path: Path) -> Iterator[tuple[dict, str]]:
         yield row, where
 
 
-def _row_id(dataset: str, row: dict, origin: str, index: int) -> str:
+def _row_id(dataset: str, row: dict, origin: str, *, index: int) -> str:
     given = row.get("id")
     return str(given) if given not in (None, "") else f"{dataset}-{origin}-{index:05d}"
 
@@ -170,11 +170,11 @@ def load_local(dataset: str, files: Iterable[str | Path], seed: int) -> list[dic
         if not path.is_file():
             raise DataError(f"{path}: data file not found")
         for index, (row, where) in enumerate(_rows_from_file(path)):
-            records.append(normalise(row, _row_id(dataset, row, path.stem, index), where, seed))
+            records.append(normalise(row, _row_id(dataset, row, path.stem, index=index), where, seed=seed))
     return _unique(records, "local files " + ", ".join(map(str, files)))
 
 
-def load_hub(dataset: str, path: str, configs: list[str], splits: list[str], seed: int, revision: str = "main") -> list[dict]:
+def load_hub(dataset: str, path: str, configs: list[str], *, splits: list[str], seed: int, revision: str = "main") -> list[dict]:
     """Normalise rows from ``datasets.load_dataset(path, config, split=...)`` for each config and split."""
     import datasets  # imported lazily: the local path never needs it
 
@@ -187,7 +187,7 @@ def load_hub(dataset: str, path: str, configs: list[str], splits: list[str], see
             origin = "-".join(part for part in (config, split) if part)
             for index, row in enumerate(rows):
                 where = f"hub {path}[{origin}]: row {index}"
-                records.append(normalise(dict(row), _row_id(dataset, row, origin, index), where, seed))
+                records.append(normalise(dict(row), _row_id(dataset, row, origin, index=index), where, seed=seed))
     return _unique(records, f"hub dataset {path}")
 
 

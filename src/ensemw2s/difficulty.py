@@ -28,7 +28,7 @@ def fold_assignment(ids: Sequence[str], n_folds: int, seed: int) -> dict[str, in
     return {item: position % n_folds for position, item in enumerate(order)}
 
 
-def fold_partition(records: Sequence[dict], n_folds: int, fold: int, seed: int) -> tuple[list[dict], list[dict]]:
+def fold_partition(records: Sequence[dict], n_folds: int, fold: int, *, seed: int) -> tuple[list[dict], list[dict]]:
     """(rater training records, held-out records) for ``fold``: disjoint, together all records."""
     if not 0 <= fold < n_folds:
         raise ValueError(f"fold {fold} is outside 0..{n_folds - 1}")
@@ -77,21 +77,23 @@ def rate_fold(task: str, spec, records: Sequence[dict], *, fold: int, n_folds: i
     from . import evaluate, models, text, train
 
     max_length, eval_batch_size = spec.max_length, spec.eval_batch_size
-    train_records, held_out = fold_partition(records, n_folds, fold, seed)
+    train_records, held_out = fold_partition(records, n_folds, fold, seed=seed)
     tokenizer = models.load_tokenizer(spec.source, spec.trust_remote_code)
     if task == "classification":
-        model = models.load_classifier(spec.source, tokenizer, settings.seed, spec.trust_remote_code)
+        model = models.load_classifier(spec.source, tokenizer, settings.seed, trust_remote_code=spec.trust_remote_code)
         labels = [r["binary_label"] for r in train_records]
         train.train_classifier(
             model,
             tokenizer,
             [text.classification_text(r) for r in train_records],
-            [[1.0 - y, float(y)] for y in labels],
-            settings,
-            max_length,
+            soft_labels=[[1.0 - y, float(y)] for y in labels],
+            settings=settings,
+            max_length=max_length,
             desc=f"rater fold {fold}",
         )
-        p_label1 = evaluate.classifier_probabilities(model, tokenizer, [text.classification_text(r) for r in held_out], max_length, eval_batch_size)
+        p_label1 = evaluate.classifier_probabilities(
+            model, tokenizer, [text.classification_text(r) for r in held_out], max_length=max_length, batch_size=eval_batch_size
+        )
         difficulty = classification_difficulty(p_label1, [r["binary_label"] for r in held_out])
         tie_break = [-math.log(max(1.0 - d, 1e-12)) for d in difficulty]
     elif task == "generation":
@@ -100,9 +102,9 @@ def rate_fold(task: str, spec, records: Sequence[dict], *, fold: int, n_folds: i
             model,
             tokenizer,
             [text.sft_prompt(r) for r in train_records],
-            [text.sft_answer(r["choices"][r["gold"]]) for r in train_records],
-            settings,
-            max_length,
+            answers=[text.sft_answer(r["choices"][r["gold"]]) for r in train_records],
+            settings=settings,
+            max_length=max_length,
             desc=f"rater fold {fold}",
         )
         scores = evaluate.answer_token_correctness(

@@ -50,7 +50,7 @@ def mix_logits(logits: Sequence[torch.Tensor], weights: torch.Tensor, combine: s
     return mix_stacked(torch.stack([expert_logits.float() for expert_logits in logits]), weights, combine)
 
 
-def mixture_logprobs(models: Sequence, weights: Sequence[float], combine: str = "prob", batched: bool = True) -> AnswerLogProbs:
+def mixture_logprobs(models: Sequence, weights: Sequence[float], combine: str = "prob", *, batched: bool = True) -> AnswerLogProbs:
     """A log-prob function (see :mod:`ensemw2s.evaluate`) for the ensemble: scores answers
     (option-wise NLL, token-wise accuracy) under the same mixture the decoder uses.  Experts of one
     shape run as one vmapped forward (see :mod:`ensemw2s.experts`)."""
@@ -105,7 +105,7 @@ def _positions(mask: torch.Tensor) -> torch.Tensor:
     return (mask.cumsum(-1) - 1).clamp(min=0)
 
 
-def _choose(logp: torch.Tensor, do_sample: bool, temperature: float, generator: torch.Generator | None) -> torch.Tensor:
+def _choose(logp: torch.Tensor, do_sample: bool, temperature: float, *, generator: torch.Generator | None) -> torch.Tensor:
     if not do_sample:
         return logp.argmax(-1)
     probs = F.softmax(logp / temperature, dim=-1)
@@ -161,7 +161,7 @@ class _NaiveExperts:
 
 
 @torch.no_grad()
-def _decode_batch(runner, weights, prompt_ids, eos_id, pad_id, max_new_tokens, combine, do_sample, temperature, generator, candidates=None):
+def _decode_batch(runner, weights, prompt_ids, *, eos_id, pad_id, max_new_tokens, combine, do_sample, temperature, generator, candidates=None):
     """Decode one batch.  With ``candidates`` (per prompt, a list of token-id sequences) decoding
     goes on past EOS and past ``max_new_tokens`` until the longest candidate is covered, every
     expert fed the token the mixture chose, so p_j is always the distribution given ŷ's own prefix
@@ -187,7 +187,7 @@ def _decode_batch(runner, weights, prompt_ids, eos_id, pad_id, max_new_tokens, c
         logp = mix_stacked(logits, weights, combine)
         if step < n_cand_steps:
             cand_logprobs[:, :, step] = logp.gather(1, cand_ids[:, :, step])
-        token = _choose(logp, do_sample, temperature, generator)
+        token = _choose(logp, do_sample, temperature, generator=generator)
         fed[:, step] = token
         done = step + 1
         if step < max_new_tokens:
@@ -208,6 +208,7 @@ def _decode(
     models,
     weights,
     tokenizer,
+    *,
     prompts,
     max_new_tokens,
     combine,
@@ -233,21 +234,20 @@ def _decode(
     runner = make_runner(active, batched) if use_cache else _NaiveExperts(active)
     outputs: list[Decoded] = []
     for start in tqdm(range(0, len(prompt_ids), batch_size), desc=desc, file=sys.stderr, mininterval=progress_interval(), ascii=True):
-        args = (
-            active_weights,
-            prompt_ids[start : start + batch_size],
-            tokenizer.eos_token_id,
-            tokenizer.pad_token_id,
-            max_new_tokens,
-            combine,
-            do_sample,
-            temperature,
-            generator,
-            None if candidates is None else candidates[start : start + batch_size],
+        batch = prompt_ids[start : start + batch_size]
+        kwargs = dict(
+            eos_id=tokenizer.eos_token_id,
+            pad_id=tokenizer.pad_token_id,
+            max_new_tokens=max_new_tokens,
+            combine=combine,
+            do_sample=do_sample,
+            temperature=temperature,
+            generator=generator,
+            candidates=None if candidates is None else candidates[start : start + batch_size],
         )
         state = generator.get_state() if generator is not None else None
         try:
-            outputs.extend(_decode_batch(runner, *args))
+            outputs.extend(_decode_batch(runner, active_weights, batch, **kwargs))
         except Exception as error:  # noqa: BLE001 - the stacked path failed: redo the batch one expert at a time
             if runner.path != "stacked":
                 raise
@@ -255,7 +255,7 @@ def _decode(
             if generator is not None:
                 generator.set_state(state)
             runner = ExpertLoop(active)
-            outputs.extend(_decode_batch(runner, *args))
+            outputs.extend(_decode_batch(runner, active_weights, batch, **kwargs))
     return outputs
 
 
@@ -263,6 +263,7 @@ def ensemble_decode(
     models: Sequence,
     weights: Sequence[float],
     tokenizer,
+    *,
     prompts: Sequence[str],
     max_new_tokens: int,
     candidates: Sequence[Sequence[Sequence[int]]] | None = None,
@@ -283,18 +284,18 @@ def ensemble_decode(
         models,
         weights,
         tokenizer,
-        prompts,
-        max_new_tokens,
-        combine,
-        do_sample,
-        temperature,
-        seed,
-        batch_size,
-        max_length,
-        True,
-        desc,
-        candidates,
-        batched,
+        prompts=prompts,
+        max_new_tokens=max_new_tokens,
+        combine=combine,
+        do_sample=do_sample,
+        temperature=temperature,
+        seed=seed,
+        batch_size=batch_size,
+        max_length=max_length,
+        use_cache=True,
+        desc=desc,
+        candidates=candidates,
+        batched=batched,
     )
 
 
@@ -302,6 +303,7 @@ def ensemble_generate(
     models: Sequence,
     weights: Sequence[float],
     tokenizer,
+    *,
     prompts: Sequence[str],
     max_new_tokens: int,
     combine: str = "prob",
@@ -324,18 +326,18 @@ def ensemble_generate(
             models,
             weights,
             tokenizer,
-            prompts,
-            max_new_tokens,
-            combine,
-            do_sample,
-            temperature,
-            seed,
-            batch_size,
-            max_length,
-            True,
-            desc,
-            None,
-            batched,
+            prompts=prompts,
+            max_new_tokens=max_new_tokens,
+            combine=combine,
+            do_sample=do_sample,
+            temperature=temperature,
+            seed=seed,
+            batch_size=batch_size,
+            max_length=max_length,
+            use_cache=True,
+            desc=desc,
+            candidates=None,
+            batched=batched,
         )
     ]
 
@@ -344,6 +346,7 @@ def naive_ensemble_generate(
     models: Sequence,
     weights: Sequence[float],
     tokenizer,
+    *,
     prompts: Sequence[str],
     max_new_tokens: int,
     combine: str = "prob",
@@ -358,6 +361,18 @@ def naive_ensemble_generate(
     return [
         d.ids
         for d in _decode(
-            models, weights, tokenizer, prompts, max_new_tokens, combine, do_sample, temperature, seed, batch_size, max_length, False, desc
+            models,
+            weights,
+            tokenizer,
+            prompts=prompts,
+            max_new_tokens=max_new_tokens,
+            combine=combine,
+            do_sample=do_sample,
+            temperature=temperature,
+            seed=seed,
+            batch_size=batch_size,
+            max_length=max_length,
+            use_cache=False,
+            desc=desc,
         )
     ]

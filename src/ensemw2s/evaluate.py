@@ -95,7 +95,7 @@ class AnswerScore:
 
 @torch.no_grad()
 def score_answers(
-    logprob_fn: LogProbFn, pairs: Sequence[EncodedPair], pad_id: int, batches: Sequence[Sequence[int]], desc: str = "score"
+    logprob_fn: LogProbFn, pairs: Sequence[EncodedPair], pad_id: int, *, batches: Sequence[Sequence[int]], desc: str = "score"
 ) -> list[AnswerScore]:
     """Teacher-forced log-probability and argmax correctness of every answer token of every pair.
 
@@ -106,7 +106,7 @@ def score_answers(
     scores: list[AnswerScore | None] = [None] * len(pairs)
     for indices in tqdm(batches, desc=desc, file=sys.stderr, mininterval=progress_interval(), ascii=True):
         if isinstance(logprob_fn, AnswerLogProbs):
-            _score_window(logprob_fn, pairs, pad_id, indices, scores)
+            _score_window(logprob_fn, pairs, pad_id, indices=indices, scores=scores)
             continue
         batch = collate_pairs([pairs[i] for i in indices], pad_id)
         logprobs = logprob_fn(batch.input_ids, batch.attention_mask)[:, :-1]
@@ -120,7 +120,7 @@ def score_answers(
     return scores  # type: ignore[return-value]
 
 
-def _score_window(logprob_fn: AnswerLogProbs, pairs: Sequence[EncodedPair], pad_id: int, indices: Sequence[int], scores: list) -> None:
+def _score_window(logprob_fn: AnswerLogProbs, pairs: Sequence[EncodedPair], pad_id: int, *, indices: Sequence[int], scores: list) -> None:
     """:func:`score_answers` for one batch, computing only what the scores need: logits and their
     log-softmax at the answer positions only, and, where pairs share a prompt (the choices of a
     question), each prompt encoded once through a KV cache.  Equals the full right-padded
@@ -174,7 +174,7 @@ class MultipleChoiceResult:
 NLL_REDUCTIONS = ("sum", "mean", "chars")
 
 
-def lowest_nll(nlls: Sequence[float], n_tokens: Sequence[int], n_chars: Sequence[int], reduction: str = "sum") -> int:
+def lowest_nll(nlls: Sequence[float], n_tokens: Sequence[int], n_chars: Sequence[int], *, reduction: str = "sum") -> int:
     """The choice with the lowest NLL: summed (``sum``, lm-eval ``acc``), per token (``mean``) or per
     character of the choice text (``chars``, lm-eval ``acc_norm``).  Ties go to the earlier choice."""
     if reduction == "sum":
@@ -207,7 +207,7 @@ def evaluate_multiple_choice(
     for record in records:
         prompt = sft_prompt(record)
         spans.append(range(len(pairs), len(pairs) + len(record["choices"])))
-        pairs.extend(encode_pair(tokenizer, prompt, sft_answer(c), max_length) for c in record["choices"])
+        pairs.extend(encode_pair(tokenizer, prompt, sft_answer(c), max_length=max_length) for c in record["choices"])
     batches, current = [], []
     for span in _longest_first(spans, pairs):  # questions of similar length batched together: little padding
         if current and len(current) + len(span) > batch_size:
@@ -216,7 +216,7 @@ def evaluate_multiple_choice(
         current.extend(span)
     if current:
         batches.append(current)
-    scores = score_answers(logprob_fn, pairs, tokenizer.pad_token_id, batches, desc)
+    scores = score_answers(logprob_fn, pairs, tokenizer.pad_token_id, batches=batches, desc=desc)
 
     predictions, cursor = [], 0
     n_correct = n_correct_norm = n_tokens = n_tokens_correct = 0
@@ -226,8 +226,8 @@ def evaluate_multiple_choice(
         nlls = [s.nll(choice_eos) for s in choice_scores]
         lengths = [len(s.correct(choice_eos)) for s in choice_scores]
         chars = [len(c) for c in record["choices"]]  # lm-eval: the choice text, without the " " delimiter
-        predicted = lowest_nll(nlls, lengths, chars, "sum")
-        predicted_norm = lowest_nll(nlls, lengths, chars, "chars")
+        predicted = lowest_nll(nlls, lengths, chars, reduction="sum")
+        predicted_norm = lowest_nll(nlls, lengths, chars, reduction="chars")
         gold = choice_scores[record["gold"]].correct(eos_unit)
         n_correct += predicted == record["gold"]
         n_correct_norm += predicted_norm == record["gold"]
@@ -254,13 +254,15 @@ def answer_token_correctness(
 ) -> list[AnswerScore]:
     """Per gold-answer token (EOS last): teacher-forced log-prob and argmax correctness (difficulty,
     boosting; :meth:`AnswerScore.correct` picks the units)."""
-    pairs = [encode_pair(tokenizer, sft_prompt(r), sft_answer(r["choices"][r["gold"]]), max_length) for r in records]
+    pairs = [encode_pair(tokenizer, sft_prompt(r), sft_answer(r["choices"][r["gold"]]), max_length=max_length) for r in records]
     order = [i for span in _longest_first([range(i, i + 1) for i in range(len(pairs))], pairs) for i in span]
-    return score_answers(logprob_fn, pairs, tokenizer.pad_token_id, [[order[i] for i in chunk] for chunk in _chunk(len(order), batch_size)], desc)
+    return score_answers(
+        logprob_fn, pairs, tokenizer.pad_token_id, batches=[[order[i] for i in chunk] for chunk in _chunk(len(order), batch_size)], desc=desc
+    )
 
 
 @torch.no_grad()
-def classifier_probabilities(model, tokenizer, texts: Sequence[str], max_length: int, batch_size: int, desc: str = "classify") -> list[float]:
+def classifier_probabilities(model, tokenizer, texts: Sequence[str], *, max_length: int, batch_size: int, desc: str = "classify") -> list[float]:
     """p(label = 1) for each text."""
     ids = encode_texts(tokenizer, texts, max_length)
     device = model_device(model)

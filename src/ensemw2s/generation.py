@@ -19,13 +19,16 @@ ROUND1_SCHEMES = ("uniform", "drawn")
 CHOICE_MAPPINGS = ("generated", "teacher_forced", "none")
 
 
-def unit_lengths(tokenizer, records: Sequence[dict], max_length: int, eos_unit: bool = False) -> list[int]:
+def unit_lengths(tokenizer, records: Sequence[dict], max_length: int, *, eos_unit: bool = False) -> list[int]:
     """How many boosting units each gold answer has (its tokens, EOS counted only with ``eos_unit``)."""
-    lengths = [text.encode_pair(tokenizer, text.sft_prompt(r), text.sft_answer(r["choices"][r["gold"]]), max_length).answer_length for r in records]
+    lengths = [
+        text.encode_pair(tokenizer, text.sft_prompt(r), text.sft_answer(r["choices"][r["gold"]]), max_length=max_length).answer_length
+        for r in records
+    ]
     return [n if eos_unit else n - 1 for n in lengths]
 
 
-def token_mistakes(logprob_fn, tokenizer, records: Sequence[dict], max_length: int, batch_size: int, eos_unit: bool = False) -> np.ndarray:
+def token_mistakes(logprob_fn, tokenizer, records: Sequence[dict], *, max_length: int, batch_size: int, eos_unit: bool = False) -> np.ndarray:
     """1[h(x_i, y_i^{<j}) != y_i^j] for every unit of every gold answer, flattened (teacher forced, argmax)."""
     scores = evaluate.answer_token_correctness(logprob_fn, tokenizer, records, max_length=max_length, batch_size=batch_size, desc="token errors")
     return ~np.concatenate([np.asarray(s.correct(eos_unit), dtype=bool) for s in scores])
@@ -59,7 +62,16 @@ def train_sft_model(spec, records: Sequence[dict], answers: Sequence[str], *, se
     (prompt of record, answer) pairs."""
     tokenizer = models.load_tokenizer(spec.source, spec.trust_remote_code)
     model = models.load_causal_lm(spec.source, spec.trust_remote_code)
-    summary = train.train_sft(model, tokenizer, [text.sft_prompt(r) for r in records], answers, settings, spec.max_length, token_weights, desc)
+    summary = train.train_sft(
+        model,
+        tokenizer,
+        [text.sft_prompt(r) for r in records],
+        answers=answers,
+        settings=settings,
+        max_length=spec.max_length,
+        token_weights=token_weights,
+        desc=desc,
+    )
     return model, tokenizer, summary
 
 
@@ -108,11 +120,13 @@ def token_boosting_round(
         return None, None, boosting.stopped_round_stats(t, previous, stopped, token_weights=None, training=None)
     max_length, eval_batch_size = spec.max_length, spec.eval_batch_size
     tokenizer = models.load_tokenizer(spec.source, spec.trust_remote_code)
-    lengths = unit_lengths(tokenizer, easy, max_length, boost.eos_unit)
+    lengths = unit_lengths(tokenizer, easy, max_length, eos_unit=boost.eos_unit)
     n_tokens = sum(lengths)
     if t == 1:
         pretrained = models.load_for_inference(spec.source, settings.mixed_precision, spec.trust_remote_code)
-        pre_wrong = token_mistakes(evaluate.model_logprobs(pretrained), tokenizer, easy, max_length, eval_batch_size, boost.eos_unit)
+        pre_wrong = token_mistakes(
+            evaluate.model_logprobs(pretrained), tokenizer, easy, max_length=max_length, batch_size=eval_batch_size, eos_unit=boost.eos_unit
+        )
         del pretrained
         weights = boosting.uniform_weights(n_tokens)
         epsilon_pre = boosting.weighted_error(weights, pre_wrong)
@@ -123,12 +137,14 @@ def token_boosting_round(
         if weights.shape != (n_tokens,):
             raise ValueError(f"round {t - 1} weighted {weights.size} units, the easy set has {n_tokens}")
         epsilon_pre = previous["epsilon_pre"]
-    counts = round_draws(t, weights, seed, boost.round1)
+    counts = round_draws(t, weights, seed, round1=boost.round1)
     unit_weights = unflatten(counts if counts is not None else np.ones(n_tokens), lengths)
     expert, tokenizer, summary = train_sft_model(
         spec, easy, gold_answers(easy), settings=settings, token_weights=training_token_weights(unit_weights, boost.eos_unit), desc=f"round {t}"
     )
-    wrong = token_mistakes(evaluate.model_logprobs(expert), tokenizer, easy, max_length, eval_batch_size, boost.eos_unit)
+    wrong = token_mistakes(
+        evaluate.model_logprobs(expert), tokenizer, easy, max_length=max_length, batch_size=eval_batch_size, eos_unit=boost.eos_unit
+    )
     result = boosting.boosting_round(weights, wrong, epsilon_pre)
     stats = boosting.round_record(
         t,
@@ -143,7 +159,7 @@ def token_boosting_round(
     return expert, tokenizer, stats
 
 
-def round_draws(t: int, weights: np.ndarray, seed: int, round1: str = "uniform") -> np.ndarray | None:
+def round_draws(t: int, weights: np.ndarray, seed: int, *, round1: str = "uniform") -> np.ndarray | None:
     """How often each unit is drawn for round t's training (n draws from D_t, Algorithm 1 line 4),
     or None when round 1 trains on every unit once (``round1: uniform``, the single-weak baseline)."""
     if t == 1 and round1 == "uniform":
@@ -181,7 +197,7 @@ class DecodeSettings:
 
 
 def _mapped(nlls: Sequence[float], n_tokens: Sequence[int], reduction: str) -> int:
-    return evaluate.lowest_nll(nlls, n_tokens, [0] * len(nlls), reduction)
+    return evaluate.lowest_nll(nlls, n_tokens, [0] * len(nlls), reduction=reduction)
 
 
 def pseudo_answers(
@@ -203,15 +219,15 @@ def pseudo_answers(
         experts,
         weights,
         tokenizer,
-        [text.sft_prompt(r) for r in hard],
-        decode.max_new_tokens,
-        candidates,
-        decode.combine,
-        decode.do_sample,
-        decode.temperature,
-        decode.seed,
-        batch_size,
-        max_length,
+        prompts=[text.sft_prompt(r) for r in hard],
+        max_new_tokens=decode.max_new_tokens,
+        candidates=candidates,
+        combine=decode.combine,
+        do_sample=decode.do_sample,
+        temperature=decode.temperature,
+        seed=decode.seed,
+        batch_size=batch_size,
+        max_length=max_length,
     )
     teacher = evaluate.evaluate_multiple_choice(
         ensemble.mixture_logprobs(experts, weights, decode.combine),
@@ -268,7 +284,7 @@ class EvalSettings:
     eos_unit: bool = False
 
 
-def evaluate_parts(logprob_fn, tokenizer, parts: dict[str, Sequence[dict]], scoring: EvalSettings) -> dict:
+def evaluate_parts(logprob_fn, tokenizer, parts: dict[str, Sequence[dict]], *, scoring: EvalSettings) -> dict:
     """Option-wise (lm-eval ``acc`` and ``acc_norm``) and token-wise accuracy on each named part (test, val)."""
     metrics = {}
     for name, records in parts.items():
@@ -306,5 +322,5 @@ def fine_tune_and_evaluate(
     a student (pseudo-answers) or a gold model (ground truth)."""
     model, tokenizer, summary = train_sft_model(spec, records, answers, settings=settings, desc=desc)
     scoring = EvalSettings(spec.max_length, spec.eval_batch_size, choice_eos, eos_unit)
-    metrics = evaluate_parts(evaluate.model_logprobs(model), tokenizer, parts, scoring)
+    metrics = evaluate_parts(evaluate.model_logprobs(model), tokenizer, parts, scoring=scoring)
     return {**metrics, "training": summary}

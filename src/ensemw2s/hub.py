@@ -100,7 +100,7 @@ def prefetch_model(repo_id: str, revision: str | None = None, trust_remote_code:
     }
 
 
-def prefetch_dataset(path: str, configs: list[str], splits: list[str], revision: str = "main") -> dict:
+def prefetch_dataset(path: str, configs: list[str], splits: list[str], *, revision: str = "main") -> dict:
     """Load every (config, split) once, so that ``datasets`` caches it for offline jobs; the marker
     records the resolved commit of a hub repository (None for a local folder)."""
     import datasets

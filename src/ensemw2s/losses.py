@@ -52,7 +52,7 @@ def classifier_loss_count(batch: ClassifierBatch) -> float:
 
 
 # ------------------------------------------------------------------ logconf (Burns et al. 2023)
-def logconf_coefficient(step: int, total_steps: int, aux_coef: float, warmup_frac: float) -> float:
+def logconf_coefficient(step: int, total_steps: int, aux_coef: float, *, warmup_frac: float) -> float:
     """Weight of the student's own hardened predictions (Burns et al. 2023, ``logconf_loss_fn``):
     the step fraction during warm-up, then 1, times ``aux_coef``."""
     step_frac = step / max(total_steps, 1)
@@ -66,7 +66,7 @@ def logconf_threshold(p_label1_student, weak_soft_labels):
     return torch.quantile(p0, weak_soft_labels[:, 1].mean().to(p0.dtype))
 
 
-def logconf_targets(p_label1_student, weak_soft_labels, coef: float, threshold=None):
+def logconf_targets(p_label1_student, weak_soft_labels, coef: float, *, threshold=None):
     """Burns et al.'s auxiliary-confidence target: (1 − coef)·weak labels + coef·hardened student
     predictions, where the hardening threshold (:func:`logconf_threshold`; of these examples
     unless given, e.g. computed over the whole batch) puts the batch's mean weak p(label = 1)
@@ -78,9 +78,9 @@ def logconf_targets(p_label1_student, weak_soft_labels, coef: float, threshold=N
     return weak_soft_labels * (1.0 - coef) + hardened * coef
 
 
-def logconf_loss_sum(logits, weak_soft_labels, coef: float, threshold=None):
+def logconf_loss_sum(logits, weak_soft_labels, coef: float, *, threshold=None):
     """Sum over examples of the cross-entropy between the student's ``logits`` and
     :func:`logconf_targets` (the student's own predictions, detached, enter only the targets)."""
     p1 = F.softmax(logits, dim=-1)[:, 1].detach()
-    target = logconf_targets(p1, weak_soft_labels.to(logits.device), coef, threshold)
+    target = logconf_targets(p1, weak_soft_labels.to(logits.device), coef, threshold=threshold)
     return -(target * F.log_softmax(logits, dim=-1)).sum()

@@ -54,7 +54,7 @@ def _argmax_round(table, column: str, round_col: str) -> int:
     return int(scores.loc[scores[column] == best, round_col].min())
 
 
-def select_rounds(table, score: str = "test", val: str = "val", round_col: str = "t") -> dict[str, int]:
+def select_rounds(table, score: str = "test", val: str = "val", *, round_col: str = "t") -> dict[str, int]:
     """The rounds to report for one configuration (one row per round in ``table``).
 
     best: the ensemble round (t ≥ 2) with the highest ``score`` (what the paper reports, "all

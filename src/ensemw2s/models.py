@@ -145,7 +145,7 @@ def save_dtype(setting: str, mixed_precision: str) -> torch.dtype:
     return torch.bfloat16 if bf16 else torch.float32
 
 
-def save_model(model, tokenizer, directory: str | os.PathLike, dtype: torch.dtype | None = None) -> None:
+def save_model(model, tokenizer, directory: str | os.PathLike, *, dtype: torch.dtype | None = None) -> None:
     """The model's safetensors (floating-point tensors cast to ``dtype`` when given; the model in
     memory is left as it is, tied weights stay tied) and its tokenizer."""
     state_dict = None
@@ -234,9 +234,9 @@ def load_classifier(
     source: str,
     tokenizer,
     seed: int,
+    *,
     trust_remote_code: bool = False,
     dtype: torch.dtype | None = None,
-    *,
     dropout: float | None = None,
     head_init: str = "default",
 ):

@@ -20,7 +20,7 @@ def save_figure(figure, path: str) -> None:
     plt.close(figure)
 
 
-def difficulty_histogram(difficulty, dataset: str, path: str, bins: int = 20, rater: str = "") -> None:
+def difficulty_histogram(difficulty, dataset: str, path: str, *, bins: int = 20, rater: str = "") -> None:
     """Paper Figs 7-9: the distribution of k-fold difficulty ratings."""
     sns.set_theme(style="whitegrid")
     figure, axis = plt.subplots(figsize=(5, 3.2))
@@ -134,7 +134,7 @@ def pgr_figure(summary, path: str, title: str) -> None:
     save_figure(figure, path)
 
 
-def grouped_bars(frame, x: str, y: str, hue: str, panel: str | None, path: str, title: str, ylabel: str, error: str | None = None) -> None:
+def grouped_bars(frame, x: str, y: str, *, hue: str, panel: str | None, path: str, title: str, ylabel: str, error: str | None = None) -> None:
     """Grouped bars of ``y`` per ``x`` coloured by ``hue``, one panel per value of ``panel``;
     ``error`` names a column of error-bar half-widths (e.g. SEM)."""
     import numpy as np

@@ -69,7 +69,9 @@ def _index(results: Sequence[dict], *names: str, what: str) -> dict:
     return index
 
 
-def tidy_rows(students: Sequence[dict], labels: Sequence[dict], rounds: Sequence[dict], oracles: Sequence[dict], measures: Measures) -> pd.DataFrame:
+def tidy_rows(
+    students: Sequence[dict], labels: Sequence[dict], rounds: Sequence[dict], *, oracles: Sequence[dict], measures: Measures
+) -> pd.DataFrame:
     """One row per (seed, weak, strong, t), joined by run key: the round's boosting statistics, the
     single weak model (the T = 1 ensemble) and the T-round weak ensemble, the student trained on the
     ensemble's labels and the oracle, each accuracy on test (``{role}_{m}``) and val
@@ -222,7 +224,7 @@ def generation_table(aggregated: pd.DataFrame, measures: Measures = GENERATION) 
 
 
 def classification_pairs(
-    aggregated: pd.DataFrame, rounds: pd.DataFrame, models_order: Sequence[str], measures: Measures = CLASSIFICATION
+    aggregated: pd.DataFrame, rounds: pd.DataFrame, models_order: Sequence[str], *, measures: Measures = CLASSIFICATION
 ) -> pd.DataFrame:
     """Tables 1/2 (numbers): one row per pair with the single weak model, the oracle, the baseline
     student (t = 1) and, at each selected round, the weak ensemble (under every vote) and its
@@ -358,7 +360,7 @@ def easy_vs_hard_table(easy: Sequence[dict], hard: Sequence[dict], measures: Mea
 
 
 # ----------------------------------------------------------------------------- 4. figure frames
-def pgr_figure_frame(aggregated: pd.DataFrame, models: Sequence[str], measure: str, selection: str = "best") -> pd.DataFrame:
+def pgr_figure_frame(aggregated: pd.DataFrame, models: Sequence[str], measure: str, *, selection: str = "best") -> pd.DataFrame:
     """The columns :func:`ensemw2s.plots.pgr_figure` expects, for one measure and round selection."""
     if selection not in SELECTIONS:
         raise ValueError(f"unknown round selection {selection!r}; expected one of {SELECTIONS}")
@@ -429,7 +431,7 @@ def classification_tables(tidy: pd.DataFrame, models_order: Sequence[str], measu
     """Tables 1/2 of one split: ``{"pairs": (numbers, display), "rounds": (numbers, display)}``."""
     aggregated = aggregate_seeds(per_seed_summary(tidy, measures), ["weak", "strong", "selection"])
     rounds = aggregate_rounds(tidy, measures, models_order)
-    pairs = classification_pairs(aggregated, rounds, models_order, measures)
+    pairs = classification_pairs(aggregated, rounds, models_order, measures=measures)
     return {"pairs": (pairs, classification_table(pairs, measures)), "rounds": (rounds, rounds_table(rounds, measures))}
 
 
@@ -445,9 +447,9 @@ def generation_tables(tidy_by_split: Mapping[str, pd.DataFrame], report_seed: in
 
 
 def pgr_figure_summary(
-    tidy_by_split: Mapping[str, pd.DataFrame], measures: Measures, models: Sequence[str], measure: str, selection: str = "best"
+    tidy_by_split: Mapping[str, pd.DataFrame], measures: Measures, models: Sequence[str], *, measure: str, selection: str = "best"
 ) -> pd.DataFrame:
     """What :func:`ensemw2s.plots.pgr_figure` draws, from the tidy metrics of every split: rounds
     selected on ``measure``, seeds aggregated, the ``selection`` round's ensemble student."""
     _, aggregated = split_summaries(tidy_by_split, measures, select_on=measure)
-    return pgr_figure_frame(aggregated, models, measure, selection)
+    return pgr_figure_frame(aggregated, models, measure, selection=selection)

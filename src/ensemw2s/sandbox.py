@@ -127,7 +127,7 @@ def _digit_move(value: int, rng: random.Random) -> int:
     return int("".join(map(str, digits)))
 
 
-def _distractors(a: int, b: int, n: int, no_carry_share: float, rng: random.Random) -> list[int]:
+def _distractors(a: int, b: int, n: int, *, no_carry_share: float, rng: random.Random) -> list[int]:
     total = a + b
     chosen: list[int] = []
 
@@ -150,7 +150,7 @@ def _distractors(a: int, b: int, n: int, no_carry_share: float, rng: random.Rand
     return chosen
 
 
-def _max_distractors(total: int, runner_up: int, n: int, rng: random.Random) -> list[int]:
+def _max_distractors(total: int, runner_up: int, n: int, *, rng: random.Random) -> list[int]:
     """The runner-up operand first, then one-digit moves of the largest and the nearest numbers."""
     chosen = [runner_up]
     for _ in range(4 * n):
@@ -179,7 +179,7 @@ def _draw_max_pair(min_digits: int, max_digits: int, rng: random.Random) -> tupl
     return a, int(head + str(differ) + tail)
 
 
-def _draw_operands(count: int, min_digits: int, max_digits: int, rng: random.Random) -> list[int]:
+def _draw_operands(count: int, min_digits: int, max_digits: int, *, rng: random.Random) -> list[int]:
     """``count`` distinct operands of one length (digits uniform in ``[min_digits, max_digits]``)."""
     digits = rng.randint(min_digits, max_digits)
     low = 0 if digits == 1 else 10 ** (digits - 1)
@@ -201,6 +201,7 @@ def worked_examples(
     n_examples: int,
     exclude: set[str],
     operand_weights: list[float],
+    *,
     min_operands: int = DEFAULTS["min_operands"],
     min_digits: int = DEFAULTS["min_digits"],
     max_digits: int = DEFAULTS["max_digits"],
@@ -221,7 +222,7 @@ def worked_examples(
     for _ in range(50 * n_examples + 1000):
         if len(lines) == n_examples:
             return lines
-        operands = _draw_operands(rng.choices(counts, weights=operand_weights)[0], min_digits, max_digits, rng)
+        operands = _draw_operands(rng.choices(counts, weights=operand_weights)[0], min_digits, max_digits, rng=rng)
         question = largest_question(operands)
         if question in seen or question in exclude:
             continue
@@ -238,6 +239,7 @@ def generate(
     dataset: str,
     n_items: int = DEFAULTS["n_items"],
     min_digits: int = DEFAULTS["min_digits"],
+    *,
     max_digits: int = DEFAULTS["max_digits"],
     n_choices: int = DEFAULTS["n_choices"],
     no_carry_share: float = DEFAULTS["no_carry_share"],
@@ -276,21 +278,21 @@ def generate(
             a, b = _draw_max_pair(min_digits, max_digits, rng)
             question = f"max({a},{b})=?"
         else:
-            operands = _draw_operands(rng.randint(min_operands, max_operands), min_digits, max_digits, rng)
+            operands = _draw_operands(rng.randint(min_operands, max_operands), min_digits, max_digits, rng=rng)
             question = largest_question(operands)
         if question in seen:
             continue
         seen.add(question)
         if operation == "add":
             correct = str(a + b)
-            wrong = [str(v) for v in _distractors(a, b, n_choices - 1, no_carry_share, rng)]
+            wrong = [str(v) for v in _distractors(a, b, n_choices - 1, no_carry_share=no_carry_share, rng=rng)]
         elif operation == "max":
             correct = str(max(a, b))
-            wrong = [str(v) for v in _max_distractors(max(a, b), min(a, b), n_choices - 1, rng)]
+            wrong = [str(v) for v in _max_distractors(max(a, b), min(a, b), n_choices - 1, rng=rng)]
         else:
             ranked = sorted(operands)
             correct = str(ranked[-1])
-            wrong = [str(v) for v in _max_distractors(ranked[-1], ranked[-2], n_choices - 1, rng)]
+            wrong = [str(v) for v in _max_distractors(ranked[-1], ranked[-2], n_choices - 1, rng=rng)]
         gold = rng.randrange(n_choices)
         choices = wrong[:gold] + [correct] + wrong[gold:]
         record = {

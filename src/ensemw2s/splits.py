@@ -26,7 +26,7 @@ def _check_sizes(n_pool: int, n_test: int, n_val: int) -> int:
     return n_train
 
 
-def random_split(ids: Sequence[str], n_test: int, n_val: int, seed: int) -> dict[str, list[str]]:
+def random_split(ids: Sequence[str], n_test: int, n_val: int, *, seed: int) -> dict[str, list[str]]:
     n_train = _check_sizes(len(ids), n_test, n_val)
     order = list(ids)
     random.Random(seed).shuffle(order)
@@ -40,7 +40,7 @@ def random_split(ids: Sequence[str], n_test: int, n_val: int, seed: int) -> dict
 
 
 def easyhard_split(
-    difficulty: Mapping[str, float], n_test: int, n_val: int, seed: int, tie_break: Mapping[str, float] | None = None
+    difficulty: Mapping[str, float], n_test: int, n_val: int, *, seed: int, tie_break: Mapping[str, float] | None = None
 ) -> dict[str, list[str]]:
     """Easy = the lowest-difficulty half of the training budget -> weak training; the rest (hard)
     is shuffled into strong training, validation and test.  Equal difficulties are ordered by

@@ -68,7 +68,7 @@ def to_latex(df: pd.DataFrame, caption: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_table(df: pd.DataFrame, stem: str, caption: str = "", display: pd.DataFrame | None = None) -> None:
+def write_table(df: pd.DataFrame, stem: str, caption: str = "", *, display: pd.DataFrame | None = None) -> None:
     """Write ``{stem}.csv`` from ``df`` and ``{stem}.md`` / ``{stem}.tex`` from ``display``
     (default ``df``; pass a frame of "mean ± SEM" strings to keep the CSV numeric), atomically."""
     shown = df if display is None else display

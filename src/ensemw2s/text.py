@@ -55,7 +55,7 @@ def answer_ids(tokenizer, answer: str, eos: bool = True) -> list[int]:
     return tokenizer(answer, add_special_tokens=False)["input_ids"] + ([tokenizer.eos_token_id] if eos else [])
 
 
-def encode_pair(tokenizer, prompt: str, answer: str, max_length: int) -> EncodedPair:
+def encode_pair(tokenizer, prompt: str, answer: str, *, max_length: int) -> EncodedPair:
     """Token ids of prompt + answer + EOS, the prompt cut from the left to fit ``max_length``.
     The answer always ends in EOS (an over-long answer is cut before it)."""
     prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]

@@ -103,6 +103,7 @@ def fit(
     model: torch.nn.Module,
     n_items: int,
     make_batch: Callable[[Sequence[int]], object],
+    *,
     loss_sum: Callable[[torch.nn.Module, object], torch.Tensor],
     loss_count: Callable[[object], float],
     settings: TrainSettings,
@@ -151,7 +152,7 @@ def fit(
         for step in range(start_step, total_steps):
             if on_step is not None:
                 on_step(step, total_steps)
-            indices = _batch_indices(step, steps_per_epoch, n_items, settings)
+            indices = _batch_indices(step, steps_per_epoch, n_items, settings=settings)
             # Each process takes its share of the micro-batches (one process on CPU / one GPU).
             chunks = [indices[i : i + micro] for i in range(0, len(indices), micro)]
             batches = [make_batch(chunk) for chunk in chunks]
@@ -169,7 +170,9 @@ def fit(
             if first_loss is None:
                 first_loss = step_loss
             try:
-                _check_divergence(step_loss, grad_norm, first_loss, step + 1, total_steps, desc, settings, checkpoint)
+                _check_divergence(
+                    step_loss, grad_norm, first_loss, step=step + 1, total_steps=total_steps, desc=desc, settings=settings, checkpoint=checkpoint
+                )
             except TrainingDiverged:
                 progress.close()
                 raise
@@ -204,7 +207,7 @@ def _what(desc: str, settings: TrainSettings) -> str:
     return f"training {desc!r}" + (f" of {settings.label}" if settings.label else "")
 
 
-def _check_divergence(loss, grad_norm, first_loss, step, total_steps, desc, settings, checkpoint) -> None:
+def _check_divergence(loss, grad_norm, first_loss, *, step, total_steps, desc, settings, checkpoint) -> None:
     """Stop before the optimiser applies a NaN / infinite gradient, or when the loss explodes."""
     problem = None
     if not math.isfinite(loss):
@@ -222,7 +225,7 @@ def _check_divergence(loss, grad_norm, first_loss, step, total_steps, desc, sett
     )
 
 
-def _batch_indices(step: int, steps_per_epoch: int, n_items: int, settings: TrainSettings) -> list[int]:
+def _batch_indices(step: int, steps_per_epoch: int, n_items: int, *, settings: TrainSettings) -> list[int]:
     """The items of optimiser step ``step``: a fresh seeded permutation each epoch, so resuming
     at any step replays exactly the batches an uninterrupted run would see."""
     epoch, offset = divmod(step, steps_per_epoch)
@@ -321,6 +324,7 @@ def train_sft(
     model,
     tokenizer,
     prompts: Sequence[str],
+    *,
     answers: Sequence[str],
     settings: TrainSettings,
     max_length: int,
@@ -333,7 +337,7 @@ def train_sft(
     see :mod:`ensemw2s.text`); they are rescaled to mean 1 over all answer tokens.  An
     example weight is a token weight repeated over that example's answer.
     """
-    pairs = [encode_pair(tokenizer, p, a, max_length) for p, a in zip(prompts, answers, strict=True)]
+    pairs = [encode_pair(tokenizer, p, a, max_length=max_length) for p, a in zip(prompts, answers, strict=True)]
     if token_weights is not None:
         lengths = [pair.answer_length for pair in pairs]
         if [len(w) for w in token_weights] != lengths:
@@ -350,13 +354,14 @@ def train_sft(
         return collate_pairs(chosen, tokenizer.pad_token_id, weights)
 
     fingerprint = _fingerprint([p.input_ids for p in pairs], token_weights)
-    return fit(model, len(pairs), make_batch, lm_loss_sum, lm_loss_count, settings, fingerprint, desc)
+    return fit(model, len(pairs), make_batch, loss_sum=lm_loss_sum, loss_count=lm_loss_count, settings=settings, fingerprint=fingerprint, desc=desc)
 
 
 def train_classifier(
     model,
     tokenizer,
     texts: Sequence[str],
+    *,
     soft_labels: Sequence[Sequence[float]],
     settings: TrainSettings,
     max_length: int,
@@ -382,10 +387,19 @@ def train_classifier(
         if extra_fingerprint
         else _fingerprint(ids, labels.tolist(), weights.tolist())
     )
-    return fit(model, len(ids), make_batch, classifier_loss_sum, classifier_loss_count, settings, fingerprint, desc)
+    return fit(
+        model,
+        len(ids),
+        make_batch,
+        loss_sum=classifier_loss_sum,
+        loss_count=classifier_loss_count,
+        settings=settings,
+        fingerprint=fingerprint,
+        desc=desc,
+    )
 
 
-def pretrain_lm(model, tokenizer, texts: Sequence[str], settings: TrainSettings, seq_len: int, desc: str = "pretrain") -> dict:
+def pretrain_lm(model, tokenizer, texts: Sequence[str], *, settings: TrainSettings, seq_len: int, desc: str = "pretrain") -> dict:
     """Plain next-token pretraining on a corpus cut into ``seq_len`` blocks (tiny models)."""
     stream: list[int] = []
     for text in texts:
@@ -398,7 +412,9 @@ def pretrain_lm(model, tokenizer, texts: Sequence[str], settings: TrainSettings,
     def make_batch(indices):
         return collate_pairs([pairs[i] for i in indices], tokenizer.pad_token_id)
 
-    return fit(model, len(pairs), make_batch, lm_loss_sum, lm_loss_count, settings, _fingerprint(blocks), desc)
+    return fit(
+        model, len(pairs), make_batch, loss_sum=lm_loss_sum, loss_count=lm_loss_count, settings=settings, fingerprint=_fingerprint(blocks), desc=desc
+    )
 
 
 @dataclass(frozen=True)

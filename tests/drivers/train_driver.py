@@ -50,7 +50,9 @@ def make_batch(indices):
 
 
 settings = train.TrainSettings(epochs=5, lr=5e-3, batch_size=8, seed=3, checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every)
-summary = train.fit(model, len(pairs), make_batch, train.lm_loss_sum, train.lm_loss_count, settings, fingerprint="driver", desc="driver")
+summary = train.fit(
+    model, len(pairs), make_batch, loss_sum=train.lm_loss_sum, loss_count=train.lm_loss_count, settings=settings, fingerprint="driver", desc="driver"
+)
 with torch.no_grad():
     held_out_loss = (train.lm_loss_sum(model, held_out) / train.lm_loss_count(held_out)).item()
 checksum = sum(float(value.double().abs().sum()) for value in model.state_dict().values())
