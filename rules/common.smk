@@ -101,7 +101,12 @@ def run_results(wc):
     base = f"{wc.dataset}/{wc.split}"
     seeds, rounds = config["seeds"], range(1, track.rounds + 1)
     return {
-        "students": [f"results/students/{base}/seed{seed}/{weak}_to_{strong}/T{t}/metrics.json" for seed in seeds for weak, strong in track.pairs for t in rounds],
+        "students": [
+            f"results/students/{base}/seed{seed}/{weak}_to_{strong}/T{t}/metrics.json"
+            for seed in seeds
+            for weak, strong in track.pairs
+            for t in rounds
+        ],
         "labels": [f"results/labels/{base}/seed{seed}/{weak}/T{t}.metrics.json" for seed in seeds for weak in track.weak for t in rounds],
         "rounds": [f"results/weak/{base}/seed{seed}/{weak}/round{t}/stats.json" for seed in seeds for weak in track.weak for t in rounds],
         "oracles": [f"results/oracle/{base}/seed{seed}/{strong}/metrics.json" for seed in seeds for strong in track.strong],

@@ -127,7 +127,6 @@ for _dataset in GEN.datasets:
         easy-hard split (mean ± SEM over seeds), and one run's improvement of the ensemble over the baseline."""
         name:
             f"generation_tables_{_dataset}"
-        localrule: True
         input:
             random=f"results/metrics/{_dataset}/random.csv",
             easyhard=f"results/metrics/{_dataset}/easyhard.csv",
@@ -142,6 +141,7 @@ for _dataset in GEN.datasets:
             },
         log:
             f"results/logs/tables/{_dataset}.log",
+        localrule: True
         conda:
             ENV
         params:
