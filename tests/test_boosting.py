@@ -133,3 +133,13 @@ def test_round_alphas_give_rejected_and_stopped_rounds_no_vote():
     rounds = [{"alpha": 1.5, "accepted": True}, {"alpha": 0.7, "accepted": False}, {"alpha": 0.0, "accepted": False, "status": "stopped"}]
     assert boosting.round_alphas(rounds) == [1.5, 0.0, 0.0]
     assert boosting.vote_weights(boosting.round_alphas(rounds)) == [1.5, 0.0, 0.0]
+
+
+def test_trained_and_stopped_rounds_write_the_same_stats_keys():
+    """boosting.ROUND_KEYS is the stats contract of both tracks: a trained round's record and a
+    stopped round's carry every key, each track's own keys beside them."""
+    result = boosting.boosting_round(boosting.uniform_weights(4), [True, False, False, False])
+    trained = boosting.round_record(1, result, None, train_error=0.25, n_units=4, training={"steps": 1})
+    stopped = boosting.stopped_round_stats(3, {**trained, "accepted": False}, 2, training=None)
+    assert set(trained) == set(stopped) == {*boosting.ROUND_KEYS, "training"}
+    assert trained["n_accepted"] == 1 and stopped["n_accepted"] == 1 and stopped["n_units"] == 4

@@ -362,11 +362,12 @@ def ensemble_metrics(predictions: Sequence[pd.DataFrame], alphas: Sequence[float
     for part in PARTS:
         by_vote = {vote_kind: accuracy(*_prob_label(ensemble_part(predictions, alphas, part, kind=vote_kind))) for vote_kind in VOTES}
         parts[part] = {"accuracy": by_vote[kind], **{f"{vote_kind}_accuracy": value for vote_kind, value in by_vote.items()}}
+    weights = boosting.vote_weights(alphas)
     return {
         "vote": kind,
         "alphas": [float(a) for a in alphas],
-        "ensemble_weights": boosting.vote_weights(alphas),
-        "experts_voting": int(sum(w > 0 for w in boosting.vote_weights(alphas))),
+        "ensemble_weights": weights,
+        "experts_voting": int(sum(w > 0 for w in weights)),
         "pseudo_label_accuracy": parts["strong_train"]["accuracy"],
         "ensemble_train_error": 1.0 - parts["weak_train"]["accuracy"],
         **{part: parts[part] for part in ("test", "val")},

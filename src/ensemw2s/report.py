@@ -175,7 +175,10 @@ ROUND_VALUES = ("epsilon", "alpha", "paper_alpha", "train_error", "pgr")
 def by_model_order(frame: pd.DataFrame, models_order: Sequence[str], extra: Sequence[str] = ()) -> pd.DataFrame:
     """Rows ordered as the weak -> strong model list (weak first, then strong), then ``extra``."""
     rank = {name: i for i, name in enumerate(models_order)}
-    key = lambda column: column.map(rank) if column.name in ("weak", "strong") else column  # noqa: E731
+
+    def key(column):
+        return column.map(rank) if column.name in ("weak", "strong") else column
+
     return frame.sort_values(["weak", "strong", *extra], key=key, kind="stable").reset_index(drop=True)
 
 
