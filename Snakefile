@@ -29,6 +29,7 @@ include: "rules/splits.smk"
 include: "rules/classification.smk"
 include: "rules/generation.smk"
 include: "rules/students.smk"
+include: "rules/ablations.smk"
 include: "rules/report.smk"
 
 

@@ -346,4 +346,4 @@ def all_targets():
         for split in SPLIT_KINDS:
             for seed in config["seeds"]:
                 targets.extend(split_files(dataset, split, seed))
-    return targets + classification_targets() + generation_targets()
+    return targets + classification_targets() + generation_targets() + ablation_targets()

@@ -27,6 +27,9 @@ rule token_boosting_round:
         on_reject=GENERATION.get("on_reject"),
         round1=GENERATION.get("round1"),
         eos_unit=GENERATION.get("eos_unit"),
+        unit=GENERATION.get("unit"),
+        window=GENERATION.get("window"),
+        sample_error=GENERATION.get("sample_error"),
         checkpoint_dir=lambda wc: checkpoint_dir(round_dir(wc, wc.t)),
         save_dtype=config["training"]["save_dtype"],
     script:

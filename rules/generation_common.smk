@@ -20,6 +20,18 @@ def generation_tables(dataset):
     return {kind: (f"results/tables/{dataset}_{kind}", f"{dataset} ({kind.replace('_', ' ')})") for kind in GEN_TABLE_KINDS}
 
 
+def student_inputs(labels):
+    """A generation student's inputs: the pseudo-answers ``labels`` (a pattern or an input
+    function) for the hard questions, the parts it is evaluated on, and the strong model."""
+    return {
+        "labels": labels,
+        "hard": split_part("strong_train"),
+        "test": split_part("test"),
+        "val": split_part("val"),
+        "model": lambda wc: model_inputs(wc.strong),
+    }
+
+
 def easy_vs_hard_inputs(wc):
     runs = [(dataset, seed, model) for dataset in GEN.datasets for seed in config["seeds"] for model in GEN.models]
     return {
@@ -38,4 +50,129 @@ def generation_targets():
     if GEN.datasets:
         targets.append("figures/weak_ensemble_gain.pdf")
         targets.extend(f"results/tables/easy_vs_hard.{ext}" for ext in ("csv", "md", "tex"))
+    return targets
+
+
+# ------------------------------------------- Appendix G.2's ablations (rules/ablations.smk)
+# A boosting variant names what a round weights: "token-L{L}" (answer tokens, error over a window
+# of L tokens; token-L1 is the paper's) or "sample-{any|mean}" (one weight per example, its error
+# 1[any token wrong] or the share wrong).  The main rounds (results/weak/) are the variant of
+# generation.unit / window / sample_error; other variants' rounds live under
+# results/ablations/boosting/, and every ablation reads the main rounds for the main variant.
+ABLATIONS = config["ablations"]
+ABLATION_ROUND_DIR = "results/ablations/boosting/{dataset}/{split}/seed{seed}/{weak}/{variant}/round{t}"
+ABLATION_DATASETS = list(ABLATIONS["datasets"])
+
+
+def boosting_variant(unit, window=1, sample_error="any"):
+    return f"sample-{sample_error}" if unit == "sample" else f"token-L{window}"
+
+
+def variant_unit(variant):
+    return variant.partition("-")[0]
+
+
+def variant_window(variant):
+    return int(variant.removeprefix("token-L")) if variant_unit(variant) == "token" else 1
+
+
+def variant_sample_error(variant):
+    return variant.removeprefix("sample-") if variant_unit(variant) == "sample" else GENERATION.get("sample_error", "any")
+
+
+MAIN_VARIANT = boosting_variant(GENERATION.get("unit", "token"), GENERATION.get("window", 1), GENERATION.get("sample_error", "any"))
+WINDOW_VARIANTS = [boosting_variant("token", window) for window in ABLATIONS["windows"]]
+WEIGHTING_VARIANTS = [boosting_variant("token")] + [boosting_variant("sample", sample_error=e) for e in ABLATIONS["sample_errors"]]
+WEIGHTING_VARIANTS = WEIGHTING_VARIANTS if ABLATIONS["sample_errors"] else []
+# The variants the ablations train (every other one is the main rounds).
+ABLATION_VARIANTS = [v for v in dict.fromkeys(WINDOW_VARIANTS + WEIGHTING_VARIANTS) if v != MAIN_VARIANT]
+# The second combination of the experts: both combinations' T = 1 are the one round-1 expert, so
+# T = 1 always reads the main labels and students.
+OTHER_COMBINES = [c for c in ABLATIONS["combine"] if c != GENERATION.get("combine")]
+
+
+def _check_ablations():
+    for dataset in ABLATION_DATASETS:
+        if dataset not in GEN.datasets:
+            raise ValueError(f"config key ablations.datasets: {dataset!r} is not one of generation.datasets ({', '.join(GEN.datasets)})")
+    for model in ABLATIONS["window_models"]:
+        if model not in GEN.weak:
+            raise ValueError(f"config key ablations.window_models: {model!r} is not a weak model of generation.models ({', '.join(GEN.weak)})")
+    if GENERATION.get("unit") == "sample" and GENERATION.get("window", 1) != 1:
+        raise ValueError(f"config key generation.window: {GENERATION['window']} needs generation.unit: token (an example is one unit)")
+
+
+_check_ablations()
+
+
+def variant_round_dir(wc, variant, t):
+    """The folder of round ``t`` of boosting ``variant`` for the job ``wc``: the main rounds for
+    the main variant, the ablation's own rounds otherwise."""
+    if variant == MAIN_VARIANT:
+        return round_dir(wc, t)
+    return ABLATION_ROUND_DIR.format(dataset=wc.dataset, split=wc.split, seed=wc.seed, weak=wc.weak, variant=variant, t=t)
+
+
+def variant_rounds(wc, what):
+    """``what`` (stats.json or model) of rounds 1..T of ``wc.variant``."""
+    return [f"{variant_round_dir(wc, wc.variant, t)}/{what}" for t in range(1, GEN.rounds + 1)]
+
+
+def combine_labels(wc):
+    """The labels a combine-ablation student learns: the main labels at T = 1 or for the main
+    combination, else the ablation's."""
+    if int(wc.t) == 1 or wc.combine == GENERATION.get("combine"):
+        return f"results/labels/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}/T{wc.t}.jsonl"
+    return f"results/ablations/combine/labels/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}/{wc.combine}/T{wc.t}.jsonl"
+
+
+def combine_results(wc):
+    """Label metrics and students of every (seed, pair, T, combination) of ``wc.dataset``."""
+    labels, students = [], []
+    for split in ABLATIONS["splits"]:
+        for seed in config["seeds"]:
+            for t in range(1, GEN.rounds + 1):
+                for combine in ABLATIONS["combine"]:
+                    main = t == 1 or combine == GENERATION.get("combine")
+                    for weak in GEN.weak:
+                        run = f"{wc.dataset}/{split}/seed{seed}/{weak}"
+                        labels.append(
+                            f"results/labels/{run}/T{t}.metrics.json"
+                            if main
+                            else f"results/ablations/combine/labels/{run}/{combine}/T{t}.metrics.json"
+                        )
+                    for weak, strong in GEN.pairs:
+                        run = f"{wc.dataset}/{split}/seed{seed}/{weak}_to_{strong}"
+                        students.append(
+                            f"results/students/{run}/T{t}/metrics.json"
+                            if main
+                            else f"results/ablations/combine/students/{run}/{combine}/T{t}/metrics.json"
+                        )
+    # T = 1 and the main combination are listed once per combination: each file once
+    return {"labels": list(dict.fromkeys(labels)), "students": list(dict.fromkeys(students))}
+
+
+def curve_files(datasets, weaks, variants):
+    return [
+        f"results/ablations/curves/{dataset}/{split}/seed{seed}/{weak}/{variant}.json"
+        for dataset in datasets
+        for split in ABLATIONS["splits"]
+        for seed in config["seeds"]
+        for weak in weaks
+        for variant in variants
+    ]
+
+
+def ablation_targets():
+    targets = []
+    for dataset in ABLATION_DATASETS:
+        targets.append(f"figures/ablation_combine_{dataset}.pdf")
+        targets.extend(f"results/tables/ablation_combine_{dataset}.{ext}" for ext in ("csv", "md", "tex"))
+        if WEIGHTING_VARIANTS:
+            targets.append(f"figures/ablation_weighting_{dataset}.pdf")
+            targets.extend(f"results/tables/ablation_weighting_{dataset}.{ext}" for ext in ("csv", "md", "tex"))
+    if ABLATION_DATASETS:
+        for model in ABLATIONS["window_models"]:
+            targets.append(f"figures/ablation_window_{model}.pdf")
+            targets.extend(f"results/tables/ablation_window_{model}.{ext}" for ext in ("csv", "md", "tex"))
     return targets

@@ -4,11 +4,7 @@
 
 rule generation_student:
     input:
-        labels="results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.jsonl",
-        hard=split_part("strong_train"),
-        test=split_part("test"),
-        val=split_part("val"),
-        model=lambda wc: model_inputs(wc.strong),
+        **student_inputs("results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.jsonl"),
     output:
         "results/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}/metrics.json",
     log:

@@ -15,7 +15,9 @@ p = snakemake.params
 inp, out = snakemake.input, snakemake.output
 with job(snakemake.log[0], snakemake.threads) as log:
     previous = read_json(inp.previous[0]) if inp.previous else None
-    boost = generation.BoostingSettings(on_reject=p.on_reject, round1=p.round1, eos_unit=p.eos_unit)
+    boost = generation.BoostingSettings(
+        on_reject=p.on_reject, round1=p.round1, eos_unit=p.eos_unit, unit=p.unit, window=p.window, sample_error=p.sample_error
+    )
     expert, tokenizer, stats = generation.token_boosting_round(
         p.t,
         spec_from_params(p),

@@ -1,8 +1,8 @@
 """AdaBoost arithmetic shared by the classification (SAMME, K = 2) and generation (EnsemW2S
 Algorithm 1) tracks.  Pure numpy: no model, no torch.
 
-A round sees the example (or token) weights D_t it was trained under and which units its expert
-got wrong, and returns the weighted error ε_t, the vote weight α_t, whether the round is accepted,
+A round sees the example (or token) weights D_t it was trained under and its expert's error on
+each unit, and returns the weighted error ε_t, the vote weight α_t, whether the round is accepted,
 and D_{t+1}.  A rejected round (ε_t at or above the threshold) gets α = 0 and hands the same
 weights on.  What follows a rejection is ``on_reject``: ``break`` (Algorithm 1 line 8, the
 default) stops boosting, so every later round of the run is *stopped* (trains nothing, α = 0, its
@@ -13,6 +13,11 @@ The rejection test is ε_t ≥ threshold up to a relative tolerance: an expert t
 previous round's mistakes has, by the algebra of the weight update, ε_t exactly equal to the
 threshold, and rounding must not decide such a round (it would be "accepted" with α ≈ 1e-15, or
 get α ≈ −1e-16).  α is clamped at 0.
+
+A unit's error is an indicator 1[wrong] (a boolean array: AdaBoost as written) or a share in
+[0, 1] (a float array: the generation track's windowed and per-example errors,
+:mod:`ensemw2s.generation`), entering ε = Σ D·e / Σ D and D·exp(α·e) alike.  Indicators take the
+masked-sum path they always took, so boolean errors give the same bits as before shares existed.
 """
 
 from __future__ import annotations
@@ -36,10 +41,16 @@ def _as_weights(weights) -> np.ndarray:
 
 
 def _as_wrong(wrong, shape) -> np.ndarray:
+    """Boolean errors as booleans; any other numbers as float shares, checked to lie in [0, 1]."""
     array = np.asarray(wrong)
     if array.shape != shape:
         raise ValueError(f"wrong has shape {array.shape}, the weights have shape {shape}")
-    return array.astype(bool)
+    if array.dtype == bool:
+        return array
+    array = array.astype(np.float64)
+    if not np.all((array >= 0) & (array <= 1)):
+        raise ValueError("a unit's error must be 1[wrong] or a share in [0, 1]")
+    return array
 
 
 def uniform_weights(n: int) -> np.ndarray:
@@ -49,10 +60,12 @@ def uniform_weights(n: int) -> np.ndarray:
 
 
 def weighted_error(weights, wrong) -> float:
-    """ε = Σ D·1[wrong] / Σ D."""
+    """ε = Σ D·e / Σ D, e = 1[wrong] (booleans) or a unit's error share (floats in [0, 1])."""
     weights = _as_weights(weights)
     wrong = _as_wrong(wrong, weights.shape)
-    return float(weights[wrong].sum() / weights.sum())
+    if wrong.dtype == bool:
+        return float(weights[wrong].sum() / weights.sum())
+    return float((weights * wrong).sum() / weights.sum())
 
 
 def _clip(epsilon: float) -> float:
@@ -88,8 +101,9 @@ def is_rejected(epsilon: float, threshold: float) -> bool:
 
 
 def reweight(weights, wrong, alpha: float) -> np.ndarray:
-    """D·exp(α·1[wrong]), normalised to sum 1.  Computed in log space, so a huge α (an almost
-    perfect expert) cannot overflow: the largest log-weight is subtracted before exponentiating."""
+    """D·exp(α·e), e = 1[wrong] or a unit's error share, normalised to sum 1.  Computed in log
+    space, so a huge α (an almost perfect expert) cannot overflow: the largest log-weight is
+    subtracted before exponentiating."""
     weights = _as_weights(weights)
     wrong = _as_wrong(wrong, weights.shape)
     with np.errstate(divide="ignore"):  # zero weights stay zero (log 0 = -inf, exp(-inf) = 0)

@@ -4,6 +4,17 @@ pseudo-answers for the hard questions, and students fine-tuned on them.
 Units of boosting are the gold answers' tokens of the easy set, flattened in record order; EOS
 is one of them only with ``eos_unit`` (see :mod:`ensemw2s.text`).  EOS is always trained: when it
 is not a unit its loss weight is the mean weight of its answer's units.
+
+Appendix G.2's ablations change what a unit's error is (:func:`unit_errors`):
+
+- a sliding window of L answer tokens (``window``): token j of an answer has the windowed error
+  e_j = the share of wrong tokens among its answer's tokens j − L + 1 .. j (fewer at the answer's
+  start); D_t, ε_t and the update D·exp(α·e) are over these shares.  L = 1 is the token itself,
+  the paper's choice: the same boolean array, so the same rounds bit for bit;
+- one weight per example (``unit: sample``): the example is the unit, its error 1[any of its
+  answer's tokens is wrong] (``sample_error: any``) or the share of them that are
+  (``sample_error: mean``); n examples are drawn from D_t, and all of an example's tokens are
+  trained with its count.
 """
 
 from __future__ import annotations
@@ -16,6 +27,8 @@ import numpy as np
 from . import boosting, ensemble, evaluate, models, text, train
 
 ROUND1_SCHEMES = ("uniform", "drawn")
+UNIT_LEVELS = ("token", "sample")
+SAMPLE_ERRORS = ("any", "mean")
 CHOICE_MAPPINGS = ("generated", "teacher_forced", "none")
 
 
@@ -86,12 +99,70 @@ class BoostingSettings:
     on_reject: str = "break"  # break (Algorithm 1 line 8) | continue
     round1: str = "uniform"  # uniform: every unit once (the single-weak baseline) | drawn: n units drawn from D_1
     eos_unit: bool = False  # EOS one of the boosting units
+    unit: str = "token"  # token (the paper) | sample: one weight per example (Appendix G.2)
+    window: int = 1  # L: a token's error is its window's share of wrong tokens (Appendix G.2); 1 = the paper
+    sample_error: str = "any"  # unit sample: an example is wrong if any token is (any) | share of wrong tokens (mean)
 
     def __post_init__(self):
         if self.on_reject not in boosting.ON_REJECT:
             raise ValueError(f"on_reject must be one of {boosting.ON_REJECT}, got {self.on_reject!r}")
         if self.round1 not in ROUND1_SCHEMES:
             raise ValueError(f"round1 must be one of {ROUND1_SCHEMES}, got {self.round1!r}")
+        if self.unit not in UNIT_LEVELS:
+            raise ValueError(f"unit must be one of {UNIT_LEVELS}, got {self.unit!r}")
+        if isinstance(self.window, bool) or not isinstance(self.window, int) or self.window < 1:
+            raise ValueError(f"window must be an integer L >= 1, got {self.window!r}")
+        if self.unit == "sample" and self.window != 1:
+            raise ValueError(f"a window of L = {self.window} tokens needs unit: token (an example is one unit)")
+        if self.sample_error not in SAMPLE_ERRORS:
+            raise ValueError(f"sample_error must be one of {SAMPLE_ERRORS}, got {self.sample_error!r}")
+
+    def n_units(self, lengths: Sequence[int]) -> int:
+        return sum(lengths) if self.unit == "token" else len(lengths)
+
+    def describe(self) -> dict:
+        return {"unit": self.unit, "window": self.window, "sample_error": self.sample_error if self.unit == "sample" else None}
+
+
+def windowed_errors(token_wrong, lengths: Sequence[int], window: int) -> np.ndarray:
+    """Each answer token's share of wrong tokens among its answer's last ``window`` tokens up to
+    itself (j − L + 1 .. j).  L = 1 returns the boolean mistakes themselves (not a float copy), so
+    token-level boosting is the same arithmetic with or without the window."""
+    token_wrong = np.asarray(token_wrong, dtype=bool)
+    if sum(lengths) != token_wrong.size:
+        raise ValueError(f"{token_wrong.size} token mistakes for {sum(lengths)} answer tokens")
+    if window == 1:
+        return token_wrong
+    shares = np.empty(token_wrong.size, dtype=np.float64)
+    start = 0
+    for length in lengths:
+        cumulative = np.concatenate([[0.0], np.cumsum(token_wrong[start : start + length], dtype=np.float64)])
+        end = np.arange(1, length + 1)
+        begin = np.maximum(0, end - window)
+        shares[start : start + length] = (cumulative[end] - cumulative[begin]) / (end - begin)
+        start += length
+    return shares
+
+
+def unit_errors(token_wrong, lengths: Sequence[int], boost: BoostingSettings) -> np.ndarray:
+    """The boosting units' errors from the flat per-token mistakes: windowed token errors
+    (:func:`windowed_errors`), or one error per example under ``unit: sample``."""
+    if boost.unit == "token":
+        return windowed_errors(token_wrong, lengths, boost.window)
+    per_answer = unflatten(np.asarray(token_wrong, dtype=np.float64), lengths)
+    if boost.sample_error == "any":
+        return np.array([any(row) for row in per_answer], dtype=bool)
+    return np.array([float(np.mean(row)) if row else 0.0 for row in per_answer], dtype=np.float64)
+
+
+def unit_token_weights(values: Sequence[float], lengths: Sequence[int], boost: BoostingSettings) -> list[list[float]]:
+    """Per-answer-token values (each unit's draw count) from one value per unit: an example's
+    value is shared by all its tokens under ``unit: sample``."""
+    if boost.unit == "token":
+        return unflatten(values, lengths)
+    if len(values) != len(lengths):
+        raise ValueError(f"{len(values)} example values for {len(lengths)} examples")
+    return [[float(value)] * length for value, length in zip(values, lengths)]
 
 
 def token_boosting_round(
@@ -117,43 +188,47 @@ def token_boosting_round(
     boost = boost or BoostingSettings()
     stopped = boosting.stopped_at(previous, boost.on_reject)
     if stopped is not None:
-        return None, None, boosting.stopped_round_stats(t, previous, stopped, token_weights=None, training=None)
+        return None, None, boosting.stopped_round_stats(t, previous, stopped, units=boost.describe(), token_weights=None, training=None)
     max_length, eval_batch_size = spec.max_length, spec.eval_batch_size
     tokenizer = models.load_tokenizer(spec.source, spec.trust_remote_code)
     lengths = unit_lengths(tokenizer, easy, max_length, eos_unit=boost.eos_unit)
-    n_tokens = sum(lengths)
+    n_units = boost.n_units(lengths)
+
+    def errors_of(model):
+        mistakes = token_mistakes(
+            evaluate.model_logprobs(model), tokenizer, easy, max_length=max_length, batch_size=eval_batch_size, eos_unit=boost.eos_unit
+        )
+        return unit_errors(mistakes, lengths, boost)
+
     if t == 1:
         pretrained = models.load_for_inference(spec.source, settings.mixed_precision, spec.trust_remote_code)
-        pre_wrong = token_mistakes(
-            evaluate.model_logprobs(pretrained), tokenizer, easy, max_length=max_length, batch_size=eval_batch_size, eos_unit=boost.eos_unit
-        )
+        pre_wrong = errors_of(pretrained)
         del pretrained
-        weights = boosting.uniform_weights(n_tokens)
+        weights = boosting.uniform_weights(n_units)
         epsilon_pre = boosting.weighted_error(weights, pre_wrong)
     else:
         if previous is None:
             raise ValueError(f"round {t} needs the stats of round {t - 1}")
         weights = np.asarray(previous["next_weights"], dtype=np.float64)
-        if weights.shape != (n_tokens,):
-            raise ValueError(f"round {t - 1} weighted {weights.size} units, the easy set has {n_tokens}")
+        if weights.shape != (n_units,):
+            raise ValueError(f"round {t - 1} weighted {weights.size} units, the easy set has {n_units} ({boost.unit} units)")
         epsilon_pre = previous["epsilon_pre"]
     counts = round_draws(t, weights, seed, round1=boost.round1)
-    unit_weights = unflatten(counts if counts is not None else np.ones(n_tokens), lengths)
+    unit_weights = unit_token_weights(counts if counts is not None else np.ones(n_units), lengths, boost)
     expert, tokenizer, summary = train_sft_model(
         spec, easy, gold_answers(easy), settings=settings, token_weights=training_token_weights(unit_weights, boost.eos_unit), desc=f"round {t}"
     )
-    wrong = token_mistakes(
-        evaluate.model_logprobs(expert), tokenizer, easy, max_length=max_length, batch_size=eval_batch_size, eos_unit=boost.eos_unit
-    )
+    wrong = errors_of(expert)
     result = boosting.boosting_round(weights, wrong, epsilon_pre)
     stats = boosting.round_record(
         t,
         result,
         previous,
         train_error=float(wrong.mean()),
-        n_units=n_tokens,
+        n_units=n_units,
         epsilon_pre=epsilon_pre,
-        token_weights=_count_summary(counts, n_tokens),
+        units=boost.describe(),
+        token_weights=_count_summary(counts, n_units),
         training=summary,
     )
     return expert, tokenizer, stats
@@ -167,9 +242,9 @@ def round_draws(t: int, weights: np.ndarray, seed: int, *, round1: str = "unifor
     return draw_token_counts(weights, len(weights), seed=boosting.round_seed(seed, t))
 
 
-def _count_summary(counts, n_tokens: int) -> dict:
+def _count_summary(counts, n_units: int) -> dict:
     if counts is None:
-        return {"scheme": "uniform", "distinct_drawn": n_tokens, "max_count": 1, "share_undrawn": 0.0}
+        return {"scheme": "uniform", "distinct_drawn": n_units, "max_count": 1, "share_undrawn": 0.0}
     return {
         "scheme": "drawn",
         "distinct_drawn": int((counts > 0).sum()),
@@ -305,6 +380,38 @@ def evaluate_parts(logprob_fn, tokenizer, parts: dict[str, Sequence[dict]], *, s
             "n": len(records),
         }
     return metrics
+
+
+def _same_mixture(voters, others) -> bool:
+    """The same experts with proportional weights: one mixture (the mixture normalises them)."""
+    total, other_total = sum(w for _, w in voters), sum(w for _, w in others)
+    return [s for s, _ in voters] == [s for s, _ in others] and all(
+        abs(w / total - v / other_total) <= 1e-12 for (_, w), (_, v) in zip(voters, others)
+    )
+
+
+def ensemble_curve(
+    load_expert, alphas: Sequence[float], tokenizer, *, parts: dict[str, Sequence[dict]], combine: str, scoring: EvalSettings
+) -> list[dict]:
+    """The weak ensemble of the first t experts, for t = 1..T, evaluated on ``parts``: one row per t
+    with its vote weights and accuracies (the ablations' per-round curves).  ``load_expert(s)``
+    returns round s's expert; only rounds with a vote are loaded, and a t that adds no vote (a
+    rejected or stopped round) repeats the previous row's accuracies without scoring again."""
+    loaded, rows, previous_voters = {}, [], None
+    for t in range(1, len(alphas) + 1):
+        weights = boosting.vote_weights(alphas[:t])
+        voters = tuple((s, w) for s, w in enumerate(weights, start=1) if w > 0)
+        if previous_voters and _same_mixture(voters, previous_voters):
+            metrics = {name: dict(rows[-1][name]) for name in parts}
+        else:
+            for s, _ in voters:
+                if s not in loaded:
+                    loaded[s] = load_expert(s)
+            mixture = ensemble.mixture_logprobs([loaded[s] for s, _ in voters], [w for _, w in voters], combine)
+            metrics = evaluate_parts(mixture, tokenizer, parts, scoring=scoring)
+        rows.append({"t": t, "ensemble_weights": [float(w) for w in weights], "experts_voting": len(voters), **metrics})
+        previous_voters = voters
+    return rows
 
 
 def fine_tune_and_evaluate(

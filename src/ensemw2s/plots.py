@@ -158,3 +158,75 @@ def grouped_bars(frame, x: str, y: str, *, hue: str, panel: str | None, path: st
         axis.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     figure.tight_layout()
     save_figure(figure, path)
+
+
+def _panel_grid(n_rows: int, n_columns: int, width: float = 4.6, height: float = 3.2):
+    return plt.subplots(n_rows, n_columns, figsize=(width * n_columns, height * n_rows), squeeze=False)
+
+
+def variant_curves(table, path: str, *, hue: str, panel: str, measures: dict[str, str], title: str) -> None:
+    """Appendix G.2's Figures 11-12 (and the weighting ablation): one line per ``hue`` value
+    (a window L, a weighting) of each measure against the boosting round t, one row of panels
+    per ``panel`` value (dataset / split / weak model); error bars are the ``{measure}_sem``
+    columns (none with one seed).  Hollow markers: rounds that no seed accepted."""
+    import numpy as np
+
+    sns.set_theme(style="whitegrid")
+    panels = list(dict.fromkeys(table[panel]))
+    hues = list(dict.fromkeys(table[hue]))
+    colours = dict(zip(hues, sns.color_palette("colorblind", len(hues))))
+    styles = dict(zip(hues, ["-", "--", "-.", ":"] * len(hues)))  # equal curves stay visible on each other
+    figure, axes = _panel_grid(len(panels), len(measures), width=5.4, height=3.6)
+    for row, name in enumerate(panels):
+        data = table[table[panel] == name]
+        for column, (measure, label) in enumerate(measures.items()):
+            axis = axes[row][column]
+            for value in hues:
+                line = data[data[hue] == value].sort_values("t")
+                sem = line[f"{measure}_sem"].fillna(0.0).to_numpy() if f"{measure}_sem" in line else None
+                axis.errorbar(
+                    line["t"], line[measure], yerr=sem, color=colours[value], linestyle=styles[value], marker="o", capsize=2, label=str(value)
+                )
+                if "accepted_seeds" in line:
+                    rejected = line[(line["accepted_seeds"] == 0) & (line["t"] > 1)]
+                    axis.scatter(rejected["t"], rejected[measure], s=60, facecolor="white", edgecolor=colours[value], zorder=3)
+            axis.set_xticks(np.unique(data["t"]))
+            axis.set_xlabel("round t (ensemble of rounds 1..t)")
+            axis.set_ylabel(label)
+            axis.set_title(name, fontsize=9)
+            axis.legend(fontsize=7, title=hue, title_fontsize=7)
+    figure.suptitle(title + "\n(hollow: a round no seed accepted; its ensemble equals the previous one)", fontsize=10)
+    figure.tight_layout()
+    save_figure(figure, path)
+
+
+def variant_bars(table, path: str, *, hue: str, x: str, panel: str, measures: dict[str, str], title: str) -> None:
+    """Appendix G.2's Figure 10: bars of each measure per ``x`` (pair and round) coloured by
+    ``hue`` (the combination), one row of panels per ``panel`` value (the split)."""
+    import numpy as np
+
+    sns.set_theme(style="whitegrid")
+    panels = list(dict.fromkeys(table[panel]))
+    hues = list(dict.fromkeys(table[hue]))
+    colours = dict(zip(hues, sns.color_palette("colorblind", len(hues))))
+    groups = list(dict.fromkeys(table[x]))
+    width = 0.8 / len(hues)
+    figure, axes = _panel_grid(len(panels), len(measures), width=max(5.4, 0.9 * len(groups) + 1.5), height=3.6)
+    for row, name in enumerate(panels):
+        data = table[table[panel] == name]
+        for column, (measure, label) in enumerate(measures.items()):
+            axis = axes[row][column]
+            for k, value in enumerate(hues):
+                bars = data[data[hue] == value].set_index(x).reindex(groups)
+                sem = bars[f"{measure}_sem"].fillna(0.0).to_numpy() if f"{measure}_sem" in bars else None
+                positions = np.arange(len(groups)) + (k - (len(hues) - 1) / 2) * width
+                axis.bar(positions, bars[measure], width, yerr=sem, capsize=2, color=colours[value], label=str(value))
+            low = float(np.nanmin(data[measure].to_numpy()))
+            axis.set_ylim(max(0.0, low - 0.1), min(1.05, float(np.nanmax(data[measure].to_numpy())) + 0.08))
+            axis.set_xticks(np.arange(len(groups)), groups, fontsize=7)
+            axis.set_ylabel(label)
+            axis.set_title(name, fontsize=9)
+            axis.legend(fontsize=7, title=hue, title_fontsize=7, loc="lower right")
+    figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    save_figure(figure, path)

@@ -456,3 +456,116 @@ def pgr_figure_summary(
     selected on ``measure``, seeds aggregated, the ``selection`` round's ensemble student."""
     _, aggregated = split_summaries(tidy_by_split, measures, select_on=measure)
     return pgr_figure_frame(aggregated, models, measure, selection=selection)
+
+
+# -------------------------------------------------------------- Appendix G.2's ablations (generation)
+# Figures 10-12: the weak ensemble (and, for the combination, its students) of one variant beside
+# another.  Column names follow the tidy rows: ``ensemble_{m}`` / ``ensemble_val_{m}`` for the weak
+# ensemble and ``transfer_{m}`` for the student, m in GENERATION.keys; ``ensemble_token_error`` is
+# 1 − token accuracy (Figure 3's and Figures 11-12's y-axis).
+CURVE_ROUND_COLUMNS = ("status", "accepted", "alpha", "epsilon", "epsilon_pre", "n_units")
+
+
+def _accuracies(row: dict, role: str, result: Mapping, measures: Measures = GENERATION) -> None:
+    for m, key in measures.keys.items():
+        row[f"{role}_{m}"] = float(result["test"][key])
+        row[f"{role}_val_{m}"] = float(result["val"][key])
+    if "token" in measures.keys:
+        row[f"{role}_token_error"] = 1.0 - row[f"{role}_token"]
+
+
+def curve_rows(curves: Sequence[dict]) -> pd.DataFrame:
+    """One row per (dataset, split, seed, weak, variant, t) from the ensemble-curve results
+    (scripts/ensemble_curve.py): the round's statistics and the first-t ensemble's accuracies."""
+    rows = []
+    for curve in curves:
+        run = curve["run"]
+        for point in curve["rows"]:
+            row = {"dataset": run["dataset"], "split": run["split"], "seed": int(run["seed"]), "weak": run["weak"], "variant": run["variant"]}
+            row.update({"t": int(point["t"]), "experts_voting": int(point["experts_voting"])})
+            row.update({column: point["round"][column] for column in CURVE_ROUND_COLUMNS})
+            _accuracies(row, "ensemble", point)
+            rows.append(row)
+    if not rows:
+        raise ValueError("no ensemble curves to collect")
+    return pd.DataFrame(rows)
+
+
+def combine_rows(labels: Sequence[dict], students: Sequence[dict], *, combines: Sequence[str], main_combine: str) -> pd.DataFrame:
+    """One row per (dataset, split, seed, weak, strong, t, combine): the weak ensemble's and its
+    student's accuracies.  Results without a ``combine`` in their run key are the main run's (its
+    ``main_combine``); its T = 1 results (one expert, which both combinations leave as it is) stand
+    for every combination."""
+
+    def index(results, names, what):
+        by = {}
+        for result in results:
+            run = result["run"]
+            key = _key(run, *names)
+            owners = [run["combine"]] if "combine" in run else (list(combines) if str(run["t"]) == "1" else [main_combine])
+            for combine in owners:
+                if key + (combine,) in by:
+                    raise ValueError(f"two {what} results for {dict(zip(names, key))}, combine {combine}")
+                by[key + (combine,)] = result
+        return by
+
+    label_by = index(labels, ("split", "seed", "weak", "t"), "ensemble label")
+    student_by = index(students, ("split", "seed", "weak", "strong", "t"), "student")
+    rows = []
+    for (split, seed, weak, strong, t, combine), student in student_by.items():
+        ensemble = label_by.get((split, seed, weak, t, combine))
+        if ensemble is None:
+            raise ValueError(f"student {student['run']} ({combine}): no ensemble labels of its experts to join with")
+        row = {
+            "dataset": student["run"]["dataset"],
+            "split": split,
+            "seed": int(seed),
+            "weak": weak,
+            "strong": strong,
+            "t": int(t),
+            "combine": combine,
+        }
+        row["pseudo_label_accuracy"] = float(ensemble["pseudo_label_accuracy"])
+        _accuracies(row, "ensemble", ensemble)
+        _accuracies(row, "transfer", student)
+        rows.append(row)
+    if not rows:
+        raise ValueError("no combine-ablation students to collect")
+    return pd.DataFrame(rows).sort_values(["split", "weak", "strong", "t", "combine", "seed"]).reset_index(drop=True)
+
+
+def _with_accepted(aggregated: pd.DataFrame, tidy: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    accepted = tidy.groupby(list(keys), sort=False)["accepted"].apply(lambda a: int(a.astype(bool).sum())).rename("accepted_seeds")
+    return aggregated.merge(accepted.reset_index(), on=list(keys), how="left")
+
+
+CURVE_KEYS = ("dataset", "split", "weak", "variant", "t")
+COMBINE_KEYS = ("dataset", "split", "weak", "strong", "t", "combine")
+
+
+def curve_table(tidy: pd.DataFrame, digits: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(numbers, shown): per (dataset, split, weak, variant, t), mean ± SEM over seeds of the
+    first-t weak ensemble's test accuracies and token error, with the round's ε and α and how many
+    seeds accepted it."""
+    numeric = _with_accepted(aggregate_seeds(tidy.drop(columns=["n_units"]), CURVE_KEYS), tidy, CURVE_KEYS)
+    shown = numeric[list(CURVE_KEYS)].rename(columns={"t": "T"}).copy()
+    shown["accepted"] = [f"{a}/{n}" for a, n in zip(numeric["accepted_seeds"], numeric["n_seeds"])]
+    for column, name in (("epsilon", "ε_t"), ("alpha", "α_t")):
+        shown[name] = [_pm(m, s, digits) for m, s in zip(numeric[column], numeric[f"{column}_sem"])]
+    for column, name in (("ensemble_option", "ensemble option acc"), ("ensemble_token_error", "ensemble token error")):
+        shown[name] = [_pm(m, s, digits) for m, s in zip(numeric[column], numeric[f"{column}_sem"])]
+    return numeric, shown
+
+
+def combine_table(tidy: pd.DataFrame, digits: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(numbers, shown): per (split, pair, T, combination), mean ± SEM over seeds of the weak
+    ensemble's and the student's test option accuracy (and token accuracy in the CSV)."""
+    numeric = aggregate_seeds(tidy, COMBINE_KEYS)
+    shown = numeric[list(COMBINE_KEYS)].rename(columns={"t": "T"}).copy()
+    for column, name in (
+        ("pseudo_label_accuracy", "pseudo-label acc"),
+        ("ensemble_option", "weak ensemble option acc"),
+        ("transfer_option", "student option acc"),
+    ):
+        shown[name] = [_pm(m, s, digits) for m, s in zip(numeric[column], numeric[f"{column}_sem"])]
+    return numeric, shown
