@@ -76,6 +76,7 @@ use rule ensemble_pseudo_answers as ablation_combine_labels with:
 
 use rule generation_student as ablation_combine_student with:
     input:
+        unpack(ood_parts),
         **student_inputs(combine_labels),
     output:
         "results/ablations/combine/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/{combine}/T{t}/metrics.json",
@@ -104,7 +105,7 @@ rule ablation_combine_table:
         unpack(combine_results),
     output:
         report(
-            "results/tables/ablation_combine_{dataset}.csv", caption="../report/ablation_combine.rst", category="generation", subcategory="{dataset}"
+            "results/tables/ablation_combine_{dataset}.csv", caption="../report/ablation_combine.rst", category="generation", subcategory="ablations"
         ),
         "results/tables/ablation_combine_{dataset}.md",
         "results/tables/ablation_combine_{dataset}.tex",
@@ -139,7 +140,7 @@ rule ablation_curve_table:
         "results/logs/tables/ablation_{kind}_{name}.log",
     wildcard_constraints:
         kind="window|weighting",
-        name=alternatives(ABLATIONS["window_models"] + ABLATION_DATASETS),
+        name=alternatives(list(dict.fromkeys(WINDOW_MODELS + ABLATION_DATASETS))),
     conda:
         ENV
     params:
@@ -162,7 +163,7 @@ rule ablation_figure:
         "results/logs/figures/ablation_{kind}_{name}.log",
     wildcard_constraints:
         kind="combine|window|weighting",
-        name=alternatives(ABLATIONS["window_models"] + ABLATION_DATASETS),
+        name=alternatives(list(dict.fromkeys(WINDOW_MODELS + ABLATION_DATASETS))),
     conda:
         ENV
     params:

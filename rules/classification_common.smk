@@ -25,7 +25,8 @@ def classification_training_params(model_of):
 
 
 def split_parts(wc):
-    return dict(zip(SPLIT_PARTS, split_files(wc.dataset, wc.split, wc.seed)))
+    """Every part of the job's split, and the other datasets' test parts it is evaluated on."""
+    return dict(zip(SPLIT_PARTS, split_files(wc.dataset, wc.split, wc.seed))) | ood_parts(wc)
 
 
 def round_files(wc, what, rounds):

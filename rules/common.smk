@@ -6,7 +6,7 @@ import re
 # resources, and the target lists.  No rule lives here.
 
 SPLIT_KINDS = ["random", "easyhard"]
-SPLIT_PARTS = ["weak_train", "strong_train", "val", "test"]
+SPLIT_PARTS = ["weak_train", "strong_train", "val", "test", "easy_test"]  # ensemw2s.splits.PARTS
 CHECKPOINT_ROOT = ".checkpoints"  # resumable training state: not a declared output
 ENV = "../envs/ensemw2s.yaml"
 
@@ -38,6 +38,11 @@ def _check_references():
                 f"config key datasets.{dataset}.pretrain_examples: worked examples are comparisons of "
                 f"operation: largest, not of {entry.get('operation')!r} (set pretrain_examples: 0)"
             )
+        for other in entry.get("ood_datasets", []):
+            if other == dataset or other not in config["datasets"] or config["datasets"][other]["task"] != entry["task"]:
+                raise ValueError(
+                    f"config key datasets.{dataset}.ood_datasets: {other!r} is not another key of datasets with task: {entry['task']}"
+                )
         if entry.get("operation") == "largest" and entry["min_operands"] > entry["max_operands"]:
             raise ValueError(f"config key datasets.{dataset}.max_operands: {entry['max_operands']} < min_operands {entry['min_operands']}")
     for name, entry in MODELS.items():
@@ -332,8 +337,33 @@ def local_dataset_files(wc):
     return entry["local_files"] if entry["source"] == "local" else [f"results/hub/datasets/{wc.dataset}.json"]
 
 
+def ood_parts(wc):
+    """The other datasets' test parts a job of ``wc.dataset`` is also evaluated on (config
+    datasets.<name>.ood_datasets; out of distribution by dataset): their random split's, same seed."""
+    others = config["datasets"][wc.dataset]["ood_datasets"]
+    return {f"ood_{other}": f"results/splits/{other}/random/seed{wc.seed}/test.jsonl" for other in others}
+
+
 def split_files(dataset, split, seed):
     return [f"results/splits/{dataset}/{split}/seed{seed}/{part}.jsonl" for part in SPLIT_PARTS]
+
+
+# Every dataset a track runs, for the ID vs OOD table (rules/report.smk).
+ID_OOD_DATASETS = [d for d in DATASETS if d in GEN.datasets + CLS.datasets]
+
+
+def id_ood_inputs(wc):
+    """Both splits' tidy metrics of every dataset, and the generation track's easy-trained models
+    (easy-hard split)."""
+    return {
+        "metrics": [f"results/metrics/{dataset}/{split}.csv" for dataset in ID_OOD_DATASETS for split in SPLIT_KINDS],
+        "easy": [
+            f"results/easy/{dataset}/easyhard/seed{seed}/{model}/metrics.json"
+            for dataset in GEN.datasets
+            for seed in config["seeds"]
+            for model in GEN.models
+        ],
+    }
 
 
 def all_targets():
@@ -346,4 +376,6 @@ def all_targets():
         for split in SPLIT_KINDS:
             for seed in config["seeds"]:
                 targets.extend(split_files(dataset, split, seed))
+    if ID_OOD_DATASETS:
+        targets.extend(["results/tables/id_ood.csv", "results/tables/id_ood.md", "results/tables/id_ood.tex", "figures/id_ood.pdf"])
     return targets + classification_targets() + generation_targets() + ablation_targets()

@@ -38,9 +38,11 @@ rule token_boosting_round:
 
 rule ensemble_pseudo_answers:
     input:
+        unpack(ood_parts),
         hard=split_part("strong_train"),
         test=split_part("test"),
         val=split_part("val"),
+        easy_test=split_part("easy_test"),
         stats=lambda wc: [f"{round_dir(wc, s)}/stats.json" for s in range(1, int(wc.t) + 1)],
         experts=lambda wc: [f"{round_dir(wc, s)}/model" for s in range(1, int(wc.t) + 1)],
     output:

@@ -28,6 +28,7 @@ def student_inputs(labels):
         "hard": split_part("strong_train"),
         "test": split_part("test"),
         "val": split_part("val"),
+        "easy_test": split_part("easy_test"),
         "model": lambda wc: model_inputs(wc.strong),
     }
 
@@ -61,7 +62,9 @@ def generation_targets():
 # results/ablations/boosting/, and every ablation reads the main rounds for the main variant.
 ABLATIONS = config["ablations"]
 ABLATION_ROUND_DIR = "results/ablations/boosting/{dataset}/{split}/seed{seed}/{weak}/{variant}/round{t}"
-ABLATION_DATASETS = list(ABLATIONS["datasets"])
+# Ablations of a dataset or weak model the generation track does not run are off (a warning says so).
+ABLATION_DATASETS = [d for d in ABLATIONS["datasets"] if d in GEN.datasets]
+WINDOW_MODELS = [m for m in ABLATIONS["window_models"] if m in GEN.weak]
 
 
 def boosting_variant(unit, window=1, sample_error="any"):
@@ -81,7 +84,7 @@ def variant_sample_error(variant):
 
 
 MAIN_VARIANT = boosting_variant(GENERATION.get("unit", "token"), GENERATION.get("window", 1), GENERATION.get("sample_error", "any"))
-WINDOW_VARIANTS = [boosting_variant("token", window) for window in ABLATIONS["windows"]]
+WINDOW_VARIANTS = [boosting_variant("token", window) for window in ABLATIONS["windows"]] if WINDOW_MODELS else []
 WEIGHTING_VARIANTS = [boosting_variant("token")] + [boosting_variant("sample", sample_error=e) for e in ABLATIONS["sample_errors"]]
 WEIGHTING_VARIANTS = WEIGHTING_VARIANTS if ABLATIONS["sample_errors"] else []
 # The variants the ablations train (every other one is the main rounds).
@@ -92,12 +95,14 @@ OTHER_COMBINES = [c for c in ABLATIONS["combine"] if c != GENERATION.get("combin
 
 
 def _check_ablations():
-    for dataset in ABLATION_DATASETS:
+    for dataset in ABLATIONS["datasets"]:
         if dataset not in GEN.datasets:
-            raise ValueError(f"config key ablations.datasets: {dataset!r} is not one of generation.datasets ({', '.join(GEN.datasets)})")
+            logger.warning(f"config key ablations.datasets: {dataset!r} is not one of generation.datasets ({', '.join(GEN.datasets)}): its ablations are off")
     for model in ABLATIONS["window_models"]:
         if model not in GEN.weak:
-            raise ValueError(f"config key ablations.window_models: {model!r} is not a weak model of generation.models ({', '.join(GEN.weak)})")
+            logger.warning(
+                f"config key ablations.window_models: {model!r} is not a weak model of generation.models ({', '.join(GEN.weak)}): its window ablation is off"
+            )
     if GENERATION.get("unit") == "sample" and GENERATION.get("window", 1) != 1:
         raise ValueError(f"config key generation.window: {GENERATION['window']} needs generation.unit: token (an example is one unit)")
 
@@ -172,7 +177,7 @@ def ablation_targets():
             targets.append(f"figures/ablation_weighting_{dataset}.pdf")
             targets.extend(f"results/tables/ablation_weighting_{dataset}.{ext}" for ext in ("csv", "md", "tex"))
     if ABLATION_DATASETS:
-        for model in ABLATIONS["window_models"]:
+        for model in WINDOW_MODELS:
             targets.append(f"figures/ablation_window_{model}.pdf")
             targets.extend(f"results/tables/ablation_window_{model}.{ext}" for ext in ("csv", "md", "tex"))
     return targets

@@ -207,3 +207,50 @@ rule easy_vs_hard:
         ENV
     script:
         "../scripts/easy_vs_hard.py"
+
+
+# ------------------------------------------------- ID vs OOD (the published version, both tracks)
+localrules:
+    id_ood_table,
+    id_ood_figure,
+
+
+rule id_ood_table:
+    """Expert and student gains in-distribution (random test; easy-hard easy_test) and out of it
+    by difficulty (easy-hard hard test), every dataset of both tracks."""
+    input:
+        unpack(id_ood_inputs),
+    output:
+        report("results/tables/id_ood.csv", caption="../report/id_ood.rst", category="both tracks", subcategory=ALL_DATASETS_SUBCATEGORY),
+        "results/tables/id_ood.md",
+        "results/tables/id_ood.tex",
+    log:
+        "results/logs/tables/id_ood.log",
+    conda:
+        ENV
+    params:
+        datasets=ID_OOD_DATASETS,
+        tracks=[track_of(dataset) for dataset in ID_OOD_DATASETS],
+        selections={"generation": GENERATION.get("figure_round", "best"), "classification": CLASSIFICATION["figure_round"]},
+        caption=(
+            f"In- vs out-of-distribution (published version): test accuracy of each model on the weak models' own distribution (ID: "
+            f"the random split's test; the easy-hard split's easy_test) and on the hard test (OOD by difficulty); expert gain = weak ensemble − "
+            f"single weak, student gain = ensemble- − baseline-supervised student, at each pair's round T; mean ± SEM over {len(config['seeds'])} seed(s)."
+        ),
+    script:
+        "../scripts/id_ood_table.py"
+
+
+rule id_ood_figure:
+    input:
+        "results/tables/id_ood.csv",
+    output:
+        report("figures/id_ood.pdf", caption="../report/id_ood.rst", category="both tracks", subcategory=ALL_DATASETS_SUBCATEGORY),
+    log:
+        "results/logs/figures/id_ood.log",
+    conda:
+        ENV
+    params:
+        title="Expert and student gains in and out of distribution (ID: the weak models' own distribution; OOD: harder questions)",
+    script:
+        "../scripts/id_ood_figure.py"

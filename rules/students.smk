@@ -4,6 +4,7 @@
 
 rule generation_student:
     input:
+        unpack(ood_parts),
         **student_inputs("results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.jsonl"),
     output:
         "results/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}/metrics.json",
@@ -31,9 +32,11 @@ rule generation_gold_model:
     """A model fine-tuned on ground truth: `oracle` on the hard (strong-training) part, `easy` on
     the easy (weak-training) part; evaluated on test and val."""
     input:
+        unpack(ood_parts),
         train=lambda wc: f"results/splits/{wc.dataset}/{wc.split}/seed{wc.seed}/{'strong_train' if wc.trained_on == 'oracle' else 'weak_train'}.jsonl",
         test=split_part("test"),
         val=split_part("val"),
+        easy_test=split_part("easy_test"),
         model=lambda wc: model_inputs(wc.model),
     output:
         "results/{trained_on}/{dataset}/{split}/seed{seed}/{model}/metrics.json",

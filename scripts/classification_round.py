@@ -7,7 +7,7 @@ kept, a model directory holding only a marker file (nothing loads it).
 
 from snakemake.iocontainers import Snakemake
 
-from ensemw2s import boosting, classification
+from ensemw2s import boosting, classification, splits
 from ensemw2s.files import atomic_path, read_json, read_jsonl, write_json
 from ensemw2s.models import save_dtype, save_model, save_stopped_marker
 from ensemw2s.runtime import job
@@ -18,7 +18,7 @@ snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemak
 p = snakemake.params
 inp, out = snakemake.input, snakemake.output
 with job(snakemake.log[0], snakemake.threads) as log:
-    parts = {part: read_jsonl(inp[part]) for part in classification.PARTS}
+    parts = splits.read_parts(inp, read_jsonl, classification.PARTS)
     model, tokenizer, stats, probabilities = classification.boosting_round(
         p.t,
         spec_from_params(p),

@@ -6,7 +6,7 @@ learns the ground truth.
 
 from snakemake.iocontainers import Snakemake
 
-from ensemw2s import classification
+from ensemw2s import classification, splits
 from ensemw2s.files import read_jsonl, write_json
 from ensemw2s.runtime import job
 from ensemw2s.train import settings_from_params, spec_from_params
@@ -30,7 +30,7 @@ with job(snakemake.log[0], snakemake.threads) as log:
         strong_train,
         targets,
         settings=settings_from_params(p, seed=p.seed, epochs=p.epochs),
-        parts={part: read_jsonl(inp[part]) for part in ("test", "val")},
+        parts=splits.read_parts(inp, read_jsonl),
         desc=kind,
         loss=p.loss,
         aux_coef=p.aux_coef,

@@ -3,7 +3,7 @@ ensemble's own accuracy on test and val (under the same mixture)."""
 
 from snakemake.iocontainers import Snakemake
 
-from ensemw2s import boosting, ensemble, generation, models
+from ensemw2s import boosting, ensemble, generation, models, splits
 from ensemw2s.files import read_json, read_jsonl, write_json, write_jsonl
 from ensemw2s.runtime import job
 
@@ -34,7 +34,7 @@ with job(snakemake.log[0], snakemake.threads) as log:
     )
     scoring = generation.EvalSettings(p.max_length, p.eval_batch_size, p.choice_eos, p.eos_unit)
     mixture = ensemble.mixture_logprobs(experts, weights, p.combine)
-    evaluation = generation.evaluate_parts(mixture, tokenizer, {"test": read_jsonl(inp.test), "val": read_jsonl(inp.val)}, scoring=scoring)
+    evaluation = generation.evaluate_parts(mixture, tokenizer, splits.read_parts(inp, read_jsonl), scoring=scoring)
     write_jsonl(snakemake.output.labels, rows)
     summary.update(alphas=alphas, rounds=len(rounds), experts_voting=len(experts), stopped_at=rounds[-1].get("stopped_at"))
     write_json(snakemake.output.metrics, {"run": dict(snakemake.wildcards.items()), **summary, **evaluation})

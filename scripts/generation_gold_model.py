@@ -2,7 +2,7 @@
 
 from snakemake.iocontainers import Snakemake
 
-from ensemw2s import generation
+from ensemw2s import generation, splits
 from ensemw2s.files import read_jsonl, write_json
 from ensemw2s.runtime import job
 from ensemw2s.train import settings_from_params, spec_from_params
@@ -18,7 +18,7 @@ with job(snakemake.log[0], snakemake.threads) as log:
         records,
         generation.gold_answers(records),
         settings=settings_from_params(p, seed=p.seed, epochs=p.epochs),
-        parts={"test": read_jsonl(inp.test), "val": read_jsonl(inp.val)},
+        parts=splits.read_parts(inp, read_jsonl),
         choice_eos=p.choice_eos,
         eos_unit=p.eos_unit,
         desc="gold",

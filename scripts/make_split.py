@@ -1,4 +1,4 @@
-"""Write one split (random or easy-hard) of a dataset for one seed: four disjoint JSONL parts."""
+"""Write one split (random or easy-hard) of a dataset for one seed: five disjoint JSONL parts."""
 
 import pandas as pd
 from snakemake.iocontainers import Snakemake
@@ -19,11 +19,13 @@ with job(snakemake.log[0]) as log:
         else:
             table = pd.read_csv(snakemake.input.difficulty[0], dtype={"id": str})
             tie_break = dict(zip(table["id"], table["tie_break"])) if p.tie_break == "nll" else None
-            parts = splits.easyhard_split(dict(zip(table["id"], table["difficulty"])), p.n_test, p.n_val, seed=p.seed, tie_break=tie_break)
+            difficulty = dict(zip(table["id"], table["difficulty"]))
+            parts = splits.easyhard_split(difficulty, p.n_test, p.n_val, seed=p.seed, tie_break=tie_break, n_easy_test=p.n_easy_test)
     except splits.SplitSizeError as error:
         raise splits.SplitSizeError(
             f"config keys datasets.{dataset}.n_test ({p.n_test}) and datasets.{dataset}.n_val ({p.n_val}) "
-            f"do not fit the {len(records)} items of {snakemake.input.data}: {error}"
+            + (f"with datasets.{dataset}.n_easy_test ({p.n_easy_test}) " if p.n_easy_test else "")
+            + f"do not fit the {len(records)} items of {snakemake.input.data}: {error}"
         ) from None
     by_id = {r["id"]: r for r in records}
     for part, ids in parts.items():

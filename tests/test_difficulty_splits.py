@@ -91,3 +91,35 @@ def test_easyhard_ties_are_broken_by_the_gold_answer_nll():
     # without the NLL the tied items are drawn at random
     easy_sets = {tuple(sorted(splits.easyhard_split(difficulty, 1, 1, seed=seed)["weak_train"])) for seed in range(10)}
     assert len(easy_sets) > 1
+
+
+def test_easy_test_is_carved_from_the_easy_part_alone():
+    """The ID part: n_easy_test easy items held out of weak training; every other part keeps its
+    items (and weak_train its order), for every seed."""
+    ids = [f"i{k}" for k in range(100)]
+    rating = {i: (k * 37 % 100) / 100 for k, i in enumerate(ids)}
+    for seed in range(3):
+        without = splits.easyhard_split(rating, n_test=20, n_val=10, seed=seed)
+        carved = splits.easyhard_split(rating, n_test=20, n_val=10, seed=seed, n_easy_test=8)
+        assert without["easy_test"] == [] and len(carved["easy_test"]) == 8
+        for part in ("strong_train", "val", "test"):
+            assert carved[part] == without[part]
+        assert carved["weak_train"] == [i for i in without["weak_train"] if i not in carved["easy_test"]]
+        assert set(carved["easy_test"]) <= set(without["weak_train"])  # the weak models' own distribution
+        assert sorted(i for part in carved.values() for i in part) == sorted(ids)
+    assert (
+        splits.easyhard_split(rating, 20, 10, seed=0, n_easy_test=8)["easy_test"]
+        != splits.easyhard_split(rating, 20, 10, seed=1, n_easy_test=8)["easy_test"]
+    )
+    assert splits.random_split(ids, 20, 10, seed=0)["easy_test"] == []  # the random split's test set is already ID
+    with pytest.raises(splits.SplitSizeError, match="n_easy_test=35"):
+        splits.easyhard_split(rating, n_test=20, n_val=10, seed=0, n_easy_test=35)
+
+
+def test_empty_easy_test_is_not_an_evaluation_part(tmp_path):
+    paths = {"test": "t", "val": "v", "easy_test": "e", "weak_train": "w"}
+    content = {"t": [{"id": 1}], "v": [{"id": 2}], "e": [], "w": [{"id": 3}]}
+    assert splits.read_parts(paths, content.get) == {"test": [{"id": 1}], "val": [{"id": 2}]}
+    content["e"] = [{"id": 4}]
+    assert set(splits.read_parts(paths, content.get)) == {"test", "val", "easy_test"}
+    assert set(splits.read_parts(paths, content.get, splits.PARTS)) == {"test", "val", "easy_test", "weak_train"}

@@ -13,6 +13,9 @@ DATASETS = ("sandbox_mc", "quartz", "arc")  # the generation track of the defaul
 CLS_DATASETS = ("sandbox_binary", "sciq")  # the classification track
 SPLITS = ("random", "easyhard")
 ROUNDS = (1, 2, 3)
+# Appendix G.2's ablations in the default config: sandbox_mc, random split, windows 1-3, both sample errors
+ABLATION_RUN = "sandbox_mc/random/seed0"
+ABLATION_VARIANTS = ("token-L2", "token-L3", "sample-any", "sample-mean")  # trained by the ablations (token-L1: the main rounds)
 
 
 def assert_plan(jobs: dict[str, set[frozenset]], expected: dict[str, set[str]]):
@@ -45,7 +48,34 @@ def reports(datasets=DATASETS, weak_ensemble_gain=True, easy_vs_hard=True) -> di
         expected["weak_ensemble_gain"] = {"figures/weak_ensemble_gain.pdf"}
     if easy_vs_hard:
         expected["easy_vs_hard"] = {"results/tables/easy_vs_hard.csv"}
+    return expected | ID_OOD
+
+
+ID_OOD = {"id_ood_table": {"results/tables/id_ood.csv"}, "id_ood_figure": {"figures/id_ood.pdf"}}
+
+
+def combine_ablation(rounds=(2, 3), labels=True) -> dict[str, set[str]]:
+    """The logit-combination jobs (Figure 10) of ``rounds`` (T = 1 is the main run's) and their table and figure."""
+    expected = {
+        "ablation_combine_student": {
+            f"results/ablations/combine/students/{ABLATION_RUN}/tiny-weak_to_tiny-strong/logit/T{t}/metrics.json" for t in rounds
+        },
+        "ablation_combine_table": {"results/tables/ablation_combine_sandbox_mc.csv"},
+        "ablation_figure": {"figures/ablation_combine_sandbox_mc.pdf"},
+    }
+    if labels:
+        expected["ablation_combine_labels"] = {f"results/ablations/combine/labels/{ABLATION_RUN}/tiny-weak/logit/T{t}.jsonl" for t in rounds}
     return expected
+
+
+def arc_ood_evaluations() -> dict[str, set[str]]:
+    """arc's jobs that evaluate on quartz's test part (datasets.arc.ood_datasets)."""
+    return {
+        "ensemble_pseudo_answers": {f"results/labels/arc/{s}/seed0/tiny-weak/T{t}.jsonl" for s in SPLITS for t in ROUNDS},
+        "generation_student": {f"results/students/arc/{s}/seed0/tiny-weak_to_tiny-strong/T{t}/metrics.json" for s in SPLITS for t in ROUNDS},
+        "generation_gold_model": {f"results/oracle/arc/{s}/seed0/tiny-strong/metrics.json" for s in SPLITS}
+        | {f"results/{kind}/arc/easyhard/seed0/{model}/metrics.json" for kind in ("oracle", "easy") for model in ("tiny-weak", "tiny-strong")},
+    }
 
 
 def test_no_op_resave_of_the_config_reruns_nothing(default_run):
@@ -65,6 +95,7 @@ def test_student_learning_rate_reruns_only_that_models_students(default_run, tmp
         "generation_gold_model": {f"results/oracle/{d}/{s}/seed0/tiny-strong/metrics.json" for d in DATASETS for s in SPLITS}
         | {f"results/easy/{d}/easyhard/seed0/tiny-strong/metrics.json" for d in DATASETS},
         **reports(),
+        **combine_ablation(labels=False),
     }
     assert_plan(jobs, expected)
 
@@ -94,6 +125,7 @@ def test_classification_student_learning_rate_reruns_only_that_tracks_students(d
             "results/tables/sandbox_binary_easyhard.csv",
         },
         "pgr_figure": {f"figures/{d}_pgr.pdf" for d in CLS_DATASETS},
+        **ID_OOD,
     }
     assert_plan(jobs, expected)
 
@@ -111,7 +143,12 @@ def test_one_more_round_runs_only_the_new_round_and_its_consumers(default_run, t
         "ensemble_pseudo_answers": {f"results/labels/{d}/{s}/seed0/tiny-weak/T4.jsonl" for d, s in runs},
         "generation_student": {f"results/students/{d}/{s}/seed0/tiny-weak_to_tiny-strong/T4/metrics.json" for d, s in runs},
         **reports(easy_vs_hard=False),  # the easy-vs-hard table uses no boosting round
+        **combine_ablation(rounds=(4,)),
+        "ablation_boosting_round": {f"results/ablations/boosting/{ABLATION_RUN}/tiny-weak/{v}/round4/stats.json" for v in ABLATION_VARIANTS},
+        "ensemble_curve": {f"results/ablations/curves/{ABLATION_RUN}/tiny-weak/{v}.json" for v in ("token-L1", *ABLATION_VARIANTS)},
+        "ablation_curve_table": {"results/tables/ablation_window_tiny-weak.csv", "results/tables/ablation_weighting_sandbox_mc.csv"},
     }
+    expected["ablation_figure"] |= {"figures/ablation_window_tiny-weak.pdf", "figures/ablation_weighting_sandbox_mc.pdf"}
     assert_plan(jobs, expected)
 
 
@@ -119,14 +156,18 @@ def test_one_more_round_runs_only_the_new_round_and_its_consumers(default_run, t
 def test_split_size_reruns_that_datasets_splits_and_downstream_only(default_run, tmp_path, size):
     jobs = planned(default_run, *edit(default_run, tmp_path, f"datasets:\n  quartz: {{{size}}}\n"))
     runs = [("quartz", s) for s in SPLITS]
+    arc = arc_ood_evaluations()  # arc's models are also evaluated on quartz's (rewritten) test part
     expected = {
         "split": {f"results/splits/quartz/{s}/seed0/test.jsonl" for s in SPLITS},
         "token_boosting_round": {f"results/weak/{d}/{s}/seed0/tiny-weak/round{t}/stats.json" for d, s in runs for t in ROUNDS},
-        "ensemble_pseudo_answers": {f"results/labels/{d}/{s}/seed0/tiny-weak/T{t}.jsonl" for d, s in runs for t in ROUNDS},
-        "generation_student": {f"results/students/{d}/{s}/seed0/tiny-weak_to_tiny-strong/T{t}/metrics.json" for d, s in runs for t in ROUNDS},
+        "ensemble_pseudo_answers": {f"results/labels/{d}/{s}/seed0/tiny-weak/T{t}.jsonl" for d, s in runs for t in ROUNDS}
+        | arc["ensemble_pseudo_answers"],
+        "generation_student": {f"results/students/{d}/{s}/seed0/tiny-weak_to_tiny-strong/T{t}/metrics.json" for d, s in runs for t in ROUNDS}
+        | arc["generation_student"],
         "generation_gold_model": {f"results/oracle/quartz/{s}/seed0/tiny-strong/metrics.json" for s in SPLITS}
-        | {f"results/{kind}/quartz/easyhard/seed0/{model}/metrics.json" for kind in ("oracle", "easy") for model in ("tiny-weak", "tiny-strong")},
-        **reports(datasets=("quartz",)),
+        | {f"results/{kind}/quartz/easyhard/seed0/{model}/metrics.json" for kind in ("oracle", "easy") for model in ("tiny-weak", "tiny-strong")}
+        | arc["generation_gold_model"],
+        **reports(datasets=("quartz", "arc")),
     }
     assert_plan(jobs, expected)
 
@@ -140,6 +181,7 @@ def test_decoding_settings_rerun_the_pseudo_labels_and_their_students(default_ru
         "ensemble_pseudo_answers": {f"results/labels/{d}/{s}/seed0/tiny-weak/T{t}.jsonl" for d, s in runs for t in ROUNDS},
         "generation_student": {f"results/students/{d}/{s}/seed0/tiny-weak_to_tiny-strong/T{t}/metrics.json" for d, s in runs for t in ROUNDS},
         **reports(easy_vs_hard=False),
+        **combine_ablation(),
     }
     assert_plan(jobs, expected)
 

@@ -196,15 +196,19 @@ def _load(path):
 
 
 @torch.no_grad()
-def _unit_mistakes(model, tokenizer, records, max_length):
-    """Teacher-forced argmax mistakes on each gold answer's tokens (EOS excluded), one example at a time."""
-    wrong = []
+def _answer_mistakes(model, tokenizer, records, max_length):
+    """Per gold answer, its tokens' teacher-forced argmax mistakes (EOS excluded)."""
+    per_answer = []
     for record in records:
         pair = text.encode_pair(tokenizer, text.sft_prompt(record), text.sft_answer(record["choices"][record["gold"]]), max_length=max_length)
         logits = model(input_ids=torch.tensor([pair.input_ids])).logits[0]
-        for j in range(pair.answer_start, len(pair.input_ids) - 1):  # the last answer token is EOS
-            wrong.append(int(logits[j - 1].argmax()) != pair.input_ids[j])
-    return np.array(wrong)
+        per_answer.append([float(int(logits[j - 1].argmax()) != pair.input_ids[j]) for j in range(pair.answer_start, len(pair.input_ids) - 1)])
+    return per_answer
+
+
+def _unit_mistakes(model, tokenizer, records, max_length):
+    """The same, flattened: one boolean per boosting unit in record order."""
+    return np.array([bool(w) for mistakes in _answer_mistakes(model, tokenizer, records, max_length) for w in mistakes])
 
 
 def test_generation_rounds_follow_algorithm_1(sandbox_run):
@@ -295,3 +299,107 @@ def test_classification_rounds_and_votes_follow_algorithm_2(sandbox_run):
         expected = sum(a * p for a, p in zip(alphas, strong_probs) if a > 0) / sum(alphas)
         labels = [r["p_label1"] for r in read_jsonl(sandbox_run / f"results/labels/sandbox_binary/{split}/seed0/{weak}/T{rounds}.jsonl")]
         np.testing.assert_allclose(labels, expected, atol=1e-5)
+
+
+# ------------------------------------------------------------ Appendix G.2's ablations, ID / OOD
+def _variant_errors(per_answer, variant):
+    """The README's definitions, written out: a token's share of wrong tokens among its answer's
+    last L; an example's 1[any token wrong] or its share wrong."""
+    if variant.startswith("token-L"):
+        window = int(variant.removeprefix("token-L"))
+        return np.array([np.mean(m[max(0, j - window + 1) : j + 1]) for m in per_answer for j in range(len(m))])
+    return np.array([float(any(m)) if variant == "sample-any" else float(np.mean(m)) for m in per_answer])
+
+
+def _ablation_runs(run):
+    """(split, weak, strong) of the ablations in the run's config, and the rounds."""
+    runs, rounds = _generation_runs(run)
+    return [r for r in runs if r[0] in _config(run)["ablations"]["splits"]], rounds
+
+
+@pytest.mark.parametrize("variant", ["token-L2", "sample-any", "sample-mean"])
+def test_ablation_rounds_follow_their_unit_errors(sandbox_run, variant):
+    """ε_t = Σ D_t·e, D_{t+1} ∝ D_t·exp(α_t·e) with e the variant's unit error, recomputed from the
+    saved experts (and ε_pre from the pretrained model)."""
+    runs, rounds = _ablation_runs(sandbox_run)
+    max_length = _config(sandbox_run)["training"]["max_length"]
+    split, weak, _ = runs[0]
+    base = sandbox_run / f"results/ablations/boosting/sandbox_mc/{split}/seed0/{weak}/{variant}"
+    easy = read_jsonl(sandbox_run / f"results/splits/sandbox_mc/{split}/seed0/weak_train.jsonl")
+    model, tokenizer = _load(sandbox_run / f"results/models/{weak}")
+    errors = _variant_errors(_answer_mistakes(model, tokenizer, easy, max_length), variant)
+    first = read_json(base / "round1/stats.json")
+    assert first["n_units"] == len(errors) and first["epsilon_pre"] == pytest.approx(errors.mean(), abs=1e-9)
+    weights = np.full(len(errors), 1.0 / len(errors))
+    for t in range(1, rounds + 1):
+        stats = read_json(base / f"round{t}/stats.json")
+        if stats["status"] == "stopped":
+            break
+        model, tokenizer = _load(base / f"round{t}/model")
+        errors = _variant_errors(_answer_mistakes(model, tokenizer, easy, max_length), variant)
+        assert stats["epsilon"] == pytest.approx(float((weights * errors).sum()), abs=1e-6)
+        if stats["accepted"]:
+            updated = weights * np.exp(stats["alpha"] * errors)
+            weights = updated / updated.sum()
+        np.testing.assert_allclose(stats["next_weights"], weights, rtol=1e-6, atol=1e-12)
+
+
+def test_the_main_variants_curve_is_the_main_ensemble(sandbox_run):
+    """The window and weighting figures' L = 1 / token line is the main run's ensemble: its curve
+    scores the same experts under the same mixture as the label jobs, to the last bit."""
+    runs, rounds = _ablation_runs(sandbox_run)
+    for split, weak, _ in runs:
+        curve = read_json(sandbox_run / f"results/ablations/curves/sandbox_mc/{split}/seed0/{weak}/token-L1.json")
+        assert [row["t"] for row in curve["rows"]] == list(range(1, rounds + 1))
+        for row in curve["rows"]:
+            labels = read_json(sandbox_run / f"results/labels/sandbox_mc/{split}/seed0/{weak}/T{row['t']}.metrics.json")
+            assert row["test"] == labels["test"] and row["experts_voting"] == labels["experts_voting"], (split, row["t"])
+        window = read_json(sandbox_run / f"results/ablations/boosting/sandbox_mc/{split}/seed0/{weak}/token-L2/round1/stats.json")
+        main = read_json(sandbox_run / f"results/weak/sandbox_mc/{split}/seed0/{weak}/round1/stats.json")
+        assert window["epsilon"] != main["epsilon"]  # the window changes the errors
+
+
+def test_logit_combination_changes_the_pseudo_answers_scores(sandbox_run):
+    runs, rounds = _ablation_runs(sandbox_run)
+    for split, weak, strong in runs:
+        prob = read_json(sandbox_run / f"results/labels/sandbox_mc/{split}/seed0/{weak}/T{rounds}.metrics.json")
+        assert prob["experts_voting"] >= 2
+        logit_rows = read_jsonl(sandbox_run / f"results/ablations/combine/labels/sandbox_mc/{split}/seed0/{weak}/logit/T{rounds}.jsonl")
+        prob_rows = read_jsonl(sandbox_run / f"results/labels/sandbox_mc/{split}/seed0/{weak}/T{rounds}.jsonl")
+        assert [r["generated_choice_nll"] for r in logit_rows] != [r["generated_choice_nll"] for r in prob_rows]
+        table = pd.read_csv(sandbox_run / "results/tables/ablation_combine_sandbox_mc.csv")
+        row = table[(table["split"] == split) & (table["t"] == rounds) & (table["combine"] == "logit")].iloc[0]
+        student = read_json(
+            sandbox_run / f"results/ablations/combine/students/sandbox_mc/{split}/seed0/{weak}_to_{strong}/logit/T{rounds}/metrics.json"
+        )
+        assert row["transfer_option"] == pytest.approx(student["test"]["option_accuracy"])
+
+
+def test_id_ood_table_reads_each_distribution_from_its_part(sandbox_run):
+    """easy_test holds n_easy_test easy items out of weak training; the ID row of the easy-hard
+    split is scored on it, the OOD row on the hard test set."""
+    config = _config(sandbox_run)
+    runs, _ = _generation_runs(sandbox_run)
+    _, weak, strong = runs[0]
+    split_dir = sandbox_run / "results/splits/sandbox_mc/easyhard/seed0"
+    held_out = {r["id"] for r in read_jsonl(split_dir / "easy_test.jsonl")}
+    assert len(held_out) == config["datasets"]["sandbox_mc"]["n_easy_test"]
+    assert not held_out & {r["id"] for r in read_jsonl(split_dir / "weak_train.jsonl")}
+    assert read_jsonl(sandbox_run / "results/splits/sandbox_mc/random/seed0/easy_test.jsonl") == []
+    table = pd.read_csv(sandbox_run / "results/tables/id_ood.csv")
+    assert {"sandbox_mc", "sandbox_binary"} <= set(table["dataset"])
+    for dataset in ("sandbox_mc", "sandbox_binary"):
+        rows = table[table["dataset"] == dataset]
+        assert sorted(zip(rows["split"], rows["distribution"])) == [("easyhard", "ID"), ("easyhard", "OOD (difficulty)"), ("random", "ID")]
+    row = table[(table["dataset"] == "sandbox_mc") & (table["split"] == "easyhard") & (table["distribution"] == "ID")].iloc[0]
+    labels = sandbox_run / f"results/labels/sandbox_mc/easyhard/seed0/{weak}"
+    single, ensemble = read_json(labels / "T1.metrics.json"), read_json(labels / f"T{int(row['t'])}.metrics.json")
+    assert single["easy_test"]["n"] == len(held_out)
+    gain = ensemble["easy_test"]["option_accuracy"] - single["easy_test"]["option_accuracy"]
+    assert row["expert_gain"] == pytest.approx(gain, abs=1e-9)
+    oracle = read_json(sandbox_run / f"results/oracle/sandbox_mc/easyhard/seed0/{strong}/metrics.json")
+    assert row["oracle"] == pytest.approx(oracle["easy_test"]["option_accuracy"])
+    for dataset, entry in config["datasets"].items():  # OOD by dataset: the configured others' test parts
+        for other in entry.get("ood_datasets", []):
+            rows = table[(table["dataset"] == dataset) & (table["distribution"] == f"OOD (dataset {other})")]
+            assert set(rows["split"]) == set(SPLITS), (dataset, other)

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, copy_workflow, planned, planned_jobs, snakemake, write_lines
+from ensemw2s.files import read_jsonl
 
 pytestmark = pytest.mark.workflow
 
@@ -137,8 +138,8 @@ def test_default_run_outputs(default_run):
         assert (default_run / f"figures/{dataset}_difficulty.pdf").read_bytes().startswith(b"%PDF")
         for split in ("random", "easyhard"):
             parts = {
-                p: pd.read_json(default_run / f"results/splits/{dataset}/{split}/seed0/{p}.jsonl", lines=True, dtype={"id": str})["id"].tolist()
-                for p in ("weak_train", "strong_train", "val", "test")
+                p: [str(r["id"]) for r in read_jsonl(default_run / f"results/splits/{dataset}/{split}/seed0/{p}.jsonl")]
+                for p in ("weak_train", "strong_train", "val", "test", "easy_test")  # easy_test: empty on the random split
             }
             every = [i for ids in parts.values() for i in ids]
             assert sorted(every) == sorted(pool["id"]) and len(set(every)) == len(every)
@@ -286,6 +287,15 @@ REPORT_ARTIFACTS = {
     "figures/sandbox_mc_difficulty.pdf": ("generation", "sandbox_mc", "not a paper dataset"),
     **{f"figures/sandbox_mc_{name}.pdf": ("generation", "sandbox_mc", "Not a paper figure") for name in ("pgr", "random_bars", "easyhard_bars")},
     **{f"results/tables/sandbox_mc_{name}.csv": ("generation", "sandbox_mc", "Not a paper table") for name in ("random", "easyhard", "one_run")},
+    # Appendix G.2's ablations (on the sandbox) and the published version's ID / OOD table
+    "figures/ablation_combine_sandbox_mc.pdf": ("generation", "ablations", "Figure 10"),
+    "results/tables/ablation_combine_sandbox_mc.csv": ("generation", "ablations", "Figure 10"),
+    "figures/ablation_window_tiny-weak.pdf": ("generation", "ablations", "Figures 11-12"),
+    "results/tables/ablation_window_tiny-weak.csv": ("generation", "ablations", "Figures 11-12"),
+    "figures/ablation_weighting_sandbox_mc.pdf": ("generation", "ablations", "Appendix G.2"),
+    "results/tables/ablation_weighting_sandbox_mc.csv": ("generation", "ablations", "Appendix G.2"),
+    "figures/id_ood.pdf": ("both tracks", "all datasets", "published version"),
+    "results/tables/id_ood.csv": ("both tracks", "all datasets", "published version"),
 }
 
 
@@ -383,13 +393,16 @@ def test_every_model_rule_gets_a_gpu_in_both_profiles():
 
     import yaml
 
-    model_rules = set()
+    model_rules, derived = set(), {}
     for path in (REPO / "rules").glob("*.smk"):
-        for block in re.split(r"\n(?=rule )", path.read_text()):
+        text = path.read_text()
+        for block in re.split(r"\n(?=rule )", text):
             match = re.match(r"rule (\w+):", block)
             if match and "model_resources(" in block:
                 model_rules.add(match.group(1))
-    assert {"difficulty_fold", "token_boosting_round", "classification_round"} <= model_rules
+        derived.update({new: old for old, new in re.findall(r"^use rule (\w+) as (\w+) with:", text, re.M)})
+    model_rules |= {new for new, old in derived.items() if old in model_rules}  # `use rule` keeps the resources
+    assert {"difficulty_fold", "token_boosting_round", "classification_round", "ablation_boosting_round"} <= model_rules
     for profile in ("slurm/config.yaml", "profiles/workstation/config.yaml"):
         gpu_rules = {rule for rule, resources in yaml.safe_load((REPO / profile).read_text())["set-resources"].items() if resources.get("gpu") == 1}
         assert gpu_rules == model_rules, profile

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from . import boosting
+from . import boosting, splits
 from .metrics import accuracy
 
-PARTS = ("weak_train", "strong_train", "val", "test")
+PARTS = splits.PARTS  # every part is predicted by every round (easy_test only where not empty)
 WEIGHTINGS = ("uniform", "loss", "resample")  # uniform: round 1, the single-weak baseline
 VOTES = ("soft", "hard")
 STUDENT_LOSSES = ("xent", "logconf")
@@ -358,8 +358,8 @@ def ensemble_metrics(predictions: Sequence[pd.DataFrame], alphas: Sequence[float
     training part, and how many experts vote."""
     if kind not in VOTES:
         raise ValueError(f"unknown vote {kind!r}; expected one of {VOTES}")
-    parts = {}
-    for part in PARTS:
+    parts, predicted = {}, list(dict.fromkeys(predictions[0]["part"]))
+    for part in predicted:
         by_vote = {vote_kind: accuracy(*_prob_label(ensemble_part(predictions, alphas, part, kind=vote_kind))) for vote_kind in VOTES}
         parts[part] = {"accuracy": by_vote[kind], **{f"{vote_kind}_accuracy": value for vote_kind, value in by_vote.items()}}
     weights = boosting.vote_weights(alphas)
@@ -370,7 +370,7 @@ def ensemble_metrics(predictions: Sequence[pd.DataFrame], alphas: Sequence[float
         "experts_voting": int(sum(w > 0 for w in weights)),
         "pseudo_label_accuracy": parts["strong_train"]["accuracy"],
         "ensemble_train_error": 1.0 - parts["weak_train"]["accuracy"],
-        **{part: parts[part] for part in ("test", "val")},
+        **{part: parts[part] for part in parts if part in splits.EVAL_PARTS or part.startswith(splits.OOD_PREFIX)},
     }
 
 

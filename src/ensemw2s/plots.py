@@ -176,7 +176,7 @@ def variant_curves(table, path: str, *, hue: str, panel: str, measures: dict[str
     hues = list(dict.fromkeys(table[hue]))
     colours = dict(zip(hues, sns.color_palette("colorblind", len(hues))))
     styles = dict(zip(hues, ["-", "--", "-.", ":"] * len(hues)))  # equal curves stay visible on each other
-    figure, axes = _panel_grid(len(panels), len(measures), width=5.4, height=3.6)
+    figure, axes = _panel_grid(len(panels), len(measures), width=6.0, height=3.6)
     for row, name in enumerate(panels):
         data = table[table[panel] == name]
         for column, (measure, label) in enumerate(measures.items()):
@@ -191,8 +191,8 @@ def variant_curves(table, path: str, *, hue: str, panel: str, measures: dict[str
                     rejected = line[(line["accepted_seeds"] == 0) & (line["t"] > 1)]
                     axis.scatter(rejected["t"], rejected[measure], s=60, facecolor="white", edgecolor=colours[value], zorder=3)
             axis.set_xticks(np.unique(data["t"]))
-            axis.set_xlabel("round t (ensemble of rounds 1..t)")
-            axis.set_ylabel(label)
+            axis.set_xlabel("round t (ensemble of rounds 1..t)", fontsize=8)
+            axis.set_ylabel(label, fontsize=8)
             axis.set_title(name, fontsize=9)
             axis.legend(fontsize=7, title=hue, title_fontsize=7)
     figure.suptitle(title + "\n(hollow: a round no seed accepted; its ensemble equals the previous one)", fontsize=10)
@@ -200,20 +200,22 @@ def variant_curves(table, path: str, *, hue: str, panel: str, measures: dict[str
     save_figure(figure, path)
 
 
-def variant_bars(table, path: str, *, hue: str, x: str, panel: str, measures: dict[str, str], title: str) -> None:
-    """Appendix G.2's Figure 10: bars of each measure per ``x`` (pair and round) coloured by
-    ``hue`` (the combination), one row of panels per ``panel`` value (the split)."""
+def variant_bars(table, path: str, *, hue: str, x: str, panel: str, measures: dict[str, str], title: str, zero_line: bool = False) -> None:
+    """Bars of each measure per ``x`` coloured by ``hue``, one row of panels per ``panel`` value:
+    Appendix G.2's Figure 10 (x: pair and round, hue: the combination, rows: splits) and the ID /
+    OOD gains (``zero_line``: differences, drawn around 0 on their own scale)."""
     import numpy as np
 
     sns.set_theme(style="whitegrid")
     panels = list(dict.fromkeys(table[panel]))
     hues = list(dict.fromkeys(table[hue]))
     colours = dict(zip(hues, sns.color_palette("colorblind", len(hues))))
-    groups = list(dict.fromkeys(table[x]))
     width = 0.8 / len(hues)
-    figure, axes = _panel_grid(len(panels), len(measures), width=max(5.4, 0.9 * len(groups) + 1.5), height=3.6)
+    most = max(table.groupby(panel)[x].nunique())
+    figure, axes = _panel_grid(len(panels), len(measures), width=max(5.4, 0.3 * most * len(hues) + 2.5), height=3.8)
     for row, name in enumerate(panels):
         data = table[table[panel] == name]
+        groups = list(dict.fromkeys(data[x]))  # each panel its own groups (a track's datasets)
         for column, (measure, label) in enumerate(measures.items()):
             axis = axes[row][column]
             for k, value in enumerate(hues):
@@ -221,12 +223,16 @@ def variant_bars(table, path: str, *, hue: str, x: str, panel: str, measures: di
                 sem = bars[f"{measure}_sem"].fillna(0.0).to_numpy() if f"{measure}_sem" in bars else None
                 positions = np.arange(len(groups)) + (k - (len(hues) - 1) / 2) * width
                 axis.bar(positions, bars[measure], width, yerr=sem, capsize=2, color=colours[value], label=str(value))
-            low = float(np.nanmin(data[measure].to_numpy()))
-            axis.set_ylim(max(0.0, low - 0.1), min(1.05, float(np.nanmax(data[measure].to_numpy())) + 0.08))
+            if zero_line:
+                axis.axhline(0.0, color="black", linewidth=0.8)
+            else:
+                low = float(np.nanmin(data[measure].to_numpy()))
+                axis.set_ylim(max(0.0, low - 0.1), min(1.05, float(np.nanmax(data[measure].to_numpy())) + 0.08))
             axis.set_xticks(np.arange(len(groups)), groups, fontsize=7)
-            axis.set_ylabel(label)
+            axis.set_ylabel(label, fontsize=8)
             axis.set_title(name, fontsize=9)
-            axis.legend(fontsize=7, title=hue, title_fontsize=7, loc="lower right")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    figure.legend(handles, labels, fontsize=7, title=hue, title_fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 0.95))
     figure.suptitle(title, fontsize=10)
     figure.tight_layout()
     save_figure(figure, path)

@@ -27,6 +27,7 @@ import pandas as pd
 
 from .boosting import paper_alpha
 from .metrics import mean_sem, pgr, select_rounds
+from .splits import OOD_PREFIX
 from .tables import format_mean_sem
 
 SELECTIONS = ("best", "final", "val_selected")
@@ -69,13 +70,19 @@ def _index(results: Sequence[dict], *names: str, what: str) -> dict:
     return index
 
 
+def _extra_parts(result: Mapping) -> list[str]:
+    return [part for part in result if part == "easy_test" or part.startswith(OOD_PREFIX)]
+
+
 def tidy_rows(
     students: Sequence[dict], labels: Sequence[dict], rounds: Sequence[dict], *, oracles: Sequence[dict], measures: Measures
 ) -> pd.DataFrame:
     """One row per (seed, weak, strong, t), joined by run key: the round's boosting statistics, the
     single weak model (the T = 1 ensemble) and the T-round weak ensemble, the student trained on the
     ensemble's labels and the oracle, each accuracy on test (``{role}_{m}``) and val
-    (``{role}_val_{m}``), plus each row's PGR on the round-selecting measure."""
+    (``{role}_val_{m}``), and on every other part the jobs evaluated, the in-distribution
+    ``easy_test`` and other datasets' ``ood_*`` (``{role}_{part}_{m}``), plus each row's PGR on
+    the round-selecting measure."""
     label_by = _index(labels, "seed", "weak", "t", what="ensemble label")
     round_by = _index(rounds, "seed", "weak", "t", what="round")
     oracle_by = _index(oracles, "seed", "model", what="oracle")
@@ -94,6 +101,8 @@ def tidy_rows(
             for m, key in measures.keys.items():
                 row[f"{role}_{m}"] = float(result["test"][key])
                 row[f"{role}_val_{m}"] = float(result["val"][key])
+                for part in _extra_parts(result):
+                    row[f"{role}_{part}_{m}"] = float(result[part][key])
         for m, key in measures.ensemble_only.items():
             row[f"ensemble_{m}"] = float(ensemble["test"][key])
             row[f"ensemble_val_{m}"] = float(ensemble["val"][key])
@@ -567,5 +576,87 @@ def combine_table(tidy: pd.DataFrame, digits: int = 3) -> tuple[pd.DataFrame, pd
         ("ensemble_option", "weak ensemble option acc"),
         ("transfer_option", "student option acc"),
     ):
+        shown[name] = [_pm(m, s, digits) for m, s in zip(numeric[column], numeric[f"{column}_sem"])]
+    return numeric, shown
+
+
+# --------------------------------------------- ID vs OOD (the published version's evaluation)
+# Each split's parts play a role: the random split's test set is in-distribution (ID) for the weak
+# models; on the easy-hard split, easy_test (easy items held out of weak training) is ID and the
+# hard test set is out-of-distribution by difficulty.  Column prefix of a part in the tidy rows:
+# test -> "{role}_{m}", easy_test -> "{role}_easy_test_{m}".
+DISTRIBUTIONS = (("random", "ID", "test"), ("easyhard", "ID", "easy_test"), ("easyhard", "OOD (difficulty)", "test"))
+
+
+def distributions(tidy: pd.DataFrame, measure: str) -> list[tuple[str, str, str]]:
+    """(split, distribution, part) of one dataset's tidy rows: :data:`DISTRIBUTIONS`, then OOD by
+    dataset for every ``ood_*`` part its jobs evaluated (on either split)."""
+    prefix, suffix = f"transfer_{OOD_PREFIX}", f"_{measure}"
+    others = sorted({c.removeprefix("transfer_").removesuffix(suffix) for c in tidy.columns if c.startswith(prefix) and c.endswith(suffix)})
+    return [*DISTRIBUTIONS, *((split, f"OOD (dataset {part.removeprefix(OOD_PREFIX)})", part) for split in ("random", "easyhard") for part in others)]
+
+
+ID_OOD_KEYS = ("track", "dataset", "split", "distribution", "part", "weak", "strong")
+
+
+def _part_column(role: str, part: str, measure: str) -> str:
+    return f"{role}_{measure}" if part == "test" else f"{role}_{part}_{measure}"
+
+
+def id_ood_rows(tidy: pd.DataFrame, *, track: str, selection: str = "best", easy: Mapping[tuple[str, str], Mapping] | None = None) -> pd.DataFrame:
+    """One row per (distribution, seed, weak, strong) of one dataset's tidy rows (both splits):
+    on that distribution's part, the single weak model, the weak ensemble and the ensemble-trained
+    student at the pair's round T (``selection`` on the seed-mean student accuracy of that part:
+    best, final, or val_selected on val), the baseline student (T = 1), the oracle, the expert gain
+    (ensemble − single) and the student gain (ensemble- − baseline-supervised), and the strong
+    model trained on easy ground truth (``easy``: {(seed, model): its metrics}) where given.
+    Accuracies are the track's round-selecting measure (option-wise, or the binary label's)."""
+    measures = TRACK_MEASURES[track]
+    measure, rows = measures.select_on, []
+    for split, distribution, part in distributions(tidy, measure):
+        data = tidy[tidy["split"] == split]
+        score = _part_column("transfer", part, measure)
+        if data.empty or score not in data or data[score].isna().all():
+            continue  # no such part evaluated (n_easy_test: 0)
+        for (weak, strong), pair in data.groupby(["weak", "strong"], sort=False):
+            by_round = pair.groupby("t", as_index=False)[[score, f"transfer_val_{measure}"]].mean()
+            t = select_rounds(by_round, score=score, val=f"transfer_val_{measure}")[selection]
+            for seed, runs in pair.groupby("seed", sort=False):
+                baseline, pick = runs[runs["t"] == 1].iloc[0], runs[runs["t"] == t].iloc[0]
+                row = {"track": track, "dataset": runs["dataset"].iloc[0], "split": split, "distribution": distribution, "part": part}
+                row.update({"seed": int(seed), "weak": weak, "strong": strong, "t": int(t)})
+                row["weak_single"] = baseline[_part_column("weak", part, measure)]
+                row["weak_ensemble"] = pick[_part_column("ensemble", part, measure)]
+                row["baseline_student"] = baseline[score]
+                row["ensemble_student"] = pick[score]
+                row["oracle"] = baseline[_part_column("oracle", part, measure)]
+                row["expert_gain"] = row["weak_ensemble"] - row["weak_single"]
+                row["student_gain"] = row["ensemble_student"] - row["baseline_student"]
+                trained_easy = (easy or {}).get((str(seed), strong)) if split == "easyhard" else None
+                row["easy_trained"] = float(trained_easy[part][measures.keys[measure]]) if trained_easy and part in trained_easy else float("nan")
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+ID_OOD_SHOWN = (
+    ("weak_single", "weak (single)"),
+    ("weak_ensemble", "weak ensemble"),
+    ("expert_gain", "expert gain"),
+    ("baseline_student", "w2s baseline"),
+    ("ensemble_student", "w2s ensemble"),
+    ("student_gain", "student gain"),
+    ("oracle", "oracle"),
+    ("easy_trained", "strong on easy"),
+)
+
+
+def id_ood_table(rows: pd.DataFrame, digits: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(numbers, shown): mean ± SEM over seeds per (track, dataset, distribution, pair) of
+    :func:`id_ood_rows`, the published abstract's quantities (expert and student gain, ID and OOD)."""
+    if rows.empty:
+        raise ValueError("no ID / OOD results: every dataset lacks an evaluated part")
+    numeric = aggregate_seeds(rows, ID_OOD_KEYS)
+    shown = numeric[["track", "dataset", "distribution", "split", "weak", "strong", "t"]].rename(columns={"t": "T"}).copy()
+    for column, name in ID_OOD_SHOWN:
         shown[name] = [_pm(m, s, digits) for m, s in zip(numeric[column], numeric[f"{column}_sem"])]
     return numeric, shown

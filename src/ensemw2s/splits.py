@@ -1,8 +1,14 @@
 """Random (Burns et al.) and easy-hard (paper Section 2.2 / Appendix E) splits of a dataset pool.
 
-Both give four disjoint parts covering the pool: ``weak_train``, ``strong_train``, ``val`` and
-``test``.  Sizes: ``n_test`` and ``n_val`` are fixed; the rest is halved between weak and strong
-training, so both split kinds have the same part sizes.
+Both give disjoint parts covering the pool: ``weak_train``, ``strong_train``, ``val``, ``test``
+and ``easy_test``.  Sizes: ``n_test`` and ``n_val`` are fixed; the rest is halved between weak and
+strong training, so both split kinds have the same part sizes.
+
+``easy_test`` (the published version's in-distribution evaluation) holds ``n_easy_test`` items of
+the easy-hard split's easy half, drawn at random (seeded, an RNG of its own) before weak training:
+the weak models' own distribution, held out.  It is carved from ``weak_train`` alone, so every
+other part holds the same items as with ``n_easy_test = 0``.  On the random split the test set is
+already in-distribution, and ``easy_test`` is empty.
 """
 
 from __future__ import annotations
@@ -10,7 +16,17 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 
-PARTS = ("weak_train", "strong_train", "val", "test")
+PARTS = ("weak_train", "strong_train", "val", "test", "easy_test")
+# The parts every model is evaluated on (when not empty): test (on the easy-hard split the hard,
+# out-of-distribution test), val, and easy_test (in-distribution on the easy-hard split).
+EVAL_PARTS = ("test", "val", "easy_test")
+# Out of distribution by dataset: another dataset's test part, evaluated as part "ood_{dataset}"
+# (config datasets.<name>.ood_datasets).
+OOD_PREFIX = "ood_"
+
+
+def ood_part(dataset: str) -> str:
+    return f"{OOD_PREFIX}{dataset}"
 
 
 class SplitSizeError(ValueError):
@@ -27,6 +43,7 @@ def _check_sizes(n_pool: int, n_test: int, n_val: int) -> int:
 
 
 def random_split(ids: Sequence[str], n_test: int, n_val: int, *, seed: int) -> dict[str, list[str]]:
+    """A seeded shuffle cut into the parts; the test set is in-distribution, ``easy_test`` empty."""
     n_train = _check_sizes(len(ids), n_test, n_val)
     order = list(ids)
     random.Random(seed).shuffle(order)
@@ -36,16 +53,23 @@ def random_split(ids: Sequence[str], n_test: int, n_val: int, *, seed: int) -> d
         "strong_train": order[n_weak:n_train],
         "val": order[n_train : n_train + n_val],
         "test": order[n_train + n_val :],
+        "easy_test": [],
     }
 
 
 def easyhard_split(
-    difficulty: Mapping[str, float], n_test: int, n_val: int, *, seed: int, tie_break: Mapping[str, float] | None = None
+    difficulty: Mapping[str, float],
+    n_test: int,
+    n_val: int,
+    *,
+    seed: int,
+    tie_break: Mapping[str, float] | None = None,
+    n_easy_test: int = 0,
 ) -> dict[str, list[str]]:
-    """Easy = the lowest-difficulty half of the training budget -> weak training; the rest (hard)
-    is shuffled into strong training, validation and test.  Equal difficulties are ordered by
-    ``tie_break`` (lower first; see :mod:`ensemw2s.difficulty`), and what is still tied at random
-    (seeded)."""
+    """Easy = the lowest-difficulty half of the training budget -> weak training (less the
+    ``n_easy_test`` items held out as ``easy_test``); the rest (hard) is shuffled into strong
+    training, validation and test.  Equal difficulties are ordered by ``tie_break`` (lower first;
+    see :mod:`ensemw2s.difficulty`), and what is still tied at random (seeded)."""
     ids = list(difficulty)
     n_train = _check_sizes(len(ids), n_test, n_val)
     rng = random.Random(seed)
@@ -56,9 +80,32 @@ def easyhard_split(
     easy, hard = by_difficulty[:n_easy], by_difficulty[n_easy:]
     rng.shuffle(hard)
     n_strong = n_train - n_easy
+    held_out = carve_easy_test(easy, n_easy_test, seed=seed)
     return {
-        "weak_train": easy,
+        "weak_train": [item for item in easy if item not in held_out],
         "strong_train": hard[:n_strong],
         "val": hard[n_strong : n_strong + n_val],
         "test": hard[n_strong + n_val :],
+        "easy_test": [item for item in easy if item in held_out],
     }
+
+
+def carve_easy_test(easy: Sequence[str], n_easy_test: int, *, seed: int) -> set[str]:
+    """The ``n_easy_test`` easy items held out for in-distribution evaluation, drawn by an RNG of
+    their own, so the other parts' draws are the same with or without them."""
+    if n_easy_test < 0 or n_easy_test > len(easy) - 1:
+        raise SplitSizeError(f"n_easy_test={n_easy_test} must be >= 0 and leave at least one of the {len(easy)} easy items for weak training")
+    return set(random.Random(f"easy_test/{seed}").sample(sorted(easy), n_easy_test))
+
+
+def read_parts(paths: Mapping[str, str], read, parts: Sequence[str] = EVAL_PARTS) -> dict[str, list[dict]]:
+    """The evaluation parts of a job (``parts`` among ``paths``, e.g. a rule's input, and every
+    ``ood_*`` part there is), read with ``read``; an empty ``easy_test`` (random split, or
+    ``n_easy_test: 0``) is left out."""
+    found = {}
+    for part in [*parts, *(key for key in paths.keys() if key.startswith(OOD_PREFIX))]:
+        if part in paths.keys():
+            records = read(paths[part])
+            if records or part != "easy_test":
+                found[part] = records
+    return found

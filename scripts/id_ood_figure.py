@@ -1,0 +1,20 @@
+"""The ID vs OOD figure: expert gain and student gain per dataset and distribution."""
+
+import pandas as pd
+from snakemake.iocontainers import Snakemake
+
+from ensemw2s import plots
+from ensemw2s.runtime import job
+
+snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
+
+with job(snakemake.log[0]):
+    table = pd.read_csv(snakemake.input[0])
+    one_pair = table.groupby("dataset")[["weak", "strong"]].nunique().max().max() == 1
+    table["group"] = table["dataset"] if one_pair else table["dataset"] + "\n" + table["weak"] + "→\n" + table["strong"]
+    table["label"] = table["distribution"] + " (" + table["split"].map({"random": "random split", "easyhard": "easy-hard split"}) + ")"
+    table["panel"] = table["track"]
+    measures = {"expert_gain": "expert gain: ensemble − single weak", "student_gain": "student gain: ensemble- − baseline-supervised"}
+    plots.variant_bars(
+        table, snakemake.output[0], hue="label", x="group", panel="panel", measures=measures, title=snakemake.params.title, zero_line=True
+    )

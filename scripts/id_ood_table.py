@@ -1,0 +1,31 @@
+"""The ID vs OOD table (published version): expert and student gains on in-distribution parts
+(random split's test, easy-hard split's easy_test) and out-of-distribution by difficulty (the
+easy-hard split's hard test), every dataset of both tracks."""
+
+import pandas as pd
+from snakemake.iocontainers import Snakemake
+
+from ensemw2s import report
+from ensemw2s.files import read_json
+from ensemw2s.runtime import job
+from ensemw2s.tables import write_table
+
+snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
+
+p, inp = snakemake.params, snakemake.input
+with job(snakemake.log[0]) as log:
+    tidy = pd.concat([pd.read_csv(path) for path in inp.metrics], ignore_index=True)  # rows name their dataset and split
+    easy = {}
+    for path in inp.easy:
+        result = read_json(path)
+        easy.setdefault(result["run"]["dataset"], {})[result["run"]["seed"], result["run"]["model"]] = result
+    rows = pd.concat(
+        [
+            report.id_ood_rows(tidy[tidy["dataset"] == dataset], track=track, selection=p.selections[track], easy=easy.get(dataset))
+            for dataset, track in zip(p.datasets, p.tracks, strict=True)
+        ],
+        ignore_index=True,
+    )
+    numeric, shown = report.id_ood_table(rows)
+    write_table(numeric, snakemake.output[0].removesuffix(".csv"), p.caption, display=shown)
+    log.info("%d rows over %d datasets", len(numeric), len(p.datasets))
