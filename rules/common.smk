@@ -40,9 +40,7 @@ def _check_references():
             )
         for other in entry.get("ood_datasets", []):
             if other == dataset or other not in config["datasets"] or config["datasets"][other]["task"] != entry["task"]:
-                raise ValueError(
-                    f"config key datasets.{dataset}.ood_datasets: {other!r} is not another key of datasets with task: {entry['task']}"
-                )
+                raise ValueError(f"config key datasets.{dataset}.ood_datasets: {other!r} is not another key of datasets with task: {entry['task']}")
         if entry.get("operation") == "largest" and entry["min_operands"] > entry["max_operands"]:
             raise ValueError(f"config key datasets.{dataset}.max_operands: {entry['max_operands']} < min_operands {entry['min_operands']}")
     for name, entry in MODELS.items():

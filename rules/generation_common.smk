@@ -97,7 +97,9 @@ OTHER_COMBINES = [c for c in ABLATIONS["combine"] if c != GENERATION.get("combin
 def _check_ablations():
     for dataset in ABLATIONS["datasets"]:
         if dataset not in GEN.datasets:
-            logger.warning(f"config key ablations.datasets: {dataset!r} is not one of generation.datasets ({', '.join(GEN.datasets)}): its ablations are off")
+            logger.warning(
+                f"config key ablations.datasets: {dataset!r} is not one of generation.datasets ({', '.join(GEN.datasets)}): its ablations are off"
+            )
     for model in ABLATIONS["window_models"]:
         if model not in GEN.weak:
             logger.warning(
