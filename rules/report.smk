@@ -231,7 +231,8 @@ rule id_ood_table:
     params:
         datasets=ID_OOD_DATASETS,
         tracks=[track_of(dataset) for dataset in ID_OOD_DATASETS],
-        selections={"generation": GENERATION.get("figure_round", "best"), "classification": CLASSIFICATION["figure_round"]},
+        generation_round=GENERATION.get("figure_round", "best"),
+        classification_round=CLASSIFICATION["figure_round"],
         caption=(
             f"In- vs out-of-distribution (published version): test accuracy of each model on the weak models' own distribution (ID: "
             f"the random split's test; the easy-hard split's easy_test) and on the hard test (OOD by difficulty); expert gain = weak ensemble − "

@@ -15,13 +15,14 @@ snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemak
 p, inp = snakemake.params, snakemake.input
 with job(snakemake.log[0]) as log:
     tidy = pd.concat([pd.read_csv(path) for path in inp.metrics], ignore_index=True)  # rows name their dataset and split
+    selections = {"generation": p.generation_round, "classification": p.classification_round}  # each track's figure_round
     easy = {}
     for path in inp.easy:
         result = read_json(path)
         easy.setdefault(result["run"]["dataset"], {})[result["run"]["seed"], result["run"]["model"]] = result
     rows = pd.concat(
         [
-            report.id_ood_rows(tidy[tidy["dataset"] == dataset], track=track, selection=p.selections[track], easy=easy.get(dataset))
+            report.id_ood_rows(tidy[tidy["dataset"] == dataset], track=track, selection=selections[track], easy=easy.get(dataset))
             for dataset, track in zip(p.datasets, p.tracks, strict=True)
         ],
         ignore_index=True,
