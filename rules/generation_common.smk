@@ -125,12 +125,29 @@ def variant_rounds(wc, what):
     return [f"{variant_round_dir(wc, wc.variant, t)}/{what}" for t in range(1, GEN.rounds + 1)]
 
 
+def _main_combine(combine, t):
+    """T = 1 (one expert) and the main combination are the main run's jobs."""
+    return int(t) == 1 or combine == GENERATION.get("combine")
+
+
+def combine_label_file(run, combine, t, ext):
+    """The labels (``ext`` jsonl) or their metrics (metrics.json) of the experts of ``run``
+    (dataset/split/seed{s}/weak) combined by ``combine``: the main run's where it has them."""
+    if _main_combine(combine, t):
+        return f"results/labels/{run}/T{t}.{ext}"
+    return f"results/ablations/combine/labels/{run}/{combine}/T{t}.{ext}"
+
+
+def combine_student_file(run, combine, t):
+    """The metrics of the student of ``run`` (dataset/split/seed{s}/weak_to_strong) on them."""
+    if _main_combine(combine, t):
+        return f"results/students/{run}/T{t}/metrics.json"
+    return f"results/ablations/combine/students/{run}/{combine}/T{t}/metrics.json"
+
+
 def combine_labels(wc):
-    """The labels a combine-ablation student learns: the main labels at T = 1 or for the main
-    combination, else the ablation's."""
-    if int(wc.t) == 1 or wc.combine == GENERATION.get("combine"):
-        return f"results/labels/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}/T{wc.t}.jsonl"
-    return f"results/ablations/combine/labels/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}/{wc.combine}/T{wc.t}.jsonl"
+    """The labels a combine-ablation student learns."""
+    return combine_label_file(f"{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}", wc.combine, wc.t, "jsonl")
 
 
 def combine_results(wc):
@@ -140,21 +157,9 @@ def combine_results(wc):
         for seed in config["seeds"]:
             for t in range(1, GEN.rounds + 1):
                 for combine in ABLATIONS["combine"]:
-                    main = t == 1 or combine == GENERATION.get("combine")
-                    for weak in GEN.weak:
-                        run = f"{wc.dataset}/{split}/seed{seed}/{weak}"
-                        labels.append(
-                            f"results/labels/{run}/T{t}.metrics.json"
-                            if main
-                            else f"results/ablations/combine/labels/{run}/{combine}/T{t}.metrics.json"
-                        )
-                    for weak, strong in GEN.pairs:
-                        run = f"{wc.dataset}/{split}/seed{seed}/{weak}_to_{strong}"
-                        students.append(
-                            f"results/students/{run}/T{t}/metrics.json"
-                            if main
-                            else f"results/ablations/combine/students/{run}/{combine}/T{t}/metrics.json"
-                        )
+                    run = f"{wc.dataset}/{split}/seed{seed}"
+                    labels.extend(combine_label_file(f"{run}/{weak}", combine, t, "metrics.json") for weak in GEN.weak)
+                    students.extend(combine_student_file(f"{run}/{weak}_to_{strong}", combine, t) for weak, strong in GEN.pairs)
     # T = 1 and the main combination are listed once per combination: each file once
     return {"labels": list(dict.fromkeys(labels)), "students": list(dict.fromkeys(students))}
 

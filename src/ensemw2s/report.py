@@ -74,6 +74,18 @@ def _extra_parts(result: Mapping) -> list[str]:
     return [part for part in result if part == "easy_test" or part.startswith(OOD_PREFIX)]
 
 
+def _part_column(role: str, part: str, measure: str) -> str:
+    """The tidy column of a role's accuracy on a part: test -> "{role}_{m}", else "{role}_{part}_{m}"."""
+    return f"{role}_{measure}" if part == "test" else f"{role}_{part}_{measure}"
+
+
+def _accuracies(row: dict, role: str, result: Mapping, measures: Measures = GENERATION) -> None:
+    """A job's accuracies into ``row``: every measure on test, val and every other part it evaluated."""
+    for m, key in measures.keys.items():
+        for part in ("test", "val", *_extra_parts(result)):
+            row[_part_column(role, part, m)] = float(result[part][key])
+
+
 def tidy_rows(
     students: Sequence[dict], labels: Sequence[dict], rounds: Sequence[dict], *, oracles: Sequence[dict], measures: Measures
 ) -> pd.DataFrame:
@@ -98,11 +110,7 @@ def tidy_rows(
         row["paper_alpha"] = paper_alpha(float(stats["alpha"]))
         row.update({column: ensemble[column] for column in LABEL_COLUMNS if column in ensemble})
         for role, result in (("weak", single), ("ensemble", ensemble), ("transfer", student), ("oracle", oracle)):
-            for m, key in measures.keys.items():
-                row[f"{role}_{m}"] = float(result["test"][key])
-                row[f"{role}_val_{m}"] = float(result["val"][key])
-                for part in _extra_parts(result):
-                    row[f"{role}_{part}_{m}"] = float(result[part][key])
+            _accuracies(row, role, result, measures)
         for m, key in measures.ensemble_only.items():
             row[f"ensemble_{m}"] = float(ensemble["test"][key])
             row[f"ensemble_val_{m}"] = float(ensemble["val"][key])
@@ -216,6 +224,11 @@ def _pm(mean, sem, digits: int = 3) -> str:
     return format_mean_sem(mean, sem, digits)
 
 
+def _pm_column(frame: pd.DataFrame, column: str, digits: int = 3) -> list[str]:
+    """ "mean ± SEM" strings of ``column`` and its ``{column}_sem`` beside it."""
+    return [_pm(m, s, digits) for m, s in zip(frame[column], frame[f"{column}_sem"])]
+
+
 def generation_table(aggregated: pd.DataFrame, measures: Measures = GENERATION) -> pd.DataFrame:
     """Tables 3/4 and 6/7: one row per (pair, selection) of "mean ± SEM" strings."""
     display = pd.DataFrame(
@@ -231,7 +244,7 @@ def generation_table(aggregated: pd.DataFrame, measures: Measures = GENERATION) 
             ("baseline_pgr", "PGR baseline"),
             ("ensemble_pgr", "PGR ensemble"),
         ):
-            display[f"{label} ({names[m]})"] = [_pm(a, b) for a, b in zip(aggregated[f"{column}_{m}"], aggregated[f"{column}_{m}_sem"])]
+            display[f"{label} ({names[m]})"] = _pm_column(aggregated, f"{column}_{m}")
     return display
 
 
@@ -367,7 +380,7 @@ def easy_vs_hard_table(easy: Sequence[dict], hard: Sequence[dict], measures: Mea
     for kind in ("easy", "hard"):
         for meas in ("token", "option"):
             column = f"trained_on_{kind}_{meas}"
-            display[f"trained on {kind} ({meas})"] = [_pm(m, s) for m, s in zip(table[column], table[f"{column}_sem"])]
+            display[f"trained on {kind} ({meas})"] = _pm_column(table, column)
     return table, display
 
 
@@ -475,12 +488,8 @@ def pgr_figure_summary(
 CURVE_ROUND_COLUMNS = ("status", "accepted", "alpha", "epsilon", "epsilon_pre", "n_units")
 
 
-def _accuracies(row: dict, role: str, result: Mapping, measures: Measures = GENERATION) -> None:
-    for m, key in measures.keys.items():
-        row[f"{role}_{m}"] = float(result["test"][key])
-        row[f"{role}_val_{m}"] = float(result["val"][key])
-    if "token" in measures.keys:
-        row[f"{role}_token_error"] = 1.0 - row[f"{role}_token"]
+def _with_token_error(row: dict, role: str) -> None:
+    row[f"{role}_token_error"] = 1.0 - row[f"{role}_token"]
 
 
 def curve_rows(curves: Sequence[dict]) -> pd.DataFrame:
@@ -494,6 +503,7 @@ def curve_rows(curves: Sequence[dict]) -> pd.DataFrame:
             row.update({"t": int(point["t"]), "experts_voting": int(point["experts_voting"])})
             row.update({column: point["round"][column] for column in CURVE_ROUND_COLUMNS})
             _accuracies(row, "ensemble", point)
+            _with_token_error(row, "ensemble")
             rows.append(row)
     if not rows:
         raise ValueError("no ensemble curves to collect")
@@ -535,8 +545,9 @@ def combine_rows(labels: Sequence[dict], students: Sequence[dict], *, combines: 
             "combine": combine,
         }
         row["pseudo_label_accuracy"] = float(ensemble["pseudo_label_accuracy"])
-        _accuracies(row, "ensemble", ensemble)
-        _accuracies(row, "transfer", student)
+        for role, result in (("ensemble", ensemble), ("transfer", student)):
+            _accuracies(row, role, result)
+            _with_token_error(row, role)
         rows.append(row)
     if not rows:
         raise ValueError("no combine-ablation students to collect")
@@ -560,9 +571,9 @@ def curve_table(tidy: pd.DataFrame, digits: int = 3) -> tuple[pd.DataFrame, pd.D
     shown = numeric[list(CURVE_KEYS)].rename(columns={"t": "T"}).copy()
     shown["accepted"] = [f"{a}/{n}" for a, n in zip(numeric["accepted_seeds"], numeric["n_seeds"])]
     for column, name in (("epsilon", "ε_t"), ("alpha", "α_t")):
-        shown[name] = [_pm(m, s, digits) for m, s in zip(numeric[column], numeric[f"{column}_sem"])]
+        shown[name] = _pm_column(numeric, column, digits)
     for column, name in (("ensemble_option", "ensemble option acc"), ("ensemble_token_error", "ensemble token error")):
-        shown[name] = [_pm(m, s, digits) for m, s in zip(numeric[column], numeric[f"{column}_sem"])]
+        shown[name] = _pm_column(numeric, column, digits)
     return numeric, shown
 
 
@@ -576,7 +587,7 @@ def combine_table(tidy: pd.DataFrame, digits: int = 3) -> tuple[pd.DataFrame, pd
         ("ensemble_option", "weak ensemble option acc"),
         ("transfer_option", "student option acc"),
     ):
-        shown[name] = [_pm(m, s, digits) for m, s in zip(numeric[column], numeric[f"{column}_sem"])]
+        shown[name] = _pm_column(numeric, column, digits)
     return numeric, shown
 
 
@@ -597,10 +608,6 @@ def distributions(tidy: pd.DataFrame, measure: str) -> list[tuple[str, str, str]
 
 
 ID_OOD_KEYS = ("track", "dataset", "split", "distribution", "part", "weak", "strong")
-
-
-def _part_column(role: str, part: str, measure: str) -> str:
-    return f"{role}_{measure}" if part == "test" else f"{role}_{part}_{measure}"
 
 
 def id_ood_rows(tidy: pd.DataFrame, *, track: str, selection: str = "best", easy: Mapping[tuple[str, str], Mapping] | None = None) -> pd.DataFrame:
@@ -658,5 +665,5 @@ def id_ood_table(rows: pd.DataFrame, digits: int = 3) -> tuple[pd.DataFrame, pd.
     numeric = aggregate_seeds(rows, ID_OOD_KEYS)
     shown = numeric[["track", "dataset", "distribution", "split", "weak", "strong", "t"]].rename(columns={"t": "T"}).copy()
     for column, name in ID_OOD_SHOWN:
-        shown[name] = [_pm(m, s, digits) for m, s in zip(numeric[column], numeric[f"{column}_sem"])]
+        shown[name] = _pm_column(numeric, column, digits)
     return numeric, shown
