@@ -420,3 +420,20 @@ def test_a_failing_batched_step_falls_back_to_the_loop(tokenizer, monkeypatch, c
     monkeypatch.setattr(experts_module.StackedExperts, "step", broken)
     assert ensemble.ensemble_generate(experts, [1, 2, 3], tokenizer, prompts=PROMPTS, max_new_tokens=5, batch_size=3) == reference
     assert "falling back to one forward per expert" in caplog.text
+
+
+@pytest.mark.parametrize("mask_kind", ["bool", "additive", "none"])
+def test_one_query_attention_equals_sdpa(mask_kind):
+    """The decoding step's attention (one query per sequence against its cache, left padding
+    masked) equals PyTorch's SDPA within float rounding, for the mask forms transformers passes."""
+    from ensemw2s.experts import _one_query_attention
+
+    g = torch.Generator().manual_seed(0)
+    q, k, v = (torch.randn(3, 4, n, 8, generator=g) for n in (1, 7, 7))
+    keep = torch.ones(3, 1, 1, 7, dtype=torch.bool)
+    keep[0, ..., :3] = False  # a left-padded row
+    keep[2, ..., :1] = False
+    mask = {"bool": keep, "additive": torch.zeros(keep.shape).masked_fill(~keep, float("-inf")), "none": None}[mask_kind]
+    for scale in (None, 0.3):
+        expected = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=scale)
+        assert torch.allclose(_one_query_attention(q, k, v, mask, scale), expected, atol=1e-6)

@@ -235,3 +235,23 @@ def test_every_training_rule_uses_one_checkpoint_layout(repo):
             if "checkpoint_dir=" in line:
                 assert "CHECKPOINT_ROOT}/{round_dir" not in line and "results/" not in line, f"{path.name}: {line.strip()}"
                 assert re.search(r"CHECKPOINT_ROOT|checkpoint_dir\(", line), f"{path.name}: {line.strip()}"
+
+
+def test_the_optimiser_is_fused_adamw_with_the_settings(tiny_model):
+    """AdamW's fused kernel (transformers.Trainer's default) where the device has one: its update
+    equals PyTorch's default AdamW's up to float rounding."""
+    settings = train.TrainSettings(epochs=1, lr=3e-4, batch_size=2, seed=0, weight_decay=0.01)
+    fused = train.make_optimizer(tiny_model, settings)
+    assert fused.defaults["fused"] and fused.defaults["lr"] == 3e-4 and fused.defaults["weight_decay"] == 0.01
+    params = [p for p in tiny_model.parameters()]
+    start = [p.detach().clone() for p in params]
+    reference = [torch.nn.Parameter(p.clone()) for p in start]
+    plain = torch.optim.AdamW(reference, lr=3e-4, weight_decay=0.01)
+    for step in range(3):
+        for p, q in zip(params, reference):
+            p.grad = torch.full_like(p, 0.1 * (step + 1)) + 0.01 * torch.arange(p.numel()).view_as(p).sin()
+            q.grad = p.grad.clone()
+        fused.step()
+        plain.step()
+    assert all(torch.allclose(p, q, atol=1e-6) for p, q in zip(params, reference))
+    assert not all(torch.equal(p, s) for p, s in zip(params, start))
