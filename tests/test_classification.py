@@ -370,7 +370,9 @@ def test_logconf_batch_threshold_equals_the_single_batch_threshold_under_micro_b
         )
         states[micro] = {k: v.clone() for k, v in model.state_dict().items()}
     for key, value in states[0].items():
-        assert torch.allclose(value, states[2][key], atol=1e-5), key
+        # The attention's key bias has no gradient but rounding noise (softmax ignores a shift
+        # shared by every key), which Adam's normalised update turns into steps of up to 1e-4.
+        assert torch.allclose(value, states[2][key], atol=1e-4 if key.endswith("query_key_value.bias") else 1e-5), key
     with pytest.raises(ValueError, match="logconf threshold"):
         classification.train_student(
             ModelSpec(saved_tiny_model, max_length=64), records, targets, settings=settings, loss="logconf", threshold="global"
