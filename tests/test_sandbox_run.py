@@ -83,13 +83,7 @@ def _classification_pgr(run):
     return out
 
 
-UNMET_EASYHARD = pytest.mark.xfail(
-    strict=True,
-    reason="issue 10, not met yet: on the easy-hard split the strong oracle trained on the hard half does not beat the weak model (README)",
-)
-
-
-@pytest.mark.parametrize("split", ["random", pytest.param("easyhard", marks=UNMET_EASYHARD)])
+@pytest.mark.parametrize("split", SPLITS)
 def test_classification_sandbox_oracle_beats_the_weak_model(sandbox_run, split):
     """The strong oracle beats the single weak classifier (round 1) by >= 10 points of test
     accuracy, so PGR is defined (and reported as recomputed) for every T."""
