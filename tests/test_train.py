@@ -255,3 +255,16 @@ def test_the_optimiser_is_fused_adamw_with_the_settings(tiny_model):
         plain.step()
     assert all(torch.allclose(p, q, atol=1e-6) for p, q in zip(params, reference))
     assert not all(torch.equal(p, s) for p, s in zip(params, start))
+
+
+def test_a_device_without_fused_adamw_gets_the_default_one(tiny_model, monkeypatch):
+    real = torch.optim.AdamW
+
+    def no_fused(params, **kwargs):
+        if kwargs.get("fused"):
+            raise RuntimeError("`fused=True` requires all the params to be floating point Tensors of supported devices")
+        return real(params, **kwargs)
+
+    monkeypatch.setattr(torch.optim, "AdamW", no_fused)
+    optimiser = train.make_optimizer(tiny_model, train.TrainSettings(epochs=1, lr=3e-4, batch_size=2, seed=0))
+    assert not optimiser.defaults["fused"] and optimiser.defaults["lr"] == 3e-4

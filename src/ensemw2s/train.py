@@ -102,13 +102,14 @@ class _SigtermFlag:
 def make_optimizer(model: torch.nn.Module, settings: TrainSettings) -> torch.optim.AdamW:
     """AdamW as one fused kernel over all parameters, as ``transformers.Trainer`` does by default
     (``adamw_torch_fused``): on a 2-core CPU its step over 70M parameters (pythia-70m's count)
-    took 21 ms where PyTorch's default (for-each) AdamW took 292 ms.  The same update up to float rounding;
-    a device without the fused kernel gets the default implementation."""
+    took 21 ms where PyTorch's default (for-each) AdamW took 292 ms.  The same update up to float
+    rounding; a device without the fused kernel gets the default implementation."""
+    hyper = dict(lr=settings.lr, weight_decay=settings.weight_decay)
     try:
-        return torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay, fused=True)
+        return torch.optim.AdamW(model.parameters(), **hyper, fused=True)
     except RuntimeError as error:
         log.info("AdamW: no fused kernel here (%s); using the default implementation", error)
-        return torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+        return torch.optim.AdamW(model.parameters(), **hyper)
 
 
 def fit(
