@@ -313,6 +313,12 @@ def rater(wc):
     return config["datasets"][wc.dataset]["difficulty_rater"]
 
 
+def generation_difficulty_error(wc):
+    """token | option for a generation dataset's rating; none for classification (one measure)."""
+    entry = config["datasets"][wc.dataset]
+    return entry["difficulty_error"] if entry["task"] == "generation" else "none"
+
+
 def training_params(model_of):
     """The training settings of the model ``model_of(wc)``, each a leaf ``params:`` value."""
     settings = {key: model_setting(model_of, key) for key in ("lr", "batch_size", "micro_batch_size", "trust_remote_code")}

@@ -21,6 +21,8 @@ with job(snakemake.log[0], snakemake.threads) as log:
         seed=p.seed,
         settings=settings_from_params(p, seed=p.seed + p.fold, epochs=p.epochs),
         eos_unit=p.eos_unit,
+        error=p.error,
+        choice_eos=p.choice_eos,
     )
     with atomic_path(snakemake.output[0]) as tmp:
         table.to_csv(tmp, index=False, float_format="%.6f")

@@ -1,3 +1,5 @@
+import math
+
 import pandas as pd
 import pytest
 
@@ -51,6 +53,17 @@ def _check_partition(parts, ids, n_test, n_val):
     assert sorted(every) == sorted(ids)  # disjoint and covering the pool
     assert len(parts["test"]) == n_test and len(parts["val"]) == n_val
     assert abs(len(parts["weak_train"]) - len(parts["strong_train"])) <= 1
+
+
+def test_rating_summary_ranks_the_rating_against_the_constructed_level():
+    """Spearman ρ = Pearson of average-tie ranks, matched by id, only where records carry a level."""
+    records = [{"id": str(i), "constructed_difficulty": level} for i, level in enumerate([0, 0, 1, 2])]
+    table = pd.DataFrame({"id": ["3", "2", "1", "0"], "difficulty": [0.9, 0.5, 0.2, 0.2]})  # not in record order
+    summary = difficulty.rating_summary(table, records)
+    assert summary["n_items"] == 4 and summary["distinct_ratings"] == 3
+    assert summary["spearman_constructed"] == pytest.approx(pd.Series([0.2, 0.2, 0.5, 0.9]).rank().corr(pd.Series([0, 0, 1, 2.0]).rank()))
+    assert summary["spearman_constructed"] > 0.9
+    assert set(difficulty.rating_summary(table, [{"id": r["id"]} for r in records])) == {"n_items", "mean", "distinct_ratings"}
 
 
 def test_random_split_is_disjoint_covering_and_seeded():
@@ -123,3 +136,39 @@ def test_empty_easy_test_is_not_an_evaluation_part(tmp_path):
     content["e"] = [{"id": 4}]
     assert set(splits.read_parts(paths, content.get)) == {"test", "val", "easy_test"}
     assert set(splits.read_parts(paths, content.get, splits.PARTS)) == {"test", "val", "easy_test", "weak_train"}
+
+
+def test_option_difficulty_is_one_minus_the_gold_choices_softmax_probability():
+    assert difficulty.gold_choice_probability([1.0, 2.0], 0) == pytest.approx(1 / (1 + math.exp(-1.0)))
+    assert difficulty.gold_choice_probability([900.0, 1000.0, 1000.0], 1) == pytest.approx(
+        math.exp(-100) / (1 + 2 * math.exp(-100))
+    )  # no underflow to nan
+    assert difficulty.option_difficulty([[1.0, 2.0], [3.0, 3.0, 3.0]], [1, 2]) == pytest.approx([1 / (1 + math.exp(-1.0)), 2 / 3])
+
+
+def test_option_rating_scores_the_held_out_fold_by_its_gold_choice(tmp_path, monkeypatch, tiny_model, tokenizer):
+    """error=option: each held-out item's 1 - p(gold choice) under the rater's choice NLLs, the
+    scores of option accuracy; token: its gold answer's token errors (training stubbed out, so the
+    rater is the saved model and the expected values can be recomputed from it)."""
+    from ensemw2s import evaluate, train
+
+    tiny_model.save_pretrained(tmp_path / "rater")
+    tokenizer.save_pretrained(tmp_path / "rater")
+    monkeypatch.setattr(train, "train_sft", lambda *args, **kwargs: None)
+    records = [
+        {"id": f"q{i}", "question": f"max({a},{b})=?", "context": "", "choices": [str(a), str(b), str(a + b)], "gold": i % 3}
+        for i, (a, b) in enumerate([(12, 39), (40, 7), (55, 56), (81, 18), (23, 32), (9, 90)])
+    ]
+    spec = train.ModelSpec(source=str(tmp_path / "rater"), max_length=64, eval_batch_size=4)
+    settings = train.TrainSettings(epochs=1, lr=1e-3, batch_size=2, seed=0)
+    option = difficulty.rate_fold("generation", spec, records, fold=1, n_folds=2, seed=0, settings=settings, error="option")
+    _, held_out = difficulty.fold_partition(records, 2, 1, seed=0)
+    assert option["id"].tolist() == [r["id"] for r in held_out]
+    scored = evaluate.evaluate_multiple_choice(evaluate.model_logprobs(tiny_model.eval()), tokenizer, held_out, max_length=64, batch_size=4)
+    expected = [1 - difficulty.gold_choice_probability(p["choice_nll"], r["gold"]) for p, r in zip(scored.predictions, held_out)]
+    assert option["difficulty"].tolist() == pytest.approx(expected, abs=1e-6)
+    assert option["tie_break"].tolist() == pytest.approx([-math.log(1 - d) for d in expected], abs=1e-5)
+    token = difficulty.rate_fold("generation", spec, records, fold=1, n_folds=2, seed=0, settings=settings)
+    assert token["difficulty"].tolist() != pytest.approx(expected, abs=1e-3)
+    with pytest.raises(ValueError, match="unknown generation difficulty error 'sample'"):
+        difficulty.rate_fold("generation", spec, records, fold=1, n_folds=2, seed=0, settings=settings, error="sample")

@@ -186,6 +186,22 @@ def test_decoding_settings_rerun_the_pseudo_labels_and_their_students(default_ru
     assert_plan(jobs, expected)
 
 
+def _folds(dataset):
+    return {frozenset({f"results/difficulty/{dataset}/fold{k}.csv"}) for k in range(3)}
+
+
+def test_difficulty_error_reruns_only_that_datasets_ratings(default_run, tmp_path):
+    """datasets.<name>.difficulty_error reaches that dataset's folds alone; eval.choice_eos reaches the
+    folds rated by option (sandbox_mc's), not those rated by token error (quartz's, arc's)."""
+    jobs = planned(default_run, *edit(default_run, tmp_path, "datasets:\n  quartz: {difficulty_error: option}\n"))
+    assert {frozenset(o for o in job if o.endswith(".csv")) for job in jobs["difficulty_fold"]} == _folds("quartz")
+    assert len(jobs["split"]) == 1 and "results/splits/quartz/easyhard/seed0/test.jsonl" in next(
+        iter(jobs["split"])
+    )  # the random split reads no rating
+    jobs = planned(default_run, *edit(default_run, tmp_path, "eval:\n  choice_eos: true\n"))
+    assert {frozenset(o for o in job if o.endswith(".csv")) for job in jobs["difficulty_fold"]} == _folds("sandbox_mc")
+
+
 # --------------------------------------------------------------------- operational settings
 SMALL = """
 datasets:

@@ -1,14 +1,18 @@
 """Difficulty ratings by k-fold cross-validation (paper Appendix E).
 
 Each item is scored by a rater trained on the other k - 1 folds only:
-classification: difficulty = 1 - p(gold label); generation: mean per-token error of the gold
-answer (teacher-forced argmax != gold token) over its units (:mod:`ensemw2s.text`).
+classification: difficulty = 1 - p(gold label); generation (``error="token"``, the default): mean
+per-token error of the gold answer (teacher-forced argmax != gold token) over its units
+(:mod:`ensemw2s.text`); generation with ``error="option"``: 1 - p(gold choice), p the softmax of the
+choices' summed log-likelihoods (the score of option accuracy), the multiple-choice analogue of the
+classification rating.  The paper says only that the rater is tested on the held-out fold and its
+"errors" are the rating (Appendix E); the README says which reading is which.
 
 Generation ratings take few distinct values (an answer of one or two tokens is 0, 0.5 or 1), so each
 item also gets a ``tie_break``: the mean NLL per unit of its gold answer under the same rater.  The
 easy-hard split orders by (difficulty, tie_break): the token error decides, the NLL only orders
-items of equal error, and only items equal on both are ordered at random.  For classification,
-tie_break is −log p(gold label), which orders exactly as the difficulty does.
+items of equal error, and only items equal on both are ordered at random.  For classification
+and option ratings, tie_break is −log p(gold), which orders exactly as the difficulty does.
 """
 
 from __future__ import annotations
@@ -50,6 +54,22 @@ def mean_nll(token_logprobs: Sequence[Sequence[float]]) -> list[float]:
     return [-sum(lp) / len(lp) for lp in token_logprobs]
 
 
+GENERATION_ERRORS = ("token", "option")
+
+
+def gold_choice_probability(choice_nlls: Sequence[float], gold: int) -> float:
+    """p(gold choice) under the softmax of the choices' negative NLLs (stable: shifted by the max)."""
+    import math
+
+    lowest = min(choice_nlls)
+    weights = [math.exp(lowest - nll) for nll in choice_nlls]
+    return weights[gold] / sum(weights)
+
+
+def option_difficulty(choice_nlls: Sequence[Sequence[float]], golds: Sequence[int]) -> list[float]:
+    return [1.0 - gold_choice_probability(nlls, gold) for nlls, gold in zip(choice_nlls, golds, strict=True)]
+
+
 def merge_folds(fold_tables: Sequence, ids: Sequence[str]):
     """Concatenate per-fold ratings; every id must be rated exactly once."""
     import pandas as pd
@@ -65,8 +85,21 @@ def merge_folds(fold_tables: Sequence, ids: Sequence[str]):
     return table.sort_values("id", key=lambda column: column.map(order)).reset_index(drop=True)
 
 
-def rate_fold(task: str, spec, records: Sequence[dict], *, fold: int, n_folds: int, seed: int, settings, eos_unit: bool = False):
-    """Train a fresh rater (the model of ``spec``) on every fold but ``fold`` and rate the items of ``fold``.
+def rate_fold(
+    task: str,
+    spec,
+    records: Sequence[dict],
+    *,
+    fold: int,
+    n_folds: int,
+    seed: int,
+    settings,
+    eos_unit: bool = False,
+    error: str = "token",
+    choice_eos: bool = False,
+):
+    """Train a fresh rater (the model of ``spec``) on every fold but ``fold`` and rate the items of
+    ``fold`` (generation: by ``error``, token or option; ``choice_eos`` as in option accuracy).
 
     Returns a table (id, fold, difficulty, tie_break).
     """
@@ -77,6 +110,8 @@ def rate_fold(task: str, spec, records: Sequence[dict], *, fold: int, n_folds: i
     from . import evaluate, models, text, train
 
     max_length, eval_batch_size = spec.max_length, spec.eval_batch_size
+    if task == "generation" and error not in GENERATION_ERRORS:
+        raise ValueError(f"unknown generation difficulty error {error!r}; expected one of {GENERATION_ERRORS}")
     train_records, held_out = fold_partition(records, n_folds, fold, seed=seed)
     tokenizer = models.load_tokenizer(spec.source, spec.trust_remote_code)
     if task == "classification":
@@ -107,11 +142,18 @@ def rate_fold(task: str, spec, records: Sequence[dict], *, fold: int, n_folds: i
             max_length=max_length,
             desc=f"rater fold {fold}",
         )
-        scores = evaluate.answer_token_correctness(
-            evaluate.model_logprobs(model), tokenizer, held_out, max_length=max_length, batch_size=eval_batch_size
-        )
-        difficulty = generation_difficulty([s.correct(eos_unit) for s in scores])
-        tie_break = mean_nll([text.units(s.token_logprobs, eos_unit) for s in scores])
+        if error == "option":
+            result = evaluate.evaluate_multiple_choice(
+                evaluate.model_logprobs(model), tokenizer, held_out, max_length=max_length, batch_size=eval_batch_size, choice_eos=choice_eos
+            )
+            difficulty = option_difficulty([p["choice_nll"] for p in result.predictions], [r["gold"] for r in held_out])
+            tie_break = [-math.log(max(1.0 - d, 1e-12)) for d in difficulty]
+        else:
+            scores = evaluate.answer_token_correctness(
+                evaluate.model_logprobs(model), tokenizer, held_out, max_length=max_length, batch_size=eval_batch_size
+            )
+            difficulty = generation_difficulty([s.correct(eos_unit) for s in scores])
+            tie_break = mean_nll([text.units(s.token_logprobs, eos_unit) for s in scores])
     else:
         raise ValueError(f"unknown task {task!r}")
     return pd.DataFrame({"id": [r["id"] for r in held_out], "fold": fold, "difficulty": difficulty, "tie_break": tie_break})
