@@ -17,6 +17,7 @@ and option ratings, tie_break is −log p(gold), which orders exactly as the dif
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
 
@@ -58,9 +59,7 @@ GENERATION_ERRORS = ("token", "option")
 
 
 def gold_choice_probability(choice_nlls: Sequence[float], gold: int) -> float:
-    """p(gold choice) under the softmax of the choices' negative NLLs (stable: shifted by the max)."""
-    import math
-
+    """p(gold choice) under the softmax of the choices' negative NLLs (stable: shifted by the lowest NLL)."""
     lowest = min(choice_nlls)
     weights = [math.exp(lowest - nll) for nll in choice_nlls]
     return weights[gold] / sum(weights)
@@ -68,6 +67,11 @@ def gold_choice_probability(choice_nlls: Sequence[float], gold: int) -> float:
 
 def option_difficulty(choice_nlls: Sequence[Sequence[float]], golds: Sequence[int]) -> list[float]:
     return [1.0 - gold_choice_probability(nlls, gold) for nlls, gold in zip(choice_nlls, golds, strict=True)]
+
+
+def gold_nll(difficulty: Sequence[float]) -> list[float]:
+    """−log p(gold) of ratings 1 − p(gold) (classification, option): their tie-break."""
+    return [-math.log(max(1.0 - d, 1e-12)) for d in difficulty]
 
 
 def merge_folds(fold_tables: Sequence, ids: Sequence[str]):
@@ -103,8 +107,6 @@ def rate_fold(
 
     Returns a table (id, fold, difficulty, tie_break).
     """
-    import math
-
     import pandas as pd
 
     from . import evaluate, models, text, train
@@ -130,7 +132,7 @@ def rate_fold(
             model, tokenizer, [text.classification_text(r) for r in held_out], max_length=max_length, batch_size=eval_batch_size
         )
         difficulty = classification_difficulty(p_label1, [r["binary_label"] for r in held_out])
-        tie_break = [-math.log(max(1.0 - d, 1e-12)) for d in difficulty]
+        tie_break = gold_nll(difficulty)
     elif task == "generation":
         model = models.load_causal_lm(spec.source, spec.trust_remote_code)
         train.train_sft(
@@ -147,7 +149,7 @@ def rate_fold(
                 evaluate.model_logprobs(model), tokenizer, held_out, max_length=max_length, batch_size=eval_batch_size, choice_eos=choice_eos
             )
             difficulty = option_difficulty([p["choice_nll"] for p in result.predictions], [r["gold"] for r in held_out])
-            tie_break = [-math.log(max(1.0 - d, 1e-12)) for d in difficulty]
+            tie_break = gold_nll(difficulty)
         else:
             scores = evaluate.answer_token_correctness(
                 evaluate.model_logprobs(model), tokenizer, held_out, max_length=max_length, batch_size=eval_batch_size
