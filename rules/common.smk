@@ -97,6 +97,18 @@ def round_dir(wc, t):
     return ROUND_DIR.format(dataset=wc.dataset, split=wc.split, seed=wc.seed, weak=wc.weak, t=t)
 
 
+def previous_ensemble(wc):
+    """The labels and metrics of the same ensemble job at T − 1 (none at T = 1): when round T adds no
+    vote (rejected or stopped), the ensemble of T rounds is that of T − 1, and its labels are
+    reused rather than decoded again.  Not for the combination ablation's jobs (wildcard
+    ``combine``): they are asked for at one T only, and a T − 1 input would add a decoding job."""
+    t = int(wc.t)
+    if t == 1 or hasattr(wc, "combine"):
+        return {}
+    stem = f"results/labels/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}"
+    return {"previous_labels": f"{stem}/T{t - 1}.jsonl", "previous_metrics": f"{stem}/T{t - 1}.metrics.json"}
+
+
 def run_results(wc):
     """Every per-job result of one (dataset, split), for its tidy metrics: each file carries its
     run key, so the collector joins them by key (ensemw2s.report.tidy_rows), never by position."""

@@ -39,6 +39,7 @@ rule token_boosting_round:
 rule ensemble_pseudo_answers:
     input:
         unpack(ood_parts),
+        unpack(previous_ensemble),
         hard=split_part("strong_train"),
         test=split_part("test"),
         val=split_part("val"),

@@ -135,6 +135,17 @@ def test_round_alphas_give_rejected_and_stopped_rounds_no_vote():
     assert boosting.vote_weights(boosting.round_alphas(rounds)) == [1.5, 0.0, 0.0]
 
 
+def test_an_expert_without_a_vote_leaves_the_ensemble_as_it_was():
+    """T rounds are the T − 1 ensemble exactly when expert T weighs 0 and the others keep their
+    normalised weights: a rejected round 2 after an accepted round 1 (weights [α_1, 0] against the
+    baseline's [1]), a rejected round after two accepted ones, no accepted round at all."""
+    assert boosting.adds_no_vote([1.5, 0.0]) and boosting.adds_no_vote([1.5, 0.7, 0.0]) and boosting.adds_no_vote([0.0, 0.0, 0.0])
+    assert not boosting.adds_no_vote([1.5])  # T = 1: nothing before it
+    assert not boosting.adds_no_vote([1.5, 0.7])  # expert 2 votes
+    assert not boosting.adds_no_vote([0.0, 0.7])  # the first vote after a rejected round 1: expert 1 loses its weight
+    assert not boosting.adds_no_vote([1.5, 0.0, 0.7])
+
+
 def test_trained_and_stopped_rounds_write_the_same_stats_keys():
     """boosting.ROUND_KEYS is the stats contract of both tracks: a trained round's record and a
     stopped round's carry every key, each track's own keys beside them."""

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ensemw2s import classification, losses, report
+from ensemw2s import boosting, classification, losses, report
 from ensemw2s.train import ModelSpec, TrainSettings
 
 PROBS = [[0.9, 0.2, 0.6], [0.3, 0.4, 0.1]]
@@ -259,10 +259,10 @@ def test_a_rejected_round_stops_every_later_round_and_the_vote_stays_unchanged()
     stats.append(classification.round_stats(2, stats[0]["next_weights"], _wrong(p2), previous=stats[0]))
     assert stats[1]["epsilon"] == pytest.approx(0.5)
     assert (stats[1]["status"], stats[1]["alpha"], stats[1]["accepted"]) == ("rejected", 0.0, False)
-    assert classification.stopped_stats(2, stats[0], "break") is None  # after an accepted round: train
-    assert classification.stopped_stats(3, stats[1], "continue") is None  # continue: round 3 trains
+    assert boosting.stopped_round(2, stats[0], "break") is None  # after an accepted round: train
+    assert boosting.stopped_round(3, stats[1], "continue") is None  # continue: round 3 trains
     for t in (3, 4):
-        stopped = classification.stopped_stats(t, stats[-1], "break")
+        stopped = boosting.stopped_round(t, stats[-1], "break")
         assert (stopped["status"], stopped["stopped_at"], stopped["alpha"], stopped["round"]) == ("stopped", 2, 0.0, t)
         assert math.isnan(stopped["epsilon"]) and math.isnan(stopped["train_error"])
         assert stopped["next_weights"] == stats[1]["next_weights"]
@@ -289,11 +289,10 @@ def test_the_vote_refuses_nan_predictions_of_a_voting_expert():
 
 def test_stopped_round_marker(tmp_path):
     stats = {"round": 4, "stopped_at": 2}
-    from ensemw2s import models
     from ensemw2s.files import read_json
 
-    models.save_stopped_marker(tmp_path / "model", stats["round"], stats["stopped_at"])
-    assert read_json(tmp_path / "model" / models.STOPPED_MARKER)["stopped_at"] == 2
+    boosting.write_stopped_marker(tmp_path / "model", stats["round"], stats["stopped_at"])
+    assert read_json(tmp_path / "model" / boosting.STOPPED_MARKER)["stopped_at"] == 2
 
 
 def test_ensemble_metrics_report_both_votes():

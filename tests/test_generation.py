@@ -253,6 +253,51 @@ def test_a_round_after_a_rejected_one_trains_nothing_under_break():
         )
 
 
+STOPPED_ROUND_JOB = """
+import json, runpy, sys
+from types import SimpleNamespace as NS
+
+class Files(NS):
+    def keys(self):
+        return list(vars(self))
+
+out, script, previous = sys.argv[1], sys.argv[2], sys.argv[3]
+params = NS(t=3, seed=0, on_reject="break", round1="uniform", eos_unit=False, unit="token", window=1, sample_error="any")
+snakemake = NS(
+    params=params,
+    input=Files(previous=[previous], easy="no/such/easy.jsonl"),
+    output=Files(model=out + "/model", stats=out + "/stats.json"),
+    log=[out + "/job.log"],
+    threads=1,
+    wildcards={"t": "3"},
+)
+runpy.run_path(script, init_globals={"snakemake": snakemake})
+print(json.dumps({"torch": "torch" in sys.modules, "transformers": "transformers" in sys.modules}))
+"""
+
+
+def test_a_stopped_round_job_answers_without_importing_torch(tmp_path):
+    """scripts/token_boosting_round.py on a round after a rejected one writes the marker and the
+    stopped stats without importing torch or transformers (their import is most of a job's start-up)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from ensemw2s.files import read_json, write_json
+
+    previous = tmp_path / "round2.json"
+    write_json(previous, {"round": 2, "accepted": False, "status": "rejected", "epsilon_pre": 0.6, "n_units": 3, "next_weights": [0.2, 0.3, 0.5]})
+    script = Path(__file__).resolve().parents[1] / "scripts/token_boosting_round.py"
+    done = subprocess.run(
+        [sys.executable, "-c", STOPPED_ROUND_JOB, str(tmp_path), str(script), str(previous)], capture_output=True, text=True, check=True
+    )
+    assert json.loads(done.stdout.splitlines()[-1]) == {"torch": False, "transformers": False}, done.stderr
+    stats = read_json(tmp_path / "stats.json")
+    assert stats["status"] == "stopped" and stats["stopped_at"] == 2 and stats["alpha"] == 0.0 and stats["next_weights"] == [0.2, 0.3, 0.5]
+    assert read_json(tmp_path / "model" / boosting.STOPPED_MARKER)["stopped_at"] == 2
+
+
 # ---------------------------------------------------------------------------------------- report
 def test_rounds_are_selected_per_pair_on_seed_means():
     import pandas as pd

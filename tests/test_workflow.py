@@ -198,6 +198,31 @@ def test_default_run_generation_track(default_run):
     assert first["ensemble_option"] == first["weak_option"]  # t = 1 is the single weak model
 
 
+def test_an_ensemble_whose_last_expert_has_no_vote_reuses_the_previous_labels(default_run):
+    """Labels of T rounds whose round T adds no vote (boosting.adds_no_vote) are the T − 1 job's,
+    with the same accuracies and a ``same_ensemble_as_t`` note; every other T is decoded (no note).
+    The default run has both kinds: quartz's and arc's rounds 2-3 are stopped, sandbox_mc's round 2
+    is accepted."""
+    from ensemw2s import boosting
+    from ensemw2s.files import read_json
+
+    kinds = set()
+    for metrics_path in sorted((default_run / "results/labels").glob("*/*/seed*/tiny-weak/T*.metrics.json")):
+        t = int(metrics_path.name.removeprefix("T").split(".")[0])
+        metrics = read_json(metrics_path)
+        if t == 1 or not boosting.adds_no_vote(metrics["alphas"]):
+            assert "same_ensemble_as_t" not in metrics, metrics_path
+            kinds.add("decoded")
+            continue
+        kinds.add("reused")
+        before = read_json(metrics_path.with_name(f"T{t - 1}.metrics.json"))
+        assert metrics["same_ensemble_as_t"] == before.get("same_ensemble_as_t", t - 1) and metrics["rounds"] == t, metrics_path
+        assert metrics["test"] == before["test"] and metrics["ensemble_weights"] == [w for w in boosting.vote_weights(metrics["alphas"]) if w > 0]
+        labels = metrics_path.with_name(f"T{t}.jsonl").read_text()
+        assert labels == metrics_path.with_name(f"T{t - 1}.jsonl").read_text(), metrics_path
+    assert kinds == {"decoded", "reused"}, kinds
+
+
 def test_default_run_sciq_tables_and_figure(default_run):
     """Tables 1-2 have one row per pair (plus one per round) and every accuracy is in [0, 1]."""
     for table, split in (("table1", "random"), ("table2", "easyhard")):

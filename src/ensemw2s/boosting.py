@@ -31,6 +31,10 @@ import numpy as np
 EPS_CLIP = 1e-10  # ε is clipped into [EPS_CLIP, 1 - EPS_CLIP]: a perfect expert gets a large, finite α
 BOUNDARY_RTOL = 1e-9  # |ε − threshold| ≤ BOUNDARY_RTOL · threshold counts as ε = threshold: rejected
 ON_REJECT = ("break", "continue")
+# The generation track's boosting settings (Algorithm 1 and the Appendix G.2 ablations).
+ROUND1_SCHEMES = ("uniform", "drawn")
+UNIT_LEVELS = ("token", "sample")
+SAMPLE_ERRORS = ("any", "mean")
 
 
 def _as_weights(weights) -> np.ndarray:
@@ -196,6 +200,38 @@ def round_record(
     return {**stats, **extra}
 
 
+def stopped_round(t: int, previous: dict | None, on_reject: str, **extra) -> dict | None:
+    """The stats of round t if boosting stopped before it (``on_reject: break`` after a rejected
+    round, :func:`stopped_at`), else None: round t trains.  Pure Python, so a job whose round is
+    stopped answers without loading torch or a model."""
+    if t == 1 or previous is None:
+        return None
+    stopped = stopped_at(previous, on_reject)
+    return None if stopped is None else stopped_round_stats(t, previous, stopped, **extra)
+
+
+STOPPED_MARKER = "STOPPED.json"
+
+
+def write_stopped_marker(directory, round_: int, stopped_at: int) -> None:
+    """The expert directory of a round that trained nothing because boosting stopped (``on_reject:
+    break``): a marker in place of a model, so the workflow's outputs keep their shape.  Its vote
+    weight is 0, so nothing loads it."""
+    from pathlib import Path
+
+    from .files import write_json
+
+    write_json(
+        Path(directory) / STOPPED_MARKER,
+        {
+            "round": round_,
+            "stopped_at": stopped_at,
+            "model": None,
+            "why": "boosting stopped (on_reject: break): no expert was trained for this round",
+        },
+    )
+
+
 def stopped_round_stats(t: int, previous: dict, stopped: int, **extra) -> dict:
     """The stats of a round that trains nothing because boosting stopped at round ``stopped``:
     α = 0, ε and the train error undefined (NaN), D handed on, so the ensemble of the first t
@@ -236,7 +272,53 @@ def vote_weights(alphas) -> list[float]:
     return values
 
 
+def adds_no_vote(alphas) -> bool:
+    """Whether the ensemble of the first t rounds (``alphas`` α_1..α_t) is the ensemble of the first
+    t − 1: expert t weighs 0 in :func:`vote_weights`.  The others then keep their normalised weights
+    (the t = 1 baseline weighs its expert 1, the t = 2 ensemble after a rejected round 2 weighs it
+    α_1; with no accepted round both are the round-1 expert alone), so what the first computed
+    holds for the second."""
+    values = [float(a) for a in alphas]
+    return len(values) >= 2 and vote_weights(values)[-1] == 0.0
+
+
 def round_alphas(rounds: Sequence[dict]) -> list[float]:
     """α_1..α_t from the rounds' stats (both tracks): an accepted round's α, 0 for a rejected or
     stopped one.  :func:`vote_weights` turns them into the ensemble's weights."""
     return [float(r["alpha"]) if r["accepted"] else 0.0 for r in rounds]
+
+
+@dataclass
+class BoostingSettings:
+    """How Algorithm 1 is run (config block ``generation``)."""
+
+    on_reject: str = "break"  # break (Algorithm 1 line 8) | continue
+    round1: str = "uniform"  # uniform: every unit once (the single-weak baseline) | drawn: n units drawn from D_1
+    eos_unit: bool = False  # EOS one of the boosting units
+    unit: str = "token"  # token (the paper) | sample: one weight per example (Appendix G.2)
+    window: int = 1  # L: a token's error is its window's share of wrong tokens (Appendix G.2); 1 = the paper
+    sample_error: str = "any"  # unit sample: an example is wrong if any token is (any) | share of wrong tokens (mean)
+
+    def __post_init__(self):
+        if self.on_reject not in ON_REJECT:
+            raise ValueError(f"on_reject must be one of {ON_REJECT}, got {self.on_reject!r}")
+        if self.round1 not in ROUND1_SCHEMES:
+            raise ValueError(f"round1 must be one of {ROUND1_SCHEMES}, got {self.round1!r}")
+        if self.unit not in UNIT_LEVELS:
+            raise ValueError(f"unit must be one of {UNIT_LEVELS}, got {self.unit!r}")
+        if isinstance(self.window, bool) or not isinstance(self.window, int) or self.window < 1:
+            raise ValueError(f"window must be an integer L >= 1, got {self.window!r}")
+        if self.unit == "sample" and self.window != 1:
+            raise ValueError(f"a window of L = {self.window} tokens needs unit: token (an example is one unit)")
+        if self.sample_error not in SAMPLE_ERRORS:
+            raise ValueError(f"sample_error must be one of {SAMPLE_ERRORS}, got {self.sample_error!r}")
+
+    def n_units(self, lengths: Sequence[int]) -> int:
+        return sum(lengths) if self.unit == "token" else len(lengths)
+
+    def describe(self) -> dict:
+        return {"unit": self.unit, "window": self.window, "sample_error": self.sample_error if self.unit == "sample" else None}
+
+    def stopped_round_stats(self, t: int, previous: dict | None) -> dict | None:
+        """Round t's stats if boosting stopped before it (:func:`stopped_round`), else None."""
+        return stopped_round(t, previous, self.on_reject, units=self.describe(), token_weights=None, training=None)

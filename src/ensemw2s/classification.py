@@ -291,15 +291,6 @@ def round_stats(t: int, weights, wrong, *, previous: dict | None, **extra) -> di
     return boosting.round_record(t, result, previous, train_error=float(np.mean(wrong)), n_units=wrong.size, **extra)
 
 
-def stopped_stats(t: int, previous: dict | None, on_reject: str, **extra) -> dict | None:
-    """The stats of round t if boosting stopped before it (``on_reject: break`` after a rejected
-    round, :func:`ensemw2s.boosting.stopped_at`), else None: round t trains."""
-    if t == 1 or previous is None:
-        return None
-    stopped = boosting.stopped_at(previous, on_reject)
-    return None if stopped is None else boosting.stopped_round_stats(t, previous, stopped, **extra)
-
-
 def stopped_probabilities(parts: dict[str, Sequence[dict]]) -> dict[str, list[float]]:
     """A stopped round's "predictions": NaN for every item (no expert exists; its vote weight is 0)."""
     return {part: [float("nan")] * len(records) for part, records in parts.items()}
@@ -322,7 +313,7 @@ def boosting_round(
     every part, ε_t, α_t and D_{t+1}.  A round after the stop (``on_reject: break``) trains
     nothing.  Returns (expert or None, tokenizer or None, stats, {part: p(label = 1)})."""
     weak_train = parts["weak_train"]
-    stats = stopped_stats(t, previous, on_reject, weighting=weighting, training=None)
+    stats = boosting.stopped_round(t, previous, on_reject, weighting=weighting, training=None)
     if stats is not None:
         return None, None, stats, stopped_probabilities(parts)
     if t == 1:

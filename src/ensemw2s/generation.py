@@ -25,10 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import boosting, ensemble, evaluate, models, text, train
+from .boosting import BoostingSettings
 
-ROUND1_SCHEMES = ("uniform", "drawn")
-UNIT_LEVELS = ("token", "sample")
-SAMPLE_ERRORS = ("any", "mean")
 CHOICE_MAPPINGS = ("generated", "teacher_forced", "none")
 
 
@@ -90,38 +88,6 @@ def train_sft_model(spec, records: Sequence[dict], answers: Sequence[str], *, se
 
 def gold_answers(records: Sequence[dict]) -> list[str]:
     return [text.sft_answer(r["choices"][r["gold"]]) for r in records]
-
-
-@dataclass
-class BoostingSettings:
-    """How Algorithm 1 is run (config block ``generation``)."""
-
-    on_reject: str = "break"  # break (Algorithm 1 line 8) | continue
-    round1: str = "uniform"  # uniform: every unit once (the single-weak baseline) | drawn: n units drawn from D_1
-    eos_unit: bool = False  # EOS one of the boosting units
-    unit: str = "token"  # token (the paper) | sample: one weight per example (Appendix G.2)
-    window: int = 1  # L: a token's error is its window's share of wrong tokens (Appendix G.2); 1 = the paper
-    sample_error: str = "any"  # unit sample: an example is wrong if any token is (any) | share of wrong tokens (mean)
-
-    def __post_init__(self):
-        if self.on_reject not in boosting.ON_REJECT:
-            raise ValueError(f"on_reject must be one of {boosting.ON_REJECT}, got {self.on_reject!r}")
-        if self.round1 not in ROUND1_SCHEMES:
-            raise ValueError(f"round1 must be one of {ROUND1_SCHEMES}, got {self.round1!r}")
-        if self.unit not in UNIT_LEVELS:
-            raise ValueError(f"unit must be one of {UNIT_LEVELS}, got {self.unit!r}")
-        if isinstance(self.window, bool) or not isinstance(self.window, int) or self.window < 1:
-            raise ValueError(f"window must be an integer L >= 1, got {self.window!r}")
-        if self.unit == "sample" and self.window != 1:
-            raise ValueError(f"a window of L = {self.window} tokens needs unit: token (an example is one unit)")
-        if self.sample_error not in SAMPLE_ERRORS:
-            raise ValueError(f"sample_error must be one of {SAMPLE_ERRORS}, got {self.sample_error!r}")
-
-    def n_units(self, lengths: Sequence[int]) -> int:
-        return sum(lengths) if self.unit == "token" else len(lengths)
-
-    def describe(self) -> dict:
-        return {"unit": self.unit, "window": self.window, "sample_error": self.sample_error if self.unit == "sample" else None}
 
 
 def windowed_errors(token_wrong, lengths: Sequence[int], window: int) -> np.ndarray:
@@ -186,9 +152,9 @@ def token_boosting_round(
     expert.  Returns (expert or None, tokenizer or None, stats).
     """
     boost = boost or BoostingSettings()
-    stopped = boosting.stopped_at(previous, boost.on_reject)
-    if stopped is not None:
-        return None, None, boosting.stopped_round_stats(t, previous, stopped, units=boost.describe(), token_weights=None, training=None)
+    stats = boost.stopped_round_stats(t, previous)
+    if stats is not None:
+        return None, None, stats
     max_length, eval_batch_size = spec.max_length, spec.eval_batch_size
     tokenizer = models.load_tokenizer(spec.source, spec.trust_remote_code)
     lengths = unit_lengths(tokenizer, easy, max_length, eos_unit=boost.eos_unit)

@@ -165,26 +165,6 @@ def save_model(model, tokenizer, directory: str | os.PathLike, *, dtype: torch.d
     tokenizer.save_pretrained(directory)
 
 
-STOPPED_MARKER = "STOPPED.json"
-
-
-def save_stopped_marker(directory: str | os.PathLike, round_: int, stopped_at: int) -> None:
-    """The expert directory of a round that trained nothing because boosting stopped (``on_reject:
-    break``): a marker in place of a model, so the workflow's outputs keep their shape.  Its vote
-    weight is 0, so nothing loads it."""
-    from .files import write_json
-
-    write_json(
-        Path(directory) / STOPPED_MARKER,
-        {
-            "round": round_,
-            "stopped_at": stopped_at,
-            "model": None,
-            "why": "boosting stopped (on_reject: break): no expert was trained for this round",
-        },
-    )
-
-
 # ------------------------------------------------------------------------------------------ loading
 def load_causal_lm(source: str, trust_remote_code: bool = False, dtype: torch.dtype | None = None):
     repo, revision = split_revision(source)
