@@ -19,10 +19,11 @@ inp = snakemake.input
 with job(snakemake.log[0], snakemake.threads) as log:
     rounds = [read_json(path) for path in inp.stats]
     alphas = boosting.round_alphas(rounds)
+    weights_by_round = boosting.vote_weights(alphas)
     if boosting.adds_no_vote(alphas) and "previous_labels" in inp.keys():
         rows = read_jsonl(inp.previous_labels)
         reused = {k: v for k, v in read_json(inp.previous_metrics).items() if k != "run"}
-        voting_weights = [w for w in boosting.vote_weights(alphas) if w > 0]  # as decoding would report them
+        voting_weights = [w for w in weights_by_round if w > 0]  # as decoding reports them
         summary = {**reused, "ensemble_weights": voting_weights, "same_ensemble_as_t": reused.get("same_ensemble_as_t", len(rounds) - 1)}
         evaluation, experts_voting = {}, len(voting_weights)
         log.info("T=%d: expert %d has no vote, so this is the T=%d ensemble: its labels are reused", len(rounds), len(rounds), len(rounds) - 1)
@@ -30,7 +31,7 @@ with job(snakemake.log[0], snakemake.threads) as log:
         from ensemw2s import ensemble, generation, models, splits
 
         # Only experts with a vote are loaded: rejected and stopped rounds weigh nothing.
-        voting = [(path, w) for path, w in zip(inp.experts, boosting.vote_weights(alphas), strict=True) if w > 0]
+        voting = [(path, w) for path, w in zip(inp.experts, weights_by_round, strict=True) if w > 0]
         tokenizer = models.load_tokenizer(voting[0][0])
         experts = [models.load_for_inference(path, p.mixed_precision) for path, _ in voting]
         weights = [w for _, w in voting]
