@@ -62,9 +62,14 @@ rule classification_student:
     input:
         unpack(split_parts),
         labels="results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.jsonl",
+        # the experts whose vote the labels are: their vote on the evaluation parts is the
+        # supervisor the student's agreement is measured against
+        round_stats=lambda wc: round_files(wc, "stats.json", range(1, int(wc.t) + 1)),
+        round_predictions=lambda wc: round_files(wc, "predictions.csv", range(1, int(wc.t) + 1)),
         model=lambda wc: model_inputs(wc.strong),
     output:
-        "results/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}/metrics.json",
+        metrics="results/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}/metrics.json",
+        predictions="results/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}/predictions.csv",
     log:
         "results/logs/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}.log",
     wildcard_constraints:
@@ -80,6 +85,7 @@ rule classification_student:
         seed=lambda wc: int(wc.seed),
         epochs=epochs_of(strong_model),
         loss=CLASSIFICATION["student_loss"],
+        vote=CLASSIFICATION["vote"],
         aux_coef=CLASSIFICATION["logconf_aux_coef"],
         warmup_frac=CLASSIFICATION["logconf_warmup_frac"],
         logconf_threshold=CLASSIFICATION["logconf_threshold"],

@@ -1,13 +1,14 @@
 """Train the strong model on strong-train and evaluate it on val and test.
 
 A student (input ``labels``) learns the weak ensemble's pseudo-labels; the oracle (no ``labels``)
-learns the ground truth.
+learns the ground truth.  A student also reports, per evaluation part, its agreement with its
+supervisor (the same experts' vote on that part) and writes its predictions.
 """
 
 from snakemake.iocontainers import Snakemake
 
-from ensemw2s import classification, splits
-from ensemw2s.files import read_jsonl, write_json
+from ensemw2s import boosting, classification, splits
+from ensemw2s.files import atomic_path, read_json, read_jsonl, write_json
 from ensemw2s.runtime import job
 from ensemw2s.train import settings_from_params, spec_from_params
 
@@ -17,21 +18,27 @@ p = snakemake.params
 inp = snakemake.input
 with job(snakemake.log[0], snakemake.threads) as log:
     strong_train = read_jsonl(inp.strong_train)
+    parts = splits.read_parts(inp, read_jsonl)
+    supervisor = None
     if "labels" in inp.keys():
         pseudo = {row["id"]: float(row["p_label1"]) for row in read_jsonl(inp.labels)}
         missing = [r["id"] for r in strong_train if r["id"] not in pseudo]
         if missing:
             raise ValueError(f"{inp.labels}: no pseudo-label for {len(missing)} strong-train items, e.g. {missing[:3]}")
         targets, kind = [pseudo[r["id"]] for r in strong_train], "student"
+        alphas = boosting.round_alphas([read_json(path) for path in inp.round_stats])
+        experts = [classification.read_predictions(path) for path in inp.round_predictions]
+        supervisor = classification.supervisor_probabilities(experts, alphas, parts, kind=p.vote)
     else:
         targets, kind = [float(r["binary_label"]) for r in strong_train], "oracle"
-    metrics = classification.fine_tune_and_evaluate(
+    metrics, probabilities = classification.fine_tune_and_evaluate(
         spec_from_params(p),
         strong_train,
         targets,
         settings=settings_from_params(p, seed=p.seed, epochs=p.epochs),
-        parts=splits.read_parts(inp, read_jsonl),
+        parts=parts,
         desc=kind,
+        supervisor=supervisor,
         loss=p.loss,
         aux_coef=p.aux_coef,
         warmup_frac=p.warmup_frac,
@@ -39,5 +46,12 @@ with job(snakemake.log[0], snakemake.threads) as log:
         head_init=p.head_init,
         threshold=getattr(p, "logconf_threshold", "batch"),  # only students get it: the oracle's loss is xent
     )
-    write_json(snakemake.output[0], {"run": dict(snakemake.wildcards.items()), "kind": kind, "loss": p.loss, **metrics})
-    log.info("%s: test %s, val %s", kind, metrics["test"], metrics["val"])
+    out = snakemake.output
+    if "predictions" in out.keys():
+        with atomic_path(out.predictions) as tmp:
+            classification.predictions_frame(parts, probabilities).to_csv(tmp, index=False, float_format="%.6f")
+    write_json(out[0], {"run": dict(snakemake.wildcards.items()), "kind": kind, "loss": p.loss, **metrics})
+    if supervisor is not None:
+        log.info("%s: test %s, val %s (agreement with its supervisor)", kind, metrics["test"], metrics["val"])
+    else:
+        log.info("%s: test %s, val %s", kind, metrics["test"], metrics["val"])

@@ -102,6 +102,19 @@ def _round_predictions(p_test):
     return pd.DataFrame(rows)
 
 
+def test_the_supervisor_is_the_experts_vote_on_each_part_in_the_parts_order():
+    predictions = [_round_predictions([0.9, 0.2]), _round_predictions([0.3, 0.0])]
+    alphas = [1.0, 3.0]
+    parts = {"test": [{"id": "test1"}, {"id": "test0"}], "val": [{"id": "val0"}, {"id": "val1"}], "ood_x": [{"id": "x"}]}
+    supervisor = classification.supervisor_probabilities(predictions, alphas, parts, kind="soft")
+    assert set(supervisor) == {"test", "val"}  # the rounds did not predict ood_x
+    assert supervisor["test"] == pytest.approx([(1 * 0.2 + 3 * 0.0) / 4, (1 * 0.9 + 3 * 0.3) / 4])  # records' order
+    voted = classification.ensemble_part(predictions, alphas, "val", kind="hard")["p_label1"].tolist()
+    assert classification.supervisor_probabilities(predictions, alphas, parts, kind="hard")["val"] == voted
+    with pytest.raises(ValueError, match="other items"):
+        classification.supervisor_probabilities(predictions, alphas, {"test": [{"id": "test0"}]})
+
+
 def _tidy(stats, predictions, transfer, oracle=0.9, kind="soft", seed=0, val=None):
     """The tidy rows of one (seed, w -> s) from run-keyed results, as the workflow's jobs write them."""
     run = {"dataset": "d", "split": "random", "seed": str(seed), "weak": "w"}

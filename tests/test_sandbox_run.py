@@ -285,6 +285,36 @@ def test_classification_rounds_and_votes_follow_algorithm_2(sandbox_run):
         np.testing.assert_allclose(labels, expected, atol=1e-5)
 
 
+def test_classification_students_report_their_agreement_with_their_supervisor(sandbox_run):
+    """Every classification student's agreement, recomputed from its predictions and its experts'
+    soft vote (Σ α p / Σ α over the voting rounds, written out here), on test and val; the tidy
+    metrics carry it."""
+    if json.loads(json.dumps(_config(sandbox_run)["classification"].get("vote", "soft"))) != "soft":
+        pytest.skip("recomputed for the soft vote")
+    checked = 0
+    for student in sorted((sandbox_run / "results/students/sandbox_binary").glob("*/seed0/*_to_*/T*/metrics.json")):
+        split, weak, t = student.parts[-5], student.parts[-3].split("_to_")[0], int(student.parent.name[1:])
+        ours = pd.read_csv(student.parent / "predictions.csv", dtype={"id": str})
+        base = sandbox_run / f"results/weak/sandbox_binary/{split}/seed0/{weak}"
+        voters = [
+            (read_json(base / f"round{r}/stats.json")["alpha"], pd.read_csv(base / f"round{r}/predictions.csv", dtype={"id": str}))
+            for r in range(1, t + 1)
+        ]
+        voters = [(alpha, frame) for alpha, frame in voters if alpha > 0]
+        reported = read_json(student)
+        for part in ("test", "val"):
+            mine = ours[ours["part"] == part].set_index("id")["p_label1"]
+            supervisor = sum(a * f[f["part"] == part].set_index("id")["p_label1"].reindex(mine.index) for a, f in voters) / sum(a for a, _ in voters)
+            assert reported[part]["agreement"] == pytest.approx(float(((mine > 0.5) == (supervisor > 0.5)).mean()), abs=1e-12), (student, part)
+            assert reported[part]["accuracy"] == pytest.approx(
+                float(((mine > 0.5) == ours[ours["part"] == part].set_index("id")["label"].astype(bool)).mean())
+            ), (student, part)
+        checked += 1
+    assert checked >= 2 * len(SPLITS), checked
+    tidy = pd.read_csv(sandbox_run / "results/metrics/sandbox_binary/random.csv")
+    assert tidy["transfer_agreement"].between(0, 1).all() and tidy["transfer_val_agreement"].notna().all()
+
+
 # ------------------------------------------------------------ Appendix G.2's ablations, ID / OOD
 def _variant_errors(per_answer, variant):
     """The README's definitions, written out: a token's share of wrong tokens among its answer's

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import boosting, splits
-from .metrics import accuracy
+from .metrics import accuracy, agreement
 
 PARTS = splits.PARTS  # every part is predicted by every round (easy_test only where not empty)
 WEIGHTINGS = ("uniform", "loss", "resample")  # uniform: round 1, the single-weak baseline
@@ -251,16 +251,30 @@ def train_student(
     return model, tokenizer, summary
 
 
-def fine_tune_and_evaluate(spec, records, p_label1, *, settings, parts: dict[str, Sequence[dict]], desc: str = "student", **student) -> dict:
+def fine_tune_and_evaluate(
+    spec,
+    records,
+    p_label1,
+    *,
+    settings,
+    parts: dict[str, Sequence[dict]],
+    desc: str = "student",
+    supervisor: dict[str, Sequence[float]] | None = None,
+    **student,
+) -> tuple[dict, dict[str, list[float]]]:
     """A strong model trained on (pseudo-)labels p(label = 1) of ``records``
     (:func:`train_student`, whose keyword arguments ``student`` passes on), then its accuracy on
-    each of ``parts``: ``{"training": ..., "n_train": n, part: {"accuracy": a, "n": n}}``."""
+    each of ``parts``: ``{"training": ..., "n_train": n, part: {"accuracy": a, "n": n}}``, and its
+    p(label = 1) per part.  ``supervisor``: the weak ensemble's p(label = 1) on some of the parts
+    (item for item): those parts also report ``agreement`` (:func:`ensemw2s.metrics.agreement`)."""
     model, tokenizer, summary = train_student(spec, records, p_label1, settings=settings, desc=desc, **student)
-    metrics = {"training": summary, "n_train": len(records)}
+    metrics, probabilities = {"training": summary, "n_train": len(records)}, {}
     for part, part_records in parts.items():
-        probabilities = predict(model, tokenizer, part_records, spec=spec, desc=part)
-        metrics[part] = {"accuracy": accuracy(probabilities, [r["binary_label"] for r in part_records]), "n": len(part_records)}
-    return metrics
+        probabilities[part] = predict(model, tokenizer, part_records, spec=spec, desc=part)
+        metrics[part] = {"accuracy": accuracy(probabilities[part], [r["binary_label"] for r in part_records]), "n": len(part_records)}
+        if supervisor is not None and part in supervisor:
+            metrics[part]["agreement"] = agreement(probabilities[part], supervisor[part])
+    return metrics, probabilities
 
 
 # ----------------------------------------------------------------------------------- round files
@@ -340,6 +354,24 @@ def ensemble_part(predictions: Sequence[pd.DataFrame], alphas: Sequence[float], 
             raise ValueError(f"round {t} predicted other items on {part!r} than round 1")
         probs.append(rows["p_label1"].to_numpy())
     return pd.DataFrame({"id": first["id"], "label": first["label"], "p_label1": vote(probs, alphas, kind)})
+
+
+def supervisor_probabilities(
+    predictions: Sequence[pd.DataFrame], alphas: Sequence[float], parts: dict[str, Sequence[dict]], *, kind: str = "soft"
+) -> dict[str, list[float]]:
+    """The α-vote (:func:`ensemble_part`, the vote the student's pseudo-labels come from) on each of
+    ``parts`` that the rounds predicted, in the order of the part's records."""
+    supervisor = {}
+    for part, records in parts.items():
+        if part not in set(predictions[0]["part"]):
+            continue
+        voted = ensemble_part(predictions, alphas, part, kind=kind)
+        by_id = dict(zip(voted["id"], voted["p_label1"]))
+        ids = [str(r["id"]) for r in records]
+        if set(ids) != set(by_id):
+            raise ValueError(f"part {part!r}: the rounds predicted other items than the part holds")
+        supervisor[part] = [float(by_id[i]) for i in ids]
+    return supervisor
 
 
 def ensemble_metrics(predictions: Sequence[pd.DataFrame], alphas: Sequence[float], kind: str = "soft") -> dict:

@@ -16,6 +16,15 @@ def accuracy(p_label1, labels) -> float:
     return float(np.mean((p_label1 > 0.5) == labels.astype(bool)))
 
 
+def agreement(p_label1, p_label1_supervisor) -> float:
+    """Share of items on which two classifiers, each thresholded at 0.5 as :func:`accuracy` does,
+    predict the same label: Burns et al.'s student-supervisor agreement (1.0: the student copies)."""
+    ours, theirs = np.asarray(p_label1, dtype=np.float64), np.asarray(p_label1_supervisor, dtype=np.float64)
+    if ours.shape != theirs.shape or ours.size == 0:
+        raise ValueError("need one supervisor probability per prediction, and at least one")
+    return float(np.mean((ours > 0.5) == (theirs > 0.5)))
+
+
 def pgr(transfer: float, weak: float, strong: float) -> float:
     """Performance gap recovered, (transfer − weak) / (strong − weak).
 

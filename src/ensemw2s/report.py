@@ -93,8 +93,9 @@ def tidy_rows(
     single weak model (the T = 1 ensemble) and the T-round weak ensemble, the student trained on the
     ensemble's labels and the oracle, each accuracy on test (``{role}_{m}``) and val
     (``{role}_val_{m}``), and on every other part the jobs evaluated, the in-distribution
-    ``easy_test`` and other datasets' ``ood_*`` (``{role}_{part}_{m}``), plus each row's PGR on
-    the round-selecting measure."""
+    ``easy_test`` and other datasets' ``ood_*`` (``{role}_{part}_{m}``), the student's agreement with
+    its supervisor where it reports one (``transfer_agreement``, ``transfer_{part}_agreement``), plus
+    each row's PGR on the round-selecting measure."""
     label_by = _index(labels, "seed", "weak", "t", what="ensemble label")
     round_by = _index(rounds, "seed", "weak", "t", what="round")
     oracle_by = _index(oracles, "seed", "model", what="oracle")
@@ -111,6 +112,9 @@ def tidy_rows(
         row.update({column: ensemble[column] for column in LABEL_COLUMNS if column in ensemble})
         for role, result in (("weak", single), ("ensemble", ensemble), ("transfer", student), ("oracle", oracle)):
             _accuracies(row, role, result, measures)
+        for part in ("test", "val", *_extra_parts(student)):  # classification students: Burns et al.'s agreement
+            if "agreement" in student[part]:
+                row[_part_column("transfer", part, "agreement")] = float(student[part]["agreement"])
         for m, key in measures.ensemble_only.items():
             row[f"ensemble_{m}"] = float(ensemble["test"][key])
             row[f"ensemble_val_{m}"] = float(ensemble["val"][key])
