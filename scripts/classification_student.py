@@ -51,7 +51,4 @@ with job(snakemake.log[0], snakemake.threads) as log:
         with atomic_path(out.predictions) as tmp:
             classification.predictions_frame(parts, probabilities).to_csv(tmp, index=False, float_format="%.6f")
     write_json(out[0], {"run": dict(snakemake.wildcards.items()), "kind": kind, "loss": p.loss, **metrics})
-    if supervisor is not None:
-        log.info("%s: test %s, val %s (agreement with its supervisor)", kind, metrics["test"], metrics["val"])
-    else:
-        log.info("%s: test %s, val %s", kind, metrics["test"], metrics["val"])
+    log.info("%s: test %s, val %s", kind, metrics["test"], metrics["val"])

@@ -361,9 +361,9 @@ def supervisor_probabilities(
 ) -> dict[str, list[float]]:
     """The α-vote (:func:`ensemble_part`, the vote the student's pseudo-labels come from) on each of
     ``parts`` that the rounds predicted, in the order of the part's records."""
-    supervisor = {}
+    supervisor, predicted = {}, set(predictions[0]["part"])
     for part, records in parts.items():
-        if part not in set(predictions[0]["part"]):
+        if part not in predicted:
             continue
         voted = ensemble_part(predictions, alphas, part, kind=kind)
         by_id = dict(zip(voted["id"], voted["p_label1"]))
