@@ -95,7 +95,7 @@ def test_classification_sandbox_oracle_beats_the_weak_model(sandbox_run, split):
 
 
 @pytest.mark.xfail(
-    strict=True, reason="issue 10, not met yet: the classification sandbox's student only copies its weak teacher (PGR <= 0; README, 'The sandbox')"
+    strict=True, reason="not met yet: the classification sandbox's student only copies its weak teacher (PGR <= 0; README, 'The sandbox')"
 )
 @pytest.mark.parametrize("split", SPLITS)
 def test_classification_sandbox_student_beats_its_weak_teacher(sandbox_run, split):
