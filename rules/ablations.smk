@@ -63,6 +63,7 @@ use rule ensemble_pseudo_answers as ablation_combine_labels with:
     output:
         labels="results/ablations/combine/labels/{dataset}/{split}/seed{seed}/{weak}/{combine}/T{t}.jsonl",
         metrics="results/ablations/combine/labels/{dataset}/{split}/seed{seed}/{weak}/{combine}/T{t}.metrics.json",
+        choices="results/ablations/combine/labels/{dataset}/{split}/seed{seed}/{weak}/{combine}/T{t}.choices.csv",
     log:
         "results/logs/ablations/combine/labels/{dataset}/{split}/seed{seed}/{weak}/{combine}/T{t}.log",
     wildcard_constraints:
@@ -77,9 +78,10 @@ use rule ensemble_pseudo_answers as ablation_combine_labels with:
 use rule generation_student as ablation_combine_student with:
     input:
         unpack(ood_parts),
-        **student_inputs(combine_labels),
+        **student_inputs(combine_labels, combine_choices),
     output:
-        "results/ablations/combine/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/{combine}/T{t}/metrics.json",
+        metrics="results/ablations/combine/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/{combine}/T{t}/metrics.json",
+        choices="results/ablations/combine/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/{combine}/T{t}/choices.csv",
     log:
         "results/logs/ablations/combine/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/{combine}/T{t}.log",
     wildcard_constraints:

@@ -98,7 +98,7 @@ def round_dir(wc, t):
 
 
 def previous_ensemble(wc):
-    """The labels and metrics of the same ensemble job at T − 1 (none at T = 1): when round T adds no
+    """The labels, metrics and choices of the same ensemble job at T − 1 (none at T = 1): when round T adds no
     vote (rejected or stopped), the ensemble of T rounds is that of T − 1, and its labels are
     reused rather than decoded again.  Not for the combination ablation's jobs (wildcard
     ``combine``): they are asked for at one T only, and a T − 1 input would add a decoding job."""
@@ -106,7 +106,11 @@ def previous_ensemble(wc):
     if t == 1 or hasattr(wc, "combine"):
         return {}
     stem = f"results/labels/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}"
-    return {"previous_labels": f"{stem}/T{t - 1}.jsonl", "previous_metrics": f"{stem}/T{t - 1}.metrics.json"}
+    return {
+        "previous_labels": f"{stem}/T{t - 1}.jsonl",
+        "previous_metrics": f"{stem}/T{t - 1}.metrics.json",
+        "previous_choices": f"{stem}/T{t - 1}.choices.csv",
+    }
 
 
 def run_results(wc):

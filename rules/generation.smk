@@ -49,6 +49,7 @@ rule ensemble_pseudo_answers:
     output:
         labels="results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.jsonl",
         metrics="results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.metrics.json",
+        choices="results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.choices.csv",
     log:
         "results/logs/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.log",
     wildcard_constraints:

@@ -20,11 +20,13 @@ def generation_tables(dataset):
     return {kind: (f"results/tables/{dataset}_{kind}", f"{dataset} ({kind.replace('_', ' ')})") for kind in GEN_TABLE_KINDS}
 
 
-def student_inputs(labels):
+def student_inputs(labels, supervisor):
     """A generation student's inputs: the pseudo-answers ``labels`` (a pattern or an input
-    function) for the hard questions, the parts it is evaluated on, and the strong model."""
+    function) for the hard questions, the options the same ensemble chose on the evaluation parts
+    (``supervisor``, for the student's agreement), the parts it is evaluated on, and the strong model."""
     return {
         "labels": labels,
+        "supervisor": supervisor,
         "hard": split_part("strong_train"),
         "test": split_part("test"),
         "val": split_part("val"),
@@ -131,7 +133,7 @@ def _main_combine(combine, t):
 
 
 def combine_label_file(run, combine, t, ext):
-    """The labels (``ext`` jsonl) or their metrics (metrics.json) of the experts of ``run``
+    """The labels (``ext`` jsonl), their metrics (metrics.json) or choices (choices.csv) of the experts of ``run``
     (dataset/split/seed{s}/weak) combined by ``combine``: the main run's where it has them."""
     if _main_combine(combine, t):
         return f"results/labels/{run}/T{t}.{ext}"
@@ -148,6 +150,11 @@ def combine_student_file(run, combine, t):
 def combine_labels(wc):
     """The labels a combine-ablation student learns."""
     return combine_label_file(f"{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}", wc.combine, wc.t, "jsonl")
+
+
+def combine_choices(wc):
+    """The options the same ensemble chose on the evaluation parts (the student's supervisor)."""
+    return combine_label_file(f"{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}", wc.combine, wc.t, "choices.csv")
 
 
 def combine_results(wc):

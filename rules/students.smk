@@ -5,9 +5,13 @@
 rule generation_student:
     input:
         unpack(ood_parts),
-        **student_inputs("results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.jsonl"),
+        **student_inputs(
+            "results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.jsonl",
+            "results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.choices.csv",
+        ),
     output:
-        "results/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}/metrics.json",
+        metrics="results/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}/metrics.json",
+        choices="results/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}/choices.csv",
     log:
         "results/logs/students/{dataset}/{split}/seed{seed}/{weak}_to_{strong}/T{t}.log",
     wildcard_constraints:

@@ -1,15 +1,18 @@
 """Pseudo-answers for the hard questions from the ensemble of the first t experts, and the
-ensemble's own accuracy on test and val (under the same mixture).
+ensemble's own accuracy on test and val (under the same mixture), with the option it chose on each
+evaluated item (``choices``: the supervisor its students' agreement is measured against).
 
 When expert t has no vote (its round was rejected or stopped), the ensemble of t experts is that
 of t − 1 (:func:`ensemw2s.boosting.adds_no_vote`): where the rule gives the T − 1 job's files
-(``previous_labels``, ``previous_metrics``), its labels and accuracies are read back instead of
+(``previous_labels``, ``previous_metrics``, ``previous_choices``), its labels, accuracies and choices are read back instead of
 decoded again, before torch and the model code are imported."""
+
+import shutil
 
 from snakemake.iocontainers import Snakemake
 
 from ensemw2s import boosting
-from ensemw2s.files import read_json, read_jsonl, write_json, write_jsonl
+from ensemw2s.files import atomic_path, read_json, read_jsonl, write_json, write_jsonl
 from ensemw2s.runtime import job
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
@@ -26,6 +29,8 @@ with job(snakemake.log[0], snakemake.threads) as log:
         voting_weights = [w for w in weights_by_round if w > 0]  # as decoding reports them
         summary = {**reused, "ensemble_weights": voting_weights, "same_ensemble_as_t": reused.get("same_ensemble_as_t", len(rounds) - 1)}
         evaluation, experts_voting = {}, len(voting_weights)
+        with atomic_path(snakemake.output.choices) as tmp:
+            shutil.copyfile(inp.previous_choices, tmp)
         log.info("T=%d: expert %d has no vote, so this is the T=%d ensemble: its labels are reused", len(rounds), len(rounds), len(rounds) - 1)
     else:
         from ensemw2s import ensemble, generation, models, splits
@@ -50,7 +55,10 @@ with job(snakemake.log[0], snakemake.threads) as log:
         )
         scoring = generation.EvalSettings(p.max_length, p.eval_batch_size, p.choice_eos, p.eos_unit)
         mixture = ensemble.mixture_logprobs(experts, weights, p.combine)
-        evaluation = generation.evaluate_parts(mixture, tokenizer, splits.read_parts(inp, read_jsonl), scoring=scoring)
+        parts = splits.read_parts(inp, read_jsonl)
+        evaluation, chosen = generation.score_parts(mixture, tokenizer, parts, scoring=scoring)
+        with atomic_path(snakemake.output.choices) as tmp:
+            generation.choices_frame(parts, chosen).to_csv(tmp, index=False)
         experts_voting = len(experts)
     write_jsonl(snakemake.output.labels, rows)
     summary.update(alphas=alphas, rounds=len(rounds), experts_voting=experts_voting, stopped_at=rounds[-1].get("stopped_at"))

@@ -13,7 +13,7 @@ p = snakemake.params
 inp = snakemake.input
 with job(snakemake.log[0], snakemake.threads) as log:
     records = read_jsonl(inp.train)
-    metrics = generation.fine_tune_and_evaluate(
+    metrics, _ = generation.fine_tune_and_evaluate(
         spec_from_params(p),
         records,
         generation.gold_answers(records),

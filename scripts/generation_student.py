@@ -1,9 +1,10 @@
-"""A strong student fine-tuned on the hard questions with the ensemble's pseudo-answers."""
+"""A strong student fine-tuned on the hard questions with the ensemble's pseudo-answers, evaluated
+on each part with its agreement with the ensemble (``supervisor``: the options the ensemble chose)."""
 
 from snakemake.iocontainers import Snakemake
 
 from ensemw2s import generation, splits, text
-from ensemw2s.files import read_jsonl, write_json
+from ensemw2s.files import atomic_path, read_jsonl, write_json
 from ensemw2s.runtime import job
 from ensemw2s.train import settings_from_params, spec_from_params
 
@@ -17,15 +18,19 @@ with job(snakemake.log[0], snakemake.threads) as log:
     missing = [r["id"] for r in hard if r["id"] not in answers]
     if missing:
         raise ValueError(f"{inp.labels}: no pseudo-answer for {len(missing)} hard questions, e.g. {missing[:3]}")
-    metrics = generation.fine_tune_and_evaluate(
+    parts = splits.read_parts(inp, read_jsonl)
+    metrics, chosen = generation.fine_tune_and_evaluate(
         spec_from_params(p),
         hard,
         [text.sft_answer(answers[r["id"]]) for r in hard],
         settings=settings_from_params(p, seed=p.seed, epochs=p.epochs),
-        parts=splits.read_parts(inp, read_jsonl),
+        parts=parts,
         choice_eos=p.choice_eos,
         eos_unit=p.eos_unit,
         desc="student",
+        supervisor=generation.read_choices(inp.supervisor, parts),
     )
-    write_json(snakemake.output[0], {"run": dict(snakemake.wildcards.items()), **metrics})
+    with atomic_path(snakemake.output.choices) as tmp:
+        generation.choices_frame(parts, chosen).to_csv(tmp, index=False)
+    write_json(snakemake.output.metrics, {"run": dict(snakemake.wildcards.items()), **metrics})
     log.info("student: test %s, val %s", metrics["test"], metrics["val"])

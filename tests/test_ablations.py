@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from ensemw2s import boosting, ensemble, generation, report
+from ensemw2s import boosting, ensemble, evaluate, generation, report
 from ensemw2s.train import ModelSpec, TrainSettings
 
 
@@ -139,6 +139,28 @@ def test_ensemble_curve_scores_each_prefix_once_and_loads_only_voting_experts(to
     assert mixtures == [(1, [1.0], "prob"), (2, [0.7, 1.3], "prob")]  # the rounds' alphas, not equal votes
     alone = generation.evaluate_parts(real_mixture([experts[1], experts[3]], [0.7, 1.3], "prob"), tokenizer, parts, scoring=scoring)
     assert curve[2]["test"] == alone["test"] and curve[2]["ensemble_weights"] == [0.7, 0.0, 1.3]
+
+
+def test_score_parts_reports_agreement_with_the_supervisors_choices_in_record_order(tokenizer, tmp_path):
+    from ensemw2s.models import build_tiny_model
+
+    model = build_tiny_model({"family": "gpt_neox", "hidden_size": 16, "num_layers": 1, "num_heads": 2}, tokenizer, seed=0)
+    scoring = generation.EvalSettings(max_length=64, batch_size=8)
+    parts = {"test": _records(8), "val": _records(3)}
+    metrics, chosen = generation.score_parts(evaluate.model_logprobs(model), tokenizer, parts, scoring=scoring)
+    assert "agreement" not in metrics["test"] and [len(chosen[p]) for p in parts] == [8, 3]
+    assert metrics["test"]["option_accuracy"] == np.mean([c == r["gold"] for c, r in zip(chosen["test"], parts["test"])])
+    # the choices file comes back in each part's record order, whatever its row order
+    path = tmp_path / "choices.csv"
+    generation.choices_frame(parts, chosen).sample(frac=1.0, random_state=0).to_csv(path, index=False)
+    assert generation.read_choices(path, parts) == chosen
+    assert generation.read_choices(path, {"test": parts["test"], "easy_test": _records(2)}) == {"test": chosen["test"]}  # a part it lacks
+    with pytest.raises(ValueError, match="other items than the 7 records"):
+        generation.read_choices(path, {"test": _records(7)})
+    # a supervisor that flips the first three test choices agrees on 5 of 8; val has none, so no agreement
+    flipped = {"test": [1 - c if i < 3 else c for i, c in enumerate(chosen["test"])]}
+    metrics, again = generation.score_parts(evaluate.model_logprobs(model), tokenizer, parts, scoring=scoring, supervisor=flipped)
+    assert again == chosen and metrics["test"]["agreement"] == 5 / 8 and "agreement" not in metrics["val"]
 
 
 # --------------------------------------------------------------------------------- the tables

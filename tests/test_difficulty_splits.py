@@ -172,3 +172,11 @@ def test_option_rating_scores_the_held_out_fold_by_its_gold_choice(tmp_path, mon
     assert token["difficulty"].tolist() != pytest.approx(expected, abs=1e-3)
     with pytest.raises(ValueError, match="unknown generation difficulty error 'sample'"):
         difficulty.rate_fold("generation", spec, records, fold=1, n_folds=2, seed=0, settings=settings, error="sample")
+
+
+def test_in_record_order_lines_up_another_jobs_results_with_the_records():
+    records = [{"id": "b"}, {"id": "a"}, {"id": "c"}]
+    assert splits.in_record_order(["a", "b", "c"], [1, 2, 3], records, what="x") == [2, 1, 3]
+    for ids, values in ((["a", "b"], [1, 2]), (["a", "b", "d"], [1, 2, 3]), (["a", "b", "c", "a"], [1, 2, 3, 4])):
+        with pytest.raises(ValueError, match="x: other items than the 3 records"):
+            splits.in_record_order(ids, values, records, what="x")

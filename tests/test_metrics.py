@@ -74,5 +74,9 @@ def test_student_supervisor_agreement_compares_the_two_predictions_not_the_gold_
     # thresholded as accuracy: (1, 0, 1, 0) against (1, 0, 0, 0), so 3 of 4 agree
     assert metrics.agreement([0.9, 0.2, 0.6, 0.4], [0.7, 0.4, 0.5, 0.1]) == 0.75
     assert metrics.agreement([0.51, 0.49], [0.99, 0.01]) == 1.0  # confidence does not matter
-    with pytest.raises(ValueError, match="one supervisor probability per prediction"):
+    with pytest.raises(ValueError, match="one supervisor prediction per prediction"):
         metrics.agreement([0.9], [0.1, 0.2])
+    # the generation track's: chosen options, compared as they are
+    assert metrics.choice_agreement([0, 1, 2, 1], [0, 1, 1, 1]) == 0.75
+    with pytest.raises(ValueError, match="at least one"):
+        metrics.choice_agreement([], [])

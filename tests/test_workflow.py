@@ -220,7 +220,56 @@ def test_an_ensemble_whose_last_expert_has_no_vote_reuses_the_previous_labels(de
         assert metrics["test"] == before["test"] and metrics["ensemble_weights"] == [w for w in boosting.vote_weights(metrics["alphas"]) if w > 0]
         labels = metrics_path.with_name(f"T{t}.jsonl").read_text()
         assert labels == metrics_path.with_name(f"T{t - 1}.jsonl").read_text(), metrics_path
+        choices = metrics_path.with_name(f"T{t}.choices.csv").read_bytes()
+        assert choices == metrics_path.with_name(f"T{t - 1}.choices.csv").read_bytes(), metrics_path
     assert kinds == {"decoded", "reused"}, kinds
+
+
+def _generation_students(run):
+    """(student metrics, its choices, the choices of the ensemble it learnt from) of every
+    generation student of the run, the combination ablation's included."""
+    for path in sorted(run.glob("results/students/*/*/seed*/*_to_*/T*/metrics.json")):
+        if (path.parent / "choices.csv").exists():  # a classification student writes predictions.csv instead
+            dataset, split, seed, pair = path.parts[-6:-2]
+            yield (
+                path,
+                path.parent / "choices.csv",
+                run / f"results/labels/{dataset}/{split}/{seed}/{pair.split('_to_')[0]}/{path.parent.name}.choices.csv",
+            )
+    for path in sorted(run.glob("results/ablations/combine/students/*/*/seed*/*_to_*/*/T*/metrics.json")):
+        dataset, split, seed, pair, combine = path.parts[-7:-2]
+        labels = f"results/ablations/combine/labels/{dataset}/{split}/{seed}/{pair.split('_to_')[0]}/{combine}/{path.parent.name}.choices.csv"
+        yield path, path.parent / "choices.csv", run / labels
+
+
+def test_generation_students_report_their_agreement_with_the_ensemble_they_learn_from(default_run):
+    """Burns et al.'s student-supervisor agreement, recomputed from the two choices files per part;
+    each choices file scores the option accuracy its own job reports, so it holds that model's
+    choices; in the sandbox (where the students beat their teacher) they disagree on some items."""
+    from ensemw2s.files import read_json
+
+    students, sandbox_agreements = 0, []
+    for metrics_path, own_path, supervisor_path in _generation_students(default_run):
+        student = read_json(metrics_path)
+        own, supervisor = pd.read_csv(own_path, dtype={"id": str}), pd.read_csv(supervisor_path, dtype={"id": str})
+        ensemble = read_json(supervisor_path.with_name(supervisor_path.name.replace(".choices.csv", ".metrics.json")))
+        both = own.merge(supervisor, on=["part", "id"], suffixes=("", "_supervisor"), validate="one_to_one")
+        assert len(both) == len(own) == len(supervisor), metrics_path
+        for part, rows in both.groupby("part"):
+            assert student[part]["n"] == len(rows), (metrics_path, part)
+            assert student[part]["option_accuracy"] == pytest.approx((rows["option"] == rows["gold"]).mean(), abs=1e-12), (metrics_path, part)
+            assert ensemble[part]["option_accuracy"] == pytest.approx((rows["option_supervisor"] == rows["gold"]).mean(), abs=1e-12), (
+                supervisor_path,
+                part,
+            )
+            assert student[part]["agreement"] == pytest.approx((rows["option"] == rows["option_supervisor"]).mean(), abs=1e-12), (metrics_path, part)
+        students += 1
+        if "/sandbox_mc/" in metrics_path.as_posix() and "/ablations/" not in metrics_path.as_posix():
+            sandbox_agreements.append(student["test"]["agreement"])
+    assert students >= 18 and sandbox_agreements, students
+    assert all(a < 1.0 for a in sandbox_agreements), sandbox_agreements
+    tidy = pd.read_csv(default_run / "results/metrics/sandbox_mc/random.csv")
+    assert tidy["transfer_agreement"].between(0.0, 1.0).all()
 
 
 def test_default_run_sciq_tables_and_figure(default_run):

@@ -366,11 +366,10 @@ def supervisor_probabilities(
         if part not in predicted:
             continue
         voted = ensemble_part(predictions, alphas, part, kind=kind)
-        by_id = dict(zip(voted["id"], voted["p_label1"]))
-        ids = [str(r["id"]) for r in records]
-        if set(ids) != set(by_id):
-            raise ValueError(f"part {part!r}: the rounds predicted other items than the part holds")
-        supervisor[part] = [float(by_id[i]) for i in ids]
+        supervisor[part] = [
+            float(v)
+            for v in splits.in_record_order(list(voted["id"]), list(voted["p_label1"]), records, what=f"part {part!r}: the rounds' predictions")
+        ]
     return supervisor
 
 

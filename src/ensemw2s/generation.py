@@ -23,9 +23,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
-from . import boosting, ensemble, evaluate, models, text, train
+from . import boosting, ensemble, evaluate, models, splits, text, train
 from .boosting import BoostingSettings
+from .metrics import choice_agreement
 
 CHOICE_MAPPINGS = ("generated", "teacher_forced", "none")
 
@@ -325,9 +327,14 @@ class EvalSettings:
     eos_unit: bool = False
 
 
-def evaluate_parts(logprob_fn, tokenizer, parts: dict[str, Sequence[dict]], *, scoring: EvalSettings) -> dict:
-    """Option-wise (lm-eval ``acc`` and ``acc_norm``) and token-wise accuracy on each named part (test, val)."""
-    metrics = {}
+def score_parts(
+    logprob_fn, tokenizer, parts: dict[str, Sequence[dict]], *, scoring: EvalSettings, supervisor: dict[str, Sequence[int]] | None = None
+) -> tuple[dict, dict[str, list[int]]]:
+    """Option-wise (lm-eval ``acc`` and ``acc_norm``) and token-wise accuracy on each named part
+    (test, val), and the option chosen per record (``acc``'s: the lowest summed NLL).  ``supervisor``:
+    another model's chosen options on some of the parts (record for record): those parts also
+    report ``agreement`` (:func:`ensemw2s.metrics.choice_agreement`)."""
+    metrics, chosen = {}, {}
     for name, records in parts.items():
         result = evaluate.evaluate_multiple_choice(
             logprob_fn,
@@ -339,13 +346,46 @@ def evaluate_parts(logprob_fn, tokenizer, parts: dict[str, Sequence[dict]], *, s
             eos_unit=scoring.eos_unit,
             desc=f"eval {name}",
         )
+        chosen[name] = [int(p["predicted"]) for p in result.predictions]
         metrics[name] = {
             "option_accuracy": result.option_accuracy,
             "option_norm_accuracy": result.option_accuracy_norm,
             "token_accuracy": result.token_accuracy,
             "n": len(records),
         }
-    return metrics
+        if supervisor is not None and name in supervisor:
+            metrics[name]["agreement"] = choice_agreement(chosen[name], supervisor[name])
+    return metrics, chosen
+
+
+def evaluate_parts(logprob_fn, tokenizer, parts: dict[str, Sequence[dict]], *, scoring: EvalSettings) -> dict:
+    """The accuracies of :func:`score_parts` alone."""
+    return score_parts(logprob_fn, tokenizer, parts, scoring=scoring)[0]
+
+
+def choices_frame(parts: dict[str, Sequence[dict]], chosen: dict[str, Sequence[int]]) -> pd.DataFrame:
+    """One row per (part, record): id, gold option, the option the model chose."""
+    frames = [
+        pd.DataFrame({"part": part, "id": [str(r["id"]) for r in records], "gold": [int(r["gold"]) for r in records], "option": list(chosen[part])})
+        for part, records in parts.items()
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def read_choices(path, parts: dict[str, Sequence[dict]]) -> dict[str, list[int]]:
+    """A :func:`choices_frame` file's chosen options on each of ``parts`` it holds, in the order of
+    the part's records (an error where it holds other records than the part)."""
+    frame = pd.read_csv(path, dtype={"id": str, "part": str})
+    missing = {"part", "id", "option"} - set(frame.columns)
+    if missing:
+        raise ValueError(f"{path}: missing columns {sorted(missing)}")
+    chosen = {}
+    for part, records in parts.items():
+        rows = frame[frame["part"] == part]
+        if rows.empty:
+            continue
+        chosen[part] = [int(v) for v in splits.in_record_order(list(rows["id"]), list(rows["option"]), records, what=f"{path}: part {part!r}")]
+    return chosen
 
 
 def _same_mixture(voters, others) -> bool:
@@ -390,10 +430,12 @@ def fine_tune_and_evaluate(
     choice_eos: bool = False,
     eos_unit: bool = False,
     desc: str = "sft",
-) -> dict:
+    supervisor: dict[str, Sequence[int]] | None = None,
+) -> tuple[dict, dict[str, list[int]]]:
     """Fine-tune a fresh model of ``spec`` on (prompt, answer) pairs and evaluate it on ``parts``:
-    a student (pseudo-answers) or a gold model (ground truth)."""
+    a student (pseudo-answers) or a gold model (ground truth).  Its metrics and chosen options per
+    part (:func:`score_parts`; ``supervisor``: the weak ensemble's, for the student's agreement)."""
     model, tokenizer, summary = train_sft_model(spec, records, answers, settings=settings, desc=desc)
     scoring = EvalSettings(spec.max_length, spec.eval_batch_size, choice_eos, eos_unit)
-    metrics = evaluate_parts(evaluate.model_logprobs(model), tokenizer, parts, scoring=scoring)
-    return {**metrics, "training": summary}
+    metrics, chosen = score_parts(evaluate.model_logprobs(model), tokenizer, parts, scoring=scoring, supervisor=supervisor)
+    return {**metrics, "training": summary}, chosen

@@ -19,10 +19,15 @@ def accuracy(p_label1, labels) -> float:
 def agreement(p_label1, p_label1_supervisor) -> float:
     """Share of items on which two classifiers, each thresholded at 0.5 as :func:`accuracy` does,
     predict the same label: Burns et al.'s student-supervisor agreement (1.0: the student copies)."""
-    ours, theirs = np.asarray(p_label1, dtype=np.float64), np.asarray(p_label1_supervisor, dtype=np.float64)
+    return choice_agreement(np.asarray(p_label1, dtype=np.float64) > 0.5, np.asarray(p_label1_supervisor, dtype=np.float64) > 0.5)
+
+
+def choice_agreement(predicted, predicted_by_supervisor) -> float:
+    """Share of items on which two models predict the same label or option (both per item, in one order)."""
+    ours, theirs = np.asarray(predicted), np.asarray(predicted_by_supervisor)
     if ours.shape != theirs.shape or ours.size == 0:
-        raise ValueError("need one supervisor probability per prediction, and at least one")
-    return float(np.mean((ours > 0.5) == (theirs > 0.5)))
+        raise ValueError("need one supervisor prediction per prediction, and at least one")
+    return float(np.mean(ours == theirs))
 
 
 def pgr(transfer: float, weak: float, strong: float) -> float:

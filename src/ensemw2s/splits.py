@@ -109,3 +109,14 @@ def read_parts(paths: Mapping[str, str], read, parts: Sequence[str] = EVAL_PARTS
             if records or part != "easy_test":
                 found[part] = records
     return found
+
+
+def in_record_order(ids: Sequence, values: Sequence, records: Sequence[dict], *, what: str) -> list:
+    """``values`` (one per id of ``ids``, in any order) in the order of ``records``: the per-item
+    results of another job lined up with a part's records; ``what`` names them in the error raised
+    where they cover other items than the records, or an item twice."""
+    by_id = dict(zip(map(str, ids), values, strict=True))
+    wanted = [str(r["id"]) for r in records]
+    if len(by_id) != len(ids) or len(ids) != len(wanted) or set(wanted) != set(by_id):
+        raise ValueError(f"{what}: other items than the {len(wanted)} records of the part")
+    return [by_id[i] for i in wanted]
