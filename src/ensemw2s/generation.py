@@ -21,13 +21,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from . import boosting, ensemble, evaluate, models, splits, text, train
 from .boosting import BoostingSettings
 from .metrics import choice_agreement
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CHOICE_MAPPINGS = ("generated", "teacher_forced", "none")
 
@@ -365,6 +368,8 @@ def evaluate_parts(logprob_fn, tokenizer, parts: dict[str, Sequence[dict]], *, s
 
 def choices_frame(parts: dict[str, Sequence[dict]], chosen: dict[str, Sequence[int]]) -> pd.DataFrame:
     """One row per (part, record): id, gold option, the option the model chose."""
+    import pandas as pd  # here, not at import: the training and decoding jobs never need it
+
     frames = [
         pd.DataFrame({"part": part, "id": [str(r["id"]) for r in records], "gold": [int(r["gold"]) for r in records], "option": list(chosen[part])})
         for part, records in parts.items()
@@ -375,6 +380,8 @@ def choices_frame(parts: dict[str, Sequence[dict]], chosen: dict[str, Sequence[i
 def read_choices(path, parts: dict[str, Sequence[dict]]) -> dict[str, list[int]]:
     """A :func:`choices_frame` file's chosen options on each of ``parts`` it holds, in the order of
     the part's records (an error where it holds other records than the part)."""
+    import pandas as pd
+
     frame = pd.read_csv(path, dtype={"id": str, "part": str})
     missing = {"part", "id", "option"} - set(frame.columns)
     if missing:
