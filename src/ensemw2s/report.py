@@ -112,7 +112,7 @@ def tidy_rows(
         row.update({column: ensemble[column] for column in LABEL_COLUMNS if column in ensemble})
         for role, result in (("weak", single), ("ensemble", ensemble), ("transfer", student), ("oracle", oracle)):
             _accuracies(row, role, result, measures)
-        for part in ("test", "val", *_extra_parts(student)):  # classification students: Burns et al.'s agreement
+        for part in ("test", "val", *_extra_parts(student)):  # every student of either track: Burns et al.'s agreement
             if "agreement" in student[part]:
                 row[_part_column("transfer", part, "agreement")] = float(student[part]["agreement"])
         for m, key in measures.ensemble_only.items():
