@@ -22,10 +22,12 @@ use rule token_boosting_round as ablation_boosting_round with:
         variant=alternatives(ABLATION_VARIANTS),
         t=r"\d+",
     params:
-        unit=lambda wc: variant_unit(wc.variant),
-        window=lambda wc: variant_window(wc.variant),
-        sample_error=lambda wc: variant_sample_error(wc.variant),
-        checkpoint_dir=lambda wc: checkpoint_dir(variant_round_dir(wc, wc.variant, wc.t)),
+        settings=rules.token_boosting_round.params.settings.updated(
+            unit=lambda wc: variant_unit(wc.variant),
+            window=lambda wc: variant_window(wc.variant),
+            sample_error=lambda wc: variant_sample_error(wc.variant),
+            checkpoint_dir=lambda wc: checkpoint_dir(variant_round_dir(wc, wc.variant, wc.t)),
+        ),
 
 
 rule ensemble_curve:
@@ -49,12 +51,14 @@ rule ensemble_curve:
     resources:
         **model_resources(weak_model),
     params:
-        combine=GENERATION.get("combine"),
-        choice_eos=config["eval"]["choice_eos"],
-        eos_unit=GENERATION.get("eos_unit"),
-        max_length=config["training"]["max_length"],
-        eval_batch_size=config["training"]["eval_batch_size"],
-        mixed_precision=config["training"]["mixed_precision"],
+        settings=job_settings(
+            combine=GENERATION.get("combine"),
+            choice_eos=config["eval"]["choice_eos"],
+            eos_unit=GENERATION.get("eos_unit"),
+            max_length=config["training"]["max_length"],
+            eval_batch_size=config["training"]["eval_batch_size"],
+            mixed_precision=config["training"]["mixed_precision"],
+        ),
     script:
         "../scripts/ensemble_curve.py"
 
@@ -72,7 +76,9 @@ use rule ensemble_pseudo_answers as ablation_combine_labels with:
         combine=alternatives(OTHER_COMBINES),
         t=r"\d+",
     params:
-        combine=lambda wc: wc.combine,
+        settings=rules.ensemble_pseudo_answers.params.settings.updated(
+            combine=lambda wc: wc.combine,
+        ),
 
 
 use rule generation_student as ablation_combine_student with:
@@ -91,7 +97,9 @@ use rule generation_student as ablation_combine_student with:
         combine=alternatives(OTHER_COMBINES),
         t=r"\d+",
     params:
-        checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/ablations/combine/students/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}_to_{wc.strong}/{wc.combine}/T{wc.t}",
+        settings=rules.generation_student.params.settings.updated(
+            checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/ablations/combine/students/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}_to_{wc.strong}/{wc.combine}/T{wc.t}",
+        ),
 
 
 # ------------------------------------------------------------------ tables and figures (local)
@@ -118,9 +126,11 @@ rule ablation_combine_table:
     conda:
         ENV
     params:
-        combines=ABLATIONS["combine"],
-        main_combine=GENERATION.get("combine"),
-        caption=lambda wc: f"Appendix G.2, Figure 10 on {wc.dataset}: experts combined by probabilities (Eq. 1) or by logits; test accuracy, mean ± SEM over {len(config['seeds'])} seed(s).",
+        settings=job_settings(
+            combines=ABLATIONS["combine"],
+            main_combine=GENERATION.get("combine"),
+            caption=lambda wc: f"Appendix G.2, Figure 10 on {wc.dataset}: experts combined by probabilities (Eq. 1) or by logits; test accuracy, mean ± SEM over {len(config['seeds'])} seed(s).",
+        ),
     script:
         "../scripts/ablation_combine_table.py"
 
@@ -146,12 +156,14 @@ rule ablation_curve_table:
     conda:
         ENV
     params:
-        caption=lambda wc: (
-            f"Appendix G.2, Figures 11-12: token-level boosting of {wc.name} with an error window of L tokens"
-            if wc.kind == "window"
-            else f"Appendix G.2 on {wc.name}: token- vs sample-level weighting"
-        )
-        + f"; the weak ensemble of the first t rounds on test, mean ± SEM over {len(config['seeds'])} seed(s).",
+        settings=job_settings(
+            caption=lambda wc: (
+                f"Appendix G.2, Figures 11-12: token-level boosting of {wc.name} with an error window of L tokens"
+                if wc.kind == "window"
+                else f"Appendix G.2 on {wc.name}: token- vs sample-level weighting"
+            )
+            + f"; the weak ensemble of the first t rounds on test, mean ± SEM over {len(config['seeds'])} seed(s).",
+        ),
     script:
         "../scripts/ablation_curve_table.py"
 
@@ -169,12 +181,14 @@ rule ablation_figure:
     conda:
         ENV
     params:
-        kind=lambda wc: wc.kind,
-        order=lambda wc: {"combine": ABLATIONS["combine"], "window": WINDOW_VARIANTS, "weighting": WEIGHTING_VARIANTS}[wc.kind],
-        title=lambda wc: {
-            "combine": f"{wc.name}: probability vs logit combination (Appendix G.2, Fig. 10)",
-            "window": f"{wc.name}: error window L of token-level boosting (Appendix G.2, Figs. 11-12)",
-            "weighting": f"{wc.name}: token- vs sample-level weighting (Appendix G.2)",
-        }[wc.kind],
+        settings=job_settings(
+            kind=lambda wc: wc.kind,
+            order=lambda wc: {"combine": ABLATIONS["combine"], "window": WINDOW_VARIANTS, "weighting": WEIGHTING_VARIANTS}[wc.kind],
+            title=lambda wc: {
+                "combine": f"{wc.name}: probability vs logit combination (Appendix G.2, Fig. 10)",
+                "window": f"{wc.name}: error window L of token-level boosting (Appendix G.2, Figs. 11-12)",
+                "weighting": f"{wc.name}: token- vs sample-level weighting (Appendix G.2)",
+            }[wc.kind],
+        ),
     script:
         "../scripts/ablation_figure.py"

@@ -25,16 +25,18 @@ rule classification_round:
     resources:
         **model_resources(weak_model),
     params:
-        **({"save_dtype": config["training"]["save_dtype"]} if CLASSIFICATION["save_experts"] else {}),
-        **classification_training_params(weak_model),
-        t=lambda wc: int(wc.t),
-        seed=lambda wc: int(wc.seed),
-        epochs=epochs_of(weak_model),
-        # round 1 is the single-weak baseline: all weak-training data, uniformly
-        weighting=lambda wc: "uniform" if int(wc.t) == 1 else CLASSIFICATION["weighting"],
-        # what follows a rejected round (rounds >= 2 only): break = every later round is stopped; continue = train on
-        on_reject=lambda wc: CLASSIFICATION["on_reject"] if int(wc.t) > 1 else "none",
-        checkpoint_dir=lambda wc: checkpoint_dir(round_dir(wc, wc.t)),
+        settings=job_settings(
+            **({"save_dtype": config["training"]["save_dtype"]} if CLASSIFICATION["save_experts"] else {}),
+            **classification_training_params(weak_model),
+            t=lambda wc: int(wc.t),
+            seed=lambda wc: int(wc.seed),
+            epochs=epochs_of(weak_model),
+            # round 1 is the single-weak baseline: all weak-training data, uniformly
+            weighting=lambda wc: "uniform" if int(wc.t) == 1 else CLASSIFICATION["weighting"],
+            # what follows a rejected round (rounds >= 2 only): break = every later round is stopped; continue = train on
+            on_reject=lambda wc: CLASSIFICATION["on_reject"] if int(wc.t) > 1 else "none",
+            checkpoint_dir=lambda wc: checkpoint_dir(round_dir(wc, wc.t)),
+        ),
     script:
         "../scripts/classification_round.py"
 
@@ -53,7 +55,9 @@ rule classification_labels:
     conda:
         ENV
     params:
-        vote=CLASSIFICATION["vote"],
+        settings=job_settings(
+            vote=CLASSIFICATION["vote"],
+        ),
     script:
         "../scripts/classification_labels.py"
 
@@ -80,16 +84,18 @@ rule classification_student:
     resources:
         **model_resources(strong_model),
     params:
-        **classification_training_params(strong_model),
-        # every student of a (split, seed) shares one seed: the pseudo-labels are the only difference
-        seed=lambda wc: int(wc.seed),
-        epochs=epochs_of(strong_model),
-        loss=CLASSIFICATION["student_loss"],
-        vote=CLASSIFICATION["vote"],
-        aux_coef=CLASSIFICATION["logconf_aux_coef"],
-        warmup_frac=CLASSIFICATION["logconf_warmup_frac"],
-        logconf_threshold=CLASSIFICATION["logconf_threshold"],
-        checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/students/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}_to_{wc.strong}/T{wc.t}",
+        settings=job_settings(
+            **classification_training_params(strong_model),
+            # every student of a (split, seed) shares one seed: the pseudo-labels are the only difference
+            seed=lambda wc: int(wc.seed),
+            epochs=epochs_of(strong_model),
+            loss=CLASSIFICATION["student_loss"],
+            vote=CLASSIFICATION["vote"],
+            aux_coef=CLASSIFICATION["logconf_aux_coef"],
+            warmup_frac=CLASSIFICATION["logconf_warmup_frac"],
+            logconf_threshold=CLASSIFICATION["logconf_threshold"],
+            checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/students/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}_to_{wc.strong}/T{wc.t}",
+        ),
     script:
         "../scripts/classification_student.py"
 
@@ -111,12 +117,14 @@ rule classification_oracle:
     resources:
         **model_resources(model_wildcard),
     params:
-        **classification_training_params(model_wildcard),
-        seed=lambda wc: int(wc.seed),
-        epochs=epochs_of(model_wildcard),
-        loss="xent",  # ground-truth labels: plain cross-entropy
-        aux_coef=CLASSIFICATION["logconf_aux_coef"],
-        warmup_frac=CLASSIFICATION["logconf_warmup_frac"],
-        checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/oracle/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.model}",
+        settings=job_settings(
+            **classification_training_params(model_wildcard),
+            seed=lambda wc: int(wc.seed),
+            epochs=epochs_of(model_wildcard),
+            loss="xent",  # ground-truth labels: plain cross-entropy
+            aux_coef=CLASSIFICATION["logconf_aux_coef"],
+            warmup_frac=CLASSIFICATION["logconf_warmup_frac"],
+            checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/oracle/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.model}",
+        ),
     script:
         "../scripts/classification_student.py"

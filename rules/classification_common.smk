@@ -10,7 +10,7 @@ CLS_CONSTRAINTS = dict(
 
 
 def classification_training_params(model_of):
-    """training_params plus the track's training choices (Burns et al.'s by default), each a leaf:
+    """training_params plus the track's training choices (Burns et al.'s by default), for a job's job_settings:
     lr schedule, gradient clipping (0 = none), dropout (a probability, or "keep" = the model's
     own) and the classifier head's initialisation."""
     settings = training_params(model_of)

@@ -335,8 +335,32 @@ def generation_difficulty_error(wc):
     return entry["difficulty_error"] if entry["task"] == "generation" else "none"
 
 
+class JobSettings:
+    """A job's config values as one named ``params`` value (``settings=job_settings(...)``).
+
+    Snakemake records a job's params as a *set* of ``repr``'d values without their names
+    (``persistence.params_changed``), so two equal leaf values hide each other's edits (fold 2,
+    epochs 2 -> 3 leaves {2, 3}); one dict keeps the names, so any edit of any value changes the
+    record.  Values are leaves or functions of the job's wildcards.  Scripts read the dict through
+    ``ensemw2s.runtime.job_settings``."""
+
+    def __init__(self, values):
+        self.values = dict(values)
+
+    def __call__(self, wildcards):
+        return {name: value(wildcards) if callable(value) else value for name, value in self.values.items()}
+
+    def updated(self, **changes):
+        """The same settings with ``changes``: a derived rule's params (``use rule`` ... ``with``)."""
+        return JobSettings(self.values | changes)
+
+
+def job_settings(**values):
+    return JobSettings(values)
+
+
 def training_params(model_of):
-    """The training settings of the model ``model_of(wc)``, each a leaf ``params:`` value."""
+    """The training settings of the model ``model_of(wc)``, for a job's ``job_settings``."""
     settings = {key: model_setting(model_of, key) for key in ("lr", "batch_size", "micro_batch_size", "trust_remote_code")}
     for key in ("max_length", "eval_batch_size", "weight_decay", "warmup_ratio", "lr_schedule", "mixed_precision"):
         settings[key] = config["training"][key]

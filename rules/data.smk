@@ -11,24 +11,26 @@ rule dataset:
     conda:
         ENV
     params:
-        dataset=lambda wc: wc.dataset,
-        source=dataset_setting("source"),
-        local_files=dataset_setting("local_files"),
-        hub_path=dataset_setting("hub_path"),
-        hub_configs=dataset_setting("hub_configs"),
-        hub_splits=dataset_setting("hub_splits"),
-        hub_revision=dataset_setting("revision"),
-        max_items=dataset_setting("max_items"),
-        seed=dataset_setting("seed"),
-        task=dataset_setting("task"),
-        n_items=dataset_setting("n_items"),
-        min_digits=dataset_setting("min_digits"),
-        max_digits=dataset_setting("max_digits"),
-        n_choices=dataset_setting("n_choices"),
-        no_carry_share=dataset_setting("no_carry_share"),
-        operation=dataset_setting("operation"),
-        min_operands=dataset_setting("min_operands"),
-        max_operands=dataset_setting("max_operands"),
+        settings=job_settings(
+            dataset=lambda wc: wc.dataset,
+            source=dataset_setting("source"),
+            local_files=dataset_setting("local_files"),
+            hub_path=dataset_setting("hub_path"),
+            hub_configs=dataset_setting("hub_configs"),
+            hub_splits=dataset_setting("hub_splits"),
+            hub_revision=dataset_setting("revision"),
+            max_items=dataset_setting("max_items"),
+            seed=dataset_setting("seed"),
+            task=dataset_setting("task"),
+            n_items=dataset_setting("n_items"),
+            min_digits=dataset_setting("min_digits"),
+            max_digits=dataset_setting("max_digits"),
+            n_choices=dataset_setting("n_choices"),
+            no_carry_share=dataset_setting("no_carry_share"),
+            operation=dataset_setting("operation"),
+            min_operands=dataset_setting("min_operands"),
+            max_operands=dataset_setting("max_operands"),
+        ),
     script:
         "../scripts/prepare_dataset.py"
 
@@ -43,12 +45,14 @@ rule worked_examples:
     conda:
         ENV
     params:
-        n_examples=dataset_setting("pretrain_examples"),
-        operand_weights=dataset_setting("pretrain_operand_weights"),
-        min_operands=dataset_setting("min_operands"),
-        min_digits=dataset_setting("min_digits"),
-        max_digits=dataset_setting("max_digits"),
-        seed=dataset_setting("seed"),
+        settings=job_settings(
+            n_examples=dataset_setting("pretrain_examples"),
+            operand_weights=dataset_setting("pretrain_operand_weights"),
+            min_operands=dataset_setting("min_operands"),
+            min_digits=dataset_setting("min_digits"),
+            max_digits=dataset_setting("max_digits"),
+            seed=dataset_setting("seed"),
+        ),
     script:
         "../scripts/worked_examples.py"
 

@@ -15,17 +15,19 @@ rule difficulty_fold:
     resources:
         **model_resources(rater),
     params:
-        **training_params(rater),
-        task=dataset_setting("task"),
-        fold=lambda wc: int(wc.fold),
-        n_folds=config["difficulty"]["n_folds"],
-        seed=config["difficulty"]["seed"],
-        epochs=epochs_of(rater),
-        # each setting only where it matters (a SciQ fold does not rerun on an edit of another)
-        eos_unit=lambda wc: config["datasets"][wc.dataset]["task"] == "generation" and GENERATION.get("eos_unit", False),
-        error=generation_difficulty_error,
-        choice_eos=lambda wc: generation_difficulty_error(wc) == "option" and config["eval"]["choice_eos"],
-        checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/difficulty/{wc.dataset}/fold{wc.fold}",
+        settings=job_settings(
+            **training_params(rater),
+            task=dataset_setting("task"),
+            fold=lambda wc: int(wc.fold),
+            n_folds=config["difficulty"]["n_folds"],
+            seed=config["difficulty"]["seed"],
+            epochs=epochs_of(rater),
+            # each setting only where it matters (a SciQ fold does not rerun on an edit of another)
+            eos_unit=lambda wc: config["datasets"][wc.dataset]["task"] == "generation" and GENERATION.get("eos_unit", False),
+            error=generation_difficulty_error,
+            choice_eos=lambda wc: generation_difficulty_error(wc) == "option" and config["eval"]["choice_eos"],
+            checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/difficulty/{wc.dataset}/fold{wc.fold}",
+        ),
     script:
         "../scripts/rate_difficulty_fold.py"
 

@@ -20,18 +20,20 @@ rule token_boosting_round:
     resources:
         **model_resources(weak_model),
     params:
-        **training_params(weak_model),
-        t=lambda wc: int(wc.t),
-        seed=lambda wc: int(wc.seed),
-        epochs=epochs_of(weak_model),
-        on_reject=GENERATION.get("on_reject"),
-        round1=GENERATION.get("round1"),
-        eos_unit=GENERATION.get("eos_unit"),
-        unit=GENERATION.get("unit"),
-        window=GENERATION.get("window"),
-        sample_error=GENERATION.get("sample_error"),
-        checkpoint_dir=lambda wc: checkpoint_dir(round_dir(wc, wc.t)),
-        save_dtype=config["training"]["save_dtype"],
+        settings=job_settings(
+            **training_params(weak_model),
+            t=lambda wc: int(wc.t),
+            seed=lambda wc: int(wc.seed),
+            epochs=epochs_of(weak_model),
+            on_reject=GENERATION.get("on_reject"),
+            round1=GENERATION.get("round1"),
+            eos_unit=GENERATION.get("eos_unit"),
+            unit=GENERATION.get("unit"),
+            window=GENERATION.get("window"),
+            sample_error=GENERATION.get("sample_error"),
+            checkpoint_dir=lambda wc: checkpoint_dir(round_dir(wc, wc.t)),
+            save_dtype=config["training"]["save_dtype"],
+        ),
     script:
         "../scripts/token_boosting_round.py"
 
@@ -60,17 +62,19 @@ rule ensemble_pseudo_answers:
     resources:
         **model_resources(weak_model),
     params:
-        max_new_tokens=GENERATION.get("max_new_tokens"),
-        combine=GENERATION.get("combine"),
-        decode=GENERATION.get("decode"),
-        temperature=GENERATION.get("temperature"),
-        choice_nll=GENERATION.get("choice_nll"),
-        choice_mapping=GENERATION.get("choice_mapping"),
-        choice_eos=config["eval"]["choice_eos"],
-        eos_unit=GENERATION.get("eos_unit"),
-        seed=lambda wc: int(wc.seed),
-        max_length=config["training"]["max_length"],
-        eval_batch_size=config["training"]["eval_batch_size"],
-        mixed_precision=config["training"]["mixed_precision"],
+        settings=job_settings(
+            max_new_tokens=GENERATION.get("max_new_tokens"),
+            combine=GENERATION.get("combine"),
+            decode=GENERATION.get("decode"),
+            temperature=GENERATION.get("temperature"),
+            choice_nll=GENERATION.get("choice_nll"),
+            choice_mapping=GENERATION.get("choice_mapping"),
+            choice_eos=config["eval"]["choice_eos"],
+            eos_unit=GENERATION.get("eos_unit"),
+            seed=lambda wc: int(wc.seed),
+            max_length=config["training"]["max_length"],
+            eval_batch_size=config["training"]["eval_batch_size"],
+            mixed_precision=config["training"]["mixed_precision"],
+        ),
     script:
         "../scripts/ensemble_pseudo_answers.py"

@@ -11,9 +11,11 @@ rule tokenizer:
     conda:
         ENV
     params:
-        vocab_size=lambda wc: config["tokenizers"][wc.tokenizer].get("vocab_size", 0),
-        split_digits=lambda wc: config["tokenizers"][wc.tokenizer]["split_digits"],
-        path=lambda wc: config["tokenizers"][wc.tokenizer].get("path", ""),
+        settings=job_settings(
+            vocab_size=lambda wc: config["tokenizers"][wc.tokenizer].get("vocab_size", 0),
+            split_digits=lambda wc: config["tokenizers"][wc.tokenizer]["split_digits"],
+            path=lambda wc: config["tokenizers"][wc.tokenizer].get("path", ""),
+        ),
     script:
         "../scripts/prepare_tokenizer.py"
 
@@ -32,17 +34,19 @@ rule tiny_model:
         ENV
     threads: 2
     params:
-        family=model_setting(model_wildcard, "family"),
-        hidden_size=model_setting(model_wildcard, "hidden_size"),
-        num_layers=model_setting(model_wildcard, "num_layers"),
-        num_heads=model_setting(model_wildcard, "num_heads"),
-        intermediate_size=model_setting(model_wildcard, "intermediate_size"),
-        init_seed=model_setting(model_wildcard, "init_seed"),
-        pretrain_steps=model_setting(model_wildcard, "pretrain_steps"),
-        pretrain_lr=model_setting(model_wildcard, "pretrain_lr"),
-        pretrain_batch_size=model_setting(model_wildcard, "pretrain_batch_size"),
-        pretrain_seq_len=model_setting(model_wildcard, "pretrain_seq_len"),
-        max_length=config["training"]["max_length"],
-        checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/models/{wc.model}",
+        settings=job_settings(
+            family=model_setting(model_wildcard, "family"),
+            hidden_size=model_setting(model_wildcard, "hidden_size"),
+            num_layers=model_setting(model_wildcard, "num_layers"),
+            num_heads=model_setting(model_wildcard, "num_heads"),
+            intermediate_size=model_setting(model_wildcard, "intermediate_size"),
+            init_seed=model_setting(model_wildcard, "init_seed"),
+            pretrain_steps=model_setting(model_wildcard, "pretrain_steps"),
+            pretrain_lr=model_setting(model_wildcard, "pretrain_lr"),
+            pretrain_batch_size=model_setting(model_wildcard, "pretrain_batch_size"),
+            pretrain_seq_len=model_setting(model_wildcard, "pretrain_seq_len"),
+            max_length=config["training"]["max_length"],
+            checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/models/{wc.model}",
+        ),
     script:
         "../scripts/build_tiny_model.py"

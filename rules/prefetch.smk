@@ -19,9 +19,11 @@ rule prefetch_model:
     conda:
         ENV
     params:
-        kind="model",
-        repo=lambda wc: model_source(wc.model),  # id@revision when pinned
-        trust_remote_code=model_setting(model_wildcard, "trust_remote_code"),
+        settings=job_settings(
+            kind="model",
+            repo=lambda wc: model_source(wc.model),  # id@revision when pinned
+            trust_remote_code=model_setting(model_wildcard, "trust_remote_code"),
+        ),
     script:
         "../scripts/prefetch_hub.py"
 
@@ -36,10 +38,12 @@ rule prefetch_dataset:
     conda:
         ENV
     params:
-        kind="dataset",
-        repo=dataset_setting("hub_path"),
-        hub_configs=dataset_setting("hub_configs"),
-        hub_splits=dataset_setting("hub_splits"),
-        revision=dataset_setting("revision"),
+        settings=job_settings(
+            kind="dataset",
+            repo=dataset_setting("hub_path"),
+            hub_configs=dataset_setting("hub_configs"),
+            hub_splits=dataset_setting("hub_splits"),
+            revision=dataset_setting("revision"),
+        ),
     script:
         "../scripts/prefetch_hub.py"

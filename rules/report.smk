@@ -17,8 +17,10 @@ rule difficulty_histogram:
     conda:
         ENV
     params:
-        bins=config["difficulty"]["histogram_bins"],
-        rater=rater,
+        settings=job_settings(
+            bins=config["difficulty"]["histogram_bins"],
+            rater=rater,
+        ),
     script:
         "../scripts/plot_difficulty.py"
 
@@ -43,7 +45,9 @@ rule metrics:
     conda:
         ENV
     params:
-        track=lambda wc: track_of(wc.dataset),
+        settings=job_settings(
+            track=lambda wc: track_of(wc.dataset),
+        ),
     script:
         "../scripts/collect_metrics.py"
 
@@ -61,10 +65,12 @@ rule pgr_figure:
     conda:
         ENV
     params:
-        track=lambda wc: track_of(wc.dataset),
-        models=lambda wc: TRACKS[track_of(wc.dataset)].models,
-        measure=lambda wc: GENERATION["figure_measure"] if track_of(wc.dataset) == "generation" else "acc",
-        round=lambda wc: config[track_of(wc.dataset)]["figure_round"],
+        settings=job_settings(
+            track=lambda wc: track_of(wc.dataset),
+            models=lambda wc: TRACKS[track_of(wc.dataset)].models,
+            measure=lambda wc: GENERATION["figure_measure"] if track_of(wc.dataset) == "generation" else "acc",
+            round=lambda wc: config[track_of(wc.dataset)]["figure_round"],
+        ),
     script:
         "../scripts/pgr_figure.py"
 
@@ -102,11 +108,13 @@ rule classification_table:
     conda:
         ENV
     params:
-        models=CLS.models,
-        caption=lambda wc: (
-            f"{CLS_TABLES[wc.table][2]}: weak-to-strong generalization on {CLS_TABLES[wc.table][0]} ({CLS_TABLES[wc.table][1]} split) "
-            f"with AdaBoost ensembles of weak classifiers; test accuracy, mean ± SEM over {len(config['seeds'])} seed(s). Students "
-            f"learn the {CLASSIFICATION['vote']} vote's labels; the weak ensemble is shown under both votes; ensemble rounds are chosen among T ≥ 2."
+        settings=job_settings(
+            models=CLS.models,
+            caption=lambda wc: (
+                f"{CLS_TABLES[wc.table][2]}: weak-to-strong generalization on {CLS_TABLES[wc.table][0]} ({CLS_TABLES[wc.table][1]} split) "
+                f"with AdaBoost ensembles of weak classifiers; test accuracy, mean ± SEM over {len(config['seeds'])} seed(s). Students "
+                f"learn the {CLASSIFICATION['vote']} vote's labels; the weak ensemble is shown under both votes; ensemble rounds are chosen among T ≥ 2."
+            ),
         ),
     script:
         "../scripts/classification_table.py"
@@ -145,9 +153,11 @@ for _dataset in GEN.datasets:
         conda:
             ENV
         params:
-            dataset=_dataset,
-            titles=[title for _, title in _tables.values()],
-            report_seed=config["seeds"][0],
+            settings=job_settings(
+                dataset=_dataset,
+                titles=[title for _, title in _tables.values()],
+                report_seed=config["seeds"][0],
+            ),
         script:
             "../scripts/generation_tables.py"
 
@@ -165,7 +175,9 @@ rule generation_bars:
     conda:
         ENV
     params:
-        report_seed=config["seeds"][0],
+        settings=job_settings(
+            report_seed=config["seeds"][0],
+        ),
     script:
         "../scripts/generation_bars.py"
 
@@ -186,9 +198,11 @@ rule weak_ensemble_gain:
     conda:
         ENV
     params:
-        # the panels' order; each file's rows say which (dataset, split) they are
-        datasets=GEN.datasets,
-        splits=SPLIT_KINDS,
+        settings=job_settings(
+            # the panels' order; each file's rows say which (dataset, split) they are
+            datasets=GEN.datasets,
+            splits=SPLIT_KINDS,
+        ),
     script:
         "../scripts/weak_ensemble_gain.py"
 
@@ -229,14 +243,16 @@ rule id_ood_table:
     conda:
         ENV
     params:
-        datasets=ID_OOD_DATASETS,
-        tracks=[track_of(dataset) for dataset in ID_OOD_DATASETS],
-        generation_round=GENERATION.get("figure_round", "best"),
-        classification_round=CLASSIFICATION["figure_round"],
-        caption=(
-            f"In- vs out-of-distribution (published version): test accuracy of each model on the weak models' own distribution (ID: "
-            f"the random split's test; the easy-hard split's easy_test) and on the hard test (OOD by difficulty); expert gain = weak ensemble − "
-            f"single weak, student gain = ensemble- − baseline-supervised student, at each pair's round T; mean ± SEM over {len(config['seeds'])} seed(s)."
+        settings=job_settings(
+            datasets=ID_OOD_DATASETS,
+            tracks=[track_of(dataset) for dataset in ID_OOD_DATASETS],
+            generation_round=GENERATION.get("figure_round", "best"),
+            classification_round=CLASSIFICATION["figure_round"],
+            caption=(
+                f"In- vs out-of-distribution (published version): test accuracy of each model on the weak models' own distribution (ID: "
+                f"the random split's test; the easy-hard split's easy_test) and on the hard test (OOD by difficulty); expert gain = weak ensemble − "
+                f"single weak, student gain = ensemble- − baseline-supervised student, at each pair's round T; mean ± SEM over {len(config['seeds'])} seed(s)."
+            ),
         ),
     script:
         "../scripts/id_ood_table.py"
@@ -252,6 +268,8 @@ rule id_ood_figure:
     conda:
         ENV
     params:
-        title="Expert and student gains in and out of distribution (ID: the weak models' own distribution; OOD: harder questions)",
+        settings=job_settings(
+            title="Expert and student gains in and out of distribution (ID: the weak models' own distribution; OOD: harder questions)",
+        ),
     script:
         "../scripts/id_ood_figure.py"

@@ -12,11 +12,13 @@ rule split:
     conda:
         ENV
     params:
-        kind=lambda wc: wc.split,
-        seed=lambda wc: int(wc.seed),
-        n_test=dataset_setting("n_test"),
-        n_val=dataset_setting("n_val"),
-        n_easy_test=lambda wc: config["datasets"][wc.dataset]["n_easy_test"] if wc.split == "easyhard" else 0,
-        tie_break=lambda wc: config["difficulty"]["tie_break"] if wc.split == "easyhard" else "none",
+        settings=job_settings(
+            kind=lambda wc: wc.split,
+            seed=lambda wc: int(wc.seed),
+            n_test=dataset_setting("n_test"),
+            n_val=dataset_setting("n_val"),
+            n_easy_test=lambda wc: config["datasets"][wc.dataset]["n_easy_test"] if wc.split == "easyhard" else 0,
+            tie_break=lambda wc: config["difficulty"]["tie_break"] if wc.split == "easyhard" else "none",
+        ),
     script:
         "../scripts/make_split.py"

@@ -22,12 +22,14 @@ rule generation_student:
     resources:
         **model_resources(strong_model),
     params:
-        **training_params(strong_model),
-        seed=lambda wc: int(wc.seed),
-        epochs=epochs_of(strong_model),
-        choice_eos=config["eval"]["choice_eos"],
-        eos_unit=GENERATION.get("eos_unit"),
-        checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/students/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}_to_{wc.strong}/T{wc.t}",
+        settings=job_settings(
+            **training_params(strong_model),
+            seed=lambda wc: int(wc.seed),
+            epochs=epochs_of(strong_model),
+            choice_eos=config["eval"]["choice_eos"],
+            eos_unit=GENERATION.get("eos_unit"),
+            checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/students/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}_to_{wc.strong}/T{wc.t}",
+        ),
     script:
         "../scripts/generation_student.py"
 
@@ -56,11 +58,13 @@ rule generation_gold_model:
     resources:
         **model_resources(model_wildcard),
     params:
-        **training_params(model_wildcard),
-        seed=lambda wc: int(wc.seed),
-        epochs=epochs_of(model_wildcard),
-        choice_eos=config["eval"]["choice_eos"],
-        eos_unit=GENERATION.get("eos_unit"),
-        checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/{wc.trained_on}/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.model}",
+        settings=job_settings(
+            **training_params(model_wildcard),
+            seed=lambda wc: int(wc.seed),
+            epochs=epochs_of(model_wildcard),
+            choice_eos=config["eval"]["choice_eos"],
+            eos_unit=GENERATION.get("eos_unit"),
+            checkpoint_dir=lambda wc: f"{CHECKPOINT_ROOT}/{wc.trained_on}/{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.model}",
+        ),
     script:
         "../scripts/generation_gold_model.py"

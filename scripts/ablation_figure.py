@@ -4,11 +4,11 @@ import pandas as pd
 from snakemake.iocontainers import Snakemake
 
 from ensemw2s import plots
-from ensemw2s.runtime import job
+from ensemw2s.runtime import job, job_settings
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
-p = snakemake.params
+p = job_settings(snakemake)
 CURVE_MEASURES = {"ensemble_token_error": "weak ensemble: test token error", "ensemble_option": "weak ensemble: test option accuracy"}
 WEIGHTING_NAMES = {"token-L1": "token", "sample-any": "sample (error: any token wrong)", "sample-mean": "sample (error: share wrong)"}
 with job(snakemake.log[0]):

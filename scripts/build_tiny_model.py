@@ -5,12 +5,12 @@ from pathlib import Path
 from snakemake.iocontainers import Snakemake
 
 from ensemw2s import models
-from ensemw2s.runtime import job, operational
+from ensemw2s.runtime import job, job_settings, operational
 from ensemw2s.train import TrainSettings, pretrain_lm
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
-p = snakemake.params
+p = job_settings(snakemake)
 with job(snakemake.log[0], snakemake.threads) as log:
     tokenizer = models.load_tokenizer(snakemake.input.tokenizer)
     arch = dict(

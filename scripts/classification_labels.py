@@ -5,16 +5,17 @@ from snakemake.iocontainers import Snakemake
 
 from ensemw2s import boosting, classification
 from ensemw2s.files import read_json, write_json, write_jsonl
-from ensemw2s.runtime import job
+from ensemw2s.runtime import job, job_settings
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
+p = job_settings(snakemake)
 
 with job(snakemake.log[0]) as log:
     stats = [read_json(path) for path in snakemake.input.stats]
     predictions = [classification.read_predictions(path) for path in snakemake.input.predictions]
     alphas = boosting.round_alphas(stats)
-    labels = classification.ensemble_part(predictions, alphas, "strong_train", kind=snakemake.params.vote)
-    metrics = classification.ensemble_metrics(predictions, alphas, snakemake.params.vote)
+    labels = classification.ensemble_part(predictions, alphas, "strong_train", kind=p.vote)
+    metrics = classification.ensemble_metrics(predictions, alphas, p.vote)
     write_jsonl(snakemake.output.labels, [{"id": i, "p_label1": float(p)} for i, p in zip(labels["id"], labels["p_label1"])])
     write_json(snakemake.output.metrics, {"run": dict(snakemake.wildcards.items()), "rounds": len(stats), **metrics})
     log.info(

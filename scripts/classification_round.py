@@ -10,11 +10,11 @@ from snakemake.iocontainers import Snakemake
 
 from ensemw2s import boosting, classification, splits
 from ensemw2s.files import atomic_path, read_json, read_jsonl, write_json
-from ensemw2s.runtime import job
+from ensemw2s.runtime import job, job_settings
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
-p = snakemake.params
+p = job_settings(snakemake)
 inp, out = snakemake.input, snakemake.output
 with job(snakemake.log[0], snakemake.threads) as log:
     parts = splits.read_parts(inp, read_jsonl, classification.PARTS)

@@ -9,23 +9,22 @@ from snakemake.iocontainers import Snakemake
 
 from ensemw2s import boosting, classification, splits
 from ensemw2s.files import atomic_path, read_json, read_jsonl, write_json
-from ensemw2s.runtime import job
+from ensemw2s.runtime import job, job_settings
 from ensemw2s.train import settings_from_params, spec_from_params
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
-p = snakemake.params
+p = job_settings(snakemake)
 inp = snakemake.input
 with job(snakemake.log[0], snakemake.threads) as log:
     strong_train = read_jsonl(inp.strong_train)
     parts = splits.read_parts(inp, read_jsonl)
     supervisor = None
     if "labels" in inp.keys():
-        pseudo = {row["id"]: float(row["p_label1"]) for row in read_jsonl(inp.labels)}
-        missing = [r["id"] for r in strong_train if r["id"] not in pseudo]
-        if missing:
-            raise ValueError(f"{inp.labels}: no pseudo-label for {len(missing)} strong-train items, e.g. {missing[:3]}")
-        targets, kind = [pseudo[r["id"]] for r in strong_train], "student"
+        labels = read_jsonl(inp.labels)
+        what = f"{inp.labels} (pseudo-labels of {inp.strong_train})"
+        targets = splits.in_record_order([r["id"] for r in labels], [float(r["p_label1"]) for r in labels], strong_train, what=what)
+        kind = "student"
         alphas = boosting.round_alphas([read_json(path) for path in inp.round_stats])
         experts = [classification.read_predictions(path) for path in inp.round_predictions]
         supervisor = classification.supervisor_probabilities(experts, alphas, parts, kind=p.vote)

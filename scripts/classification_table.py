@@ -4,12 +4,12 @@ import pandas as pd
 from snakemake.iocontainers import Snakemake
 
 from ensemw2s import report
-from ensemw2s.runtime import job
+from ensemw2s.runtime import job, job_settings
 from ensemw2s.tables import write_table
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
-p = snakemake.params
+p = job_settings(snakemake)
 with job(snakemake.log[0]) as log:
     tidy = pd.read_csv(snakemake.input[0])
     tables = report.classification_tables(tidy, p.models)

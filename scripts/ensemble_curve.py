@@ -5,11 +5,11 @@ from snakemake.iocontainers import Snakemake
 
 from ensemw2s import boosting, generation, models
 from ensemw2s.files import read_json, read_jsonl, write_json
-from ensemw2s.runtime import job
+from ensemw2s.runtime import job, job_settings
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
-p = snakemake.params
+p = job_settings(snakemake)
 inp = snakemake.input
 with job(snakemake.log[0], snakemake.threads) as log:
     rounds = [read_json(path) for path in inp.stats]

@@ -13,19 +13,29 @@ from snakemake.iocontainers import Snakemake
 
 from ensemw2s import boosting
 from ensemw2s.files import atomic_path, read_json, read_jsonl, write_json, write_jsonl
-from ensemw2s.runtime import job
+from ensemw2s.runtime import job, job_settings
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
-p = snakemake.params
+p = job_settings(snakemake)
 inp = snakemake.input
 with job(snakemake.log[0], snakemake.threads) as log:
     rounds = [read_json(path) for path in inp.stats]
     alphas = boosting.round_alphas(rounds)
     weights_by_round = boosting.vote_weights(alphas)
     if boosting.adds_no_vote(alphas) and "previous_labels" in inp.keys():
+        from ensemw2s import splits
+
+        # what is reused must be whole: the T - 1 job's files against this job's own split parts
+        hard = read_jsonl(inp.hard)
         rows = read_jsonl(inp.previous_labels)
-        reused = {k: v for k, v in read_json(inp.previous_metrics).items() if k != "run"}
+        splits.in_record_order([r["id"] for r in rows], rows, hard, what=f"{inp.previous_labels} (pseudo-answers of {inp.hard})")
+        splits.check_choices_file(inp.previous_choices, splits.read_parts(inp, read_jsonl))
+        previous = read_json(inp.previous_metrics)
+        expected_run = {**dict(snakemake.wildcards.items()), "t": str(len(rounds) - 1)}
+        if previous.get("run") != expected_run:
+            raise ValueError(f"{inp.previous_metrics}: run {previous.get('run')}, expected {expected_run}")
+        reused = {k: v for k, v in previous.items() if k != "run"}
         voting_weights = [w for w in weights_by_round if w > 0]  # as decoding reports them
         summary = {**reused, "ensemble_weights": voting_weights, "same_ensemble_as_t": reused.get("same_ensemble_as_t", len(rounds) - 1)}
         evaluation, experts_voting = {}, len(voting_weights)

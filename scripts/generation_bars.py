@@ -5,14 +5,15 @@ from snakemake.iocontainers import Snakemake
 
 from ensemw2s import report
 from ensemw2s.plots import grouped_bars
-from ensemw2s.runtime import job
+from ensemw2s.runtime import job, job_settings
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
+p = job_settings(snakemake)
 
 with job(snakemake.log[0]):
     wc = snakemake.wildcards
     per_seed = report.per_seed_summary(pd.read_csv(snakemake.input[0]), report.GENERATION)
-    frame = report.bars_frame(per_seed, snakemake.params.report_seed)
+    frame = report.bars_frame(per_seed, p.report_seed)
     grouped_bars(
         frame,
         x="pair",
@@ -20,6 +21,6 @@ with job(snakemake.log[0]):
         hue="model",
         panel="measure",
         path=snakemake.output[0],
-        title=f"{wc.dataset} ({wc.split} split), seed {snakemake.params.report_seed}",
+        title=f"{wc.dataset} ({wc.split} split), seed {p.report_seed}",
         ylabel="test accuracy",
     )

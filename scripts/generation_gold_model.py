@@ -4,12 +4,12 @@ from snakemake.iocontainers import Snakemake
 
 from ensemw2s import generation, splits
 from ensemw2s.files import read_jsonl, write_json
-from ensemw2s.runtime import job
+from ensemw2s.runtime import job, job_settings
 from ensemw2s.train import settings_from_params, spec_from_params
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
-p = snakemake.params
+p = job_settings(snakemake)
 inp = snakemake.input
 with job(snakemake.log[0], snakemake.threads) as log:
     records = read_jsonl(inp.train)

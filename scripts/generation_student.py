@@ -5,24 +5,24 @@ from snakemake.iocontainers import Snakemake
 
 from ensemw2s import generation, splits, text
 from ensemw2s.files import atomic_path, read_jsonl, write_json
-from ensemw2s.runtime import job
+from ensemw2s.runtime import job, job_settings
 from ensemw2s.train import settings_from_params, spec_from_params
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
-p = snakemake.params
+p = job_settings(snakemake)
 inp = snakemake.input
 with job(snakemake.log[0], snakemake.threads) as log:
     hard = read_jsonl(inp.hard)
-    answers = {row["id"]: row["answer"] for row in read_jsonl(inp.labels)}
-    missing = [r["id"] for r in hard if r["id"] not in answers]
-    if missing:
-        raise ValueError(f"{inp.labels}: no pseudo-answer for {len(missing)} hard questions, e.g. {missing[:3]}")
+    labels = read_jsonl(inp.labels)
+    answers = splits.in_record_order(
+        [r["id"] for r in labels], [r["answer"] for r in labels], hard, what=f"{inp.labels} (pseudo-answers of {inp.hard})"
+    )
     parts = splits.read_parts(inp, read_jsonl)
     metrics, chosen = generation.fine_tune_and_evaluate(
         spec_from_params(p),
         hard,
-        [text.sft_answer(answers[r["id"]]) for r in hard],
+        [text.sft_answer(answer) for answer in answers],
         settings=settings_from_params(p, seed=p.seed, epochs=p.epochs),
         parts=parts,
         choice_eos=p.choice_eos,

@@ -4,7 +4,7 @@ import pandas as pd
 from snakemake.iocontainers import Snakemake
 
 from ensemw2s import plots
-from ensemw2s.runtime import job
+from ensemw2s.runtime import job, job_settings
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
@@ -16,5 +16,5 @@ with job(snakemake.log[0]):
     table["panel"] = table["track"]
     measures = {"expert_gain": "expert gain: ensemble − single weak", "student_gain": "student gain: ensemble- − baseline-supervised"}
     plots.variant_bars(
-        table, snakemake.output[0], hue="label", x="group", panel="panel", measures=measures, title=snakemake.params.title, zero_line=True
+        table, snakemake.output[0], hue="label", x="group", panel="panel", measures=measures, title=job_settings(snakemake).title, zero_line=True
     )

@@ -5,11 +5,11 @@ from snakemake.iocontainers import Snakemake
 
 from ensemw2s import splits
 from ensemw2s.files import read_jsonl, write_jsonl
-from ensemw2s.runtime import job
+from ensemw2s.runtime import job, job_settings
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
-p = snakemake.params
+p = job_settings(snakemake)
 with job(snakemake.log[0]) as log:
     records = read_jsonl(snakemake.input.data)
     dataset = snakemake.wildcards.dataset

@@ -6,11 +6,11 @@ from snakemake.iocontainers import Snakemake
 
 from ensemw2s import report
 from ensemw2s.plots import pgr_figure
-from ensemw2s.runtime import job
+from ensemw2s.runtime import job, job_settings
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
-p = snakemake.params
+p = job_settings(snakemake)
 with job(snakemake.log[0]) as log:
     tidy = {split: pd.read_csv(getattr(snakemake.input, split)) for split in ("random", "easyhard")}
     frame = report.pgr_figure_summary(tidy, report.TRACK_MEASURES[p.track], p.models, measure=p.measure, selection=p.round)

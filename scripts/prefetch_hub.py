@@ -7,11 +7,11 @@ from ensemw2s import hub
 hub.go_online()  # before huggingface_hub / datasets are imported: this job is the one that downloads
 
 from ensemw2s.files import write_json  # noqa: E402
-from ensemw2s.runtime import job  # noqa: E402
+from ensemw2s.runtime import job, job_settings  # noqa: E402
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
-p = snakemake.params
+p = job_settings(snakemake)
 with job(snakemake.log[0]) as log:
     if p.kind == "model":
         repo, revision = hub.split_revision(p.repo)

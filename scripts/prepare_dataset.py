@@ -4,11 +4,11 @@ from snakemake.iocontainers import Snakemake
 
 from ensemw2s import data
 from ensemw2s.files import write_jsonl
-from ensemw2s.runtime import job
+from ensemw2s.runtime import job, job_settings
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
-p = snakemake.params
+p = job_settings(snakemake)
 with job(snakemake.log[0]) as log:
     if p.source == "local":
         records = data.load_local(p.dataset, p.local_files, p.seed)

@@ -5,17 +5,17 @@ from pathlib import Path
 from snakemake.iocontainers import Snakemake
 
 from ensemw2s import models
-from ensemw2s.runtime import job
+from ensemw2s.runtime import job, job_settings
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
-p = snakemake.params
+p = job_settings(snakemake)
 with job(snakemake.log[0]) as log:
     if p.vocab_size:
         texts = Path(snakemake.input[0]).read_text(encoding="utf-8").splitlines()
         tokenizer = models.train_bpe_tokenizer(texts, p.vocab_size, split_digits=p.split_digits)
     else:
         tokenizer = models.load_shipped_tokenizer(p.path)
-    tokenizer.save_pretrained(snakemake.output[0])
+    models.save_tokenizer(tokenizer, snakemake.output[0])
     log.info("tokenizer with %d tokens; 'Hello world' -> %s", len(tokenizer), tokenizer("Hello world")["input_ids"])
     log.info("'12+395=?' -> %s", tokenizer.tokenize("12+395=?"))

@@ -4,12 +4,12 @@ from snakemake.iocontainers import Snakemake
 
 from ensemw2s.difficulty import rate_fold
 from ensemw2s.files import atomic_path, read_jsonl
-from ensemw2s.runtime import job
+from ensemw2s.runtime import job, job_settings
 from ensemw2s.train import settings_from_params, spec_from_params
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
-p = snakemake.params
+p = job_settings(snakemake)
 with job(snakemake.log[0], snakemake.threads) as log:
     records = read_jsonl(snakemake.input.data)
     table = rate_fold(

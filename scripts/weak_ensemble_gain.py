@@ -5,11 +5,11 @@ from snakemake.iocontainers import Snakemake
 
 from ensemw2s import report
 from ensemw2s.plots import grouped_bars
-from ensemw2s.runtime import job
+from ensemw2s.runtime import job, job_settings
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
-p = snakemake.params
+p = job_settings(snakemake)
 with job(snakemake.log[0]):
     tidy = pd.concat([pd.read_csv(path) for path in snakemake.input], ignore_index=True)  # rows name their (dataset, split)
     frames = [report.weak_gain_frame(tidy, dataset, p.splits) for dataset in p.datasets]

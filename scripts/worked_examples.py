@@ -4,12 +4,12 @@ task's, none of them a question of the dataset (ensemw2s.sandbox.worked_examples
 from snakemake.iocontainers import Snakemake
 
 from ensemw2s.files import atomic_open, read_jsonl
-from ensemw2s.runtime import job
+from ensemw2s.runtime import job, job_settings
 from ensemw2s.sandbox import worked_examples
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
-p = snakemake.params
+p = job_settings(snakemake)
 with job(snakemake.log[0]) as log:
     questions = {record["question"] for record in read_jsonl(snakemake.input[0])}
     lines = worked_examples(

@@ -177,6 +177,11 @@ def test_option_rating_scores_the_held_out_fold_by_its_gold_choice(tmp_path, mon
 def test_in_record_order_lines_up_another_jobs_results_with_the_records():
     records = [{"id": "b"}, {"id": "a"}, {"id": "c"}]
     assert splits.in_record_order(["a", "b", "c"], [1, 2, 3], records, what="x") == [2, 1, 3]
-    for ids, values in ((["a", "b"], [1, 2]), (["a", "b", "d"], [1, 2, 3]), (["a", "b", "c", "a"], [1, 2, 3, 4])):
-        with pytest.raises(ValueError, match="x: other items than the 3 records"):
+    cases = (
+        (["a", "b"], [1, 2], "2 rows for the 3 records of the part: 1 missing \\(e.g. c\\)"),
+        (["a", "b", "d"], [1, 2, 3], "1 missing \\(e.g. c\\); 1 not in the part \\(e.g. d\\)"),
+        (["a", "b", "c", "a"], [1, 2, 3, 4], "4 rows for the 3 records of the part: 1 duplicated \\(e.g. a\\)"),
+    )
+    for ids, values, message in cases:
+        with pytest.raises(ValueError, match=f"^x: .*{message}"):
             splits.in_record_order(ids, values, records, what="x")

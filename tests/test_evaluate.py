@@ -171,3 +171,20 @@ def test_shared_prompt_scoring_equals_the_full_vocabulary_reference(tokenizer, f
                 assert m.token_logprobs == pytest.approx(f.token_logprobs, abs=1e-5)
                 assert m.token_correct == f.token_correct
     assert "batched in one vmapped forward" in caplog.text and "failed" not in caplog.text
+
+
+def test_an_unscored_eos_takes_no_place_in_the_length_budget_and_truncation_is_counted(gpt2_tokenizer):
+    prompt, answer = "one two three four five six seven eight", " nine"
+    n_prompt, n_answer = len(_ids(gpt2_tokenizer, prompt)), len(_ids(gpt2_tokenizer, answer))
+    fits = n_prompt + n_answer  # prompt + answer, no room for the EOS
+    counted = text.encode_pair(gpt2_tokenizer, prompt, answer, max_length=fits)
+    unscored = text.encode_pair(gpt2_tokenizer, prompt, answer, max_length=fits, eos_in_budget=False)
+    assert counted.truncated and counted.answer_start == n_prompt - 1
+    assert not unscored.truncated and unscored.answer_start == n_prompt
+    assert unscored.input_ids == _ids(gpt2_tokenizer, prompt + answer) + [gpt2_tokenizer.eos_token_id]
+    assert counted.answer_length == unscored.answer_length  # the same units either way
+    records = [{"id": "a", "question": "x " * 40, "choices": ["yes", "no"], "gold": 0}, {"id": "b", "question": "x", "choices": ["yes", "no"], "gold": 0}]
+    model = CountingLookupModel(len(gpt2_tokenizer), {})
+    result = evaluate.evaluate_multiple_choice(model, gpt2_tokenizer, records, max_length=20, batch_size=4)
+    assert result.n_truncated == 1
+    assert evaluate.evaluate_multiple_choice(model, gpt2_tokenizer, records, max_length=200, batch_size=4).n_truncated == 0

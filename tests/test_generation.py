@@ -262,7 +262,7 @@ class Files(NS):
         return list(vars(self))
 
 out, script, previous = sys.argv[1], sys.argv[2], sys.argv[3]
-params = NS(t=3, seed=0, on_reject="break", round1="uniform", eos_unit=False, unit="token", window=1, sample_error="any")
+params = NS(settings=dict(t=3, seed=0, on_reject="break", round1="uniform", eos_unit=False, unit="token", window=1, sample_error="any"))
 snakemake = NS(
     params=params,
     input=Files(previous=[previous], easy="no/such/easy.jsonl"),

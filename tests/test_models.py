@@ -1,6 +1,8 @@
-"""Saving experts: the safetensors dtype (config ``training.save_dtype``)."""
+"""Saving experts: the safetensors dtype (config ``training.save_dtype``), atomic and umask-readable."""
 
 import json
+import os
+import stat
 
 import pytest
 import torch
@@ -52,3 +54,29 @@ def test_bf16_save_writes_bf16_safetensors_and_leaves_the_model_in_memory_alone(
             assert torch.equal(state[name], value.to(torch.bfloat16).float()), name
     if family == "gpt2":
         assert loaded.get_output_embeddings().weight is loaded.get_input_embeddings().weight
+
+
+def test_saved_models_are_complete_or_absent_with_the_umask_permissions(tokenizer, tmp_path, monkeypatch):
+    """Experts and tiny models are outputs like any other: 0644 files and 0755 folders under umask
+    022 (save_pretrained alone writes model.safetensors 0600), renamed into place only when whole."""
+    model = models.build_tiny_model({"family": "gpt_neox", "hidden_size": 16, "num_layers": 1, "num_heads": 2}, tokenizer, seed=0)
+    previous = os.umask(0o022)
+    try:
+        models.save_model(model, tokenizer, tmp_path / "expert", dtype=torch.bfloat16)
+        models.save_tokenizer(tokenizer, tmp_path / "tokenizer")
+    finally:
+        os.umask(previous)
+    for folder in ("expert", "tokenizer"):
+        assert stat.S_IMODE((tmp_path / folder).stat().st_mode) == 0o755
+        files = list((tmp_path / folder).iterdir())
+        assert files and {stat.S_IMODE(f.stat().st_mode) for f in files} == {0o644}, folder
+    assert (tmp_path / "expert/model.safetensors").exists()
+
+    # killed half-way: the weights are written, the tokenizer is not
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(type(tokenizer), "save_pretrained", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        models.save_model(model, tokenizer, tmp_path / "killed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["expert", "tokenizer"]

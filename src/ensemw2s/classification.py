@@ -155,6 +155,13 @@ def train_expert(
     return model, tokenizer, summary
 
 
+def n_truncated(tokenizer, records, max_length: int) -> int:
+    """How many records' texts are longer than ``max_length`` tokens (cut from the left to fit)."""
+    from .text import classification_text
+
+    return sum(len(tokenizer(classification_text(r), add_special_tokens=False)["input_ids"]) > max_length for r in records)
+
+
 def predict(model, tokenizer, records, *, spec, desc: str = "classify") -> list[float]:
     """p(label = 1) of each record, scored with ``spec``'s token budget and batch size."""
     from .evaluate import classifier_probabilities
@@ -271,7 +278,11 @@ def fine_tune_and_evaluate(
     metrics, probabilities = {"training": summary, "n_train": len(records)}, {}
     for part, part_records in parts.items():
         probabilities[part] = predict(model, tokenizer, part_records, spec=spec, desc=part)
-        metrics[part] = {"accuracy": accuracy(probabilities[part], [r["binary_label"] for r in part_records]), "n": len(part_records)}
+        metrics[part] = {
+            "accuracy": accuracy(probabilities[part], [r["binary_label"] for r in part_records]),
+            "n": len(part_records),
+            "n_truncated": n_truncated(tokenizer, part_records, spec.max_length),
+        }
         if supervisor is not None and part in supervisor:
             metrics[part]["agreement"] = agreement(probabilities[part], supervisor[part])
     return metrics, probabilities

@@ -152,7 +152,7 @@ def rate_fold(
             tie_break = gold_nll(difficulty)
         else:
             scores = evaluate.answer_token_correctness(
-                evaluate.model_logprobs(model), tokenizer, held_out, max_length=max_length, batch_size=eval_batch_size
+                evaluate.model_logprobs(model), tokenizer, held_out, max_length=max_length, batch_size=eval_batch_size, eos_unit=eos_unit
             )
             difficulty = generation_difficulty([s.correct(eos_unit) for s in scores])
             tie_break = mean_nll([text.units(s.token_logprobs, eos_unit) for s in scores])

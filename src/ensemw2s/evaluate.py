@@ -109,7 +109,8 @@ def score_answers(
             _score_window(logprob_fn, pairs, pad_id, indices=indices, scores=scores)
             continue
         batch = collate_pairs([pairs[i] for i in indices], pad_id)
-        logprobs = logprob_fn(batch.input_ids, batch.attention_mask)[:, :-1]
+        # the last column is never an input a score needs (each row's last token is only a target)
+        logprobs = logprob_fn(batch.input_ids[:, :-1], batch.attention_mask[:, :-1])
         targets = batch.input_ids[:, 1:].to(logprobs.device)
         # Reduce over the vocabulary where the log-probs live; only [B, L] comes back.
         token_lp = logprobs.gather(-1, targets.unsqueeze(-1)).squeeze(-1).float().cpu()
@@ -169,6 +170,7 @@ class MultipleChoiceResult:
     option_accuracy_norm: float  # ``acc_norm``: summed log-likelihood divided by the choice's characters
     token_accuracy: float  # teacher-forced argmax accuracy over the gold answer's units
     predictions: list[dict]  # per example: id, gold, predicted (acc, acc_norm), choice NLLs, token counts, characters
+    n_truncated: int = 0  # examples with a choice cut to fit max_length
 
 
 NLL_REDUCTIONS = ("sum", "mean", "chars")
@@ -207,7 +209,8 @@ def evaluate_multiple_choice(
     for record in records:
         prompt = sft_prompt(record)
         spans.append(range(len(pairs), len(pairs) + len(record["choices"])))
-        pairs.extend(encode_pair(tokenizer, prompt, sft_answer(c), max_length=max_length) for c in record["choices"])
+        eos_scored = choice_eos or eos_unit
+        pairs.extend(encode_pair(tokenizer, prompt, sft_answer(c), max_length=max_length, eos_in_budget=eos_scored) for c in record["choices"])
     batches, current = [], []
     for span in _longest_first(spans, pairs):  # questions of similar length batched together: little padding
         if current and len(current) + len(span) > batch_size:
@@ -246,15 +249,19 @@ def evaluate_multiple_choice(
             }
         )
     n = len(records)
-    return MultipleChoiceResult(n_correct / n, n_correct_norm / n, n_tokens_correct / max(n_tokens, 1), predictions)
+    n_truncated = sum(any(pairs[i].truncated for i in span) for span in spans)
+    return MultipleChoiceResult(n_correct / n, n_correct_norm / n, n_tokens_correct / max(n_tokens, 1), predictions, n_truncated)
 
 
 def answer_token_correctness(
-    logprob_fn: LogProbFn, tokenizer, records: Sequence[dict], *, max_length: int, batch_size: int, desc: str = "tokens"
+    logprob_fn: LogProbFn, tokenizer, records: Sequence[dict], *, max_length: int, batch_size: int, eos_unit: bool = True, desc: str = "tokens"
 ) -> list[AnswerScore]:
     """Per gold-answer token (EOS last): teacher-forced log-prob and argmax correctness (difficulty,
-    boosting; :meth:`AnswerScore.correct` picks the units)."""
-    pairs = [encode_pair(tokenizer, sft_prompt(r), sft_answer(r["choices"][r["gold"]]), max_length=max_length) for r in records]
+    boosting; :meth:`AnswerScore.correct` picks the units; ``eos_unit``: whether EOS is one of them,
+    so whether it takes a place in the length budget)."""
+    pairs = [
+        encode_pair(tokenizer, sft_prompt(r), sft_answer(r["choices"][r["gold"]]), max_length=max_length, eos_in_budget=eos_unit) for r in records
+    ]
     order = [i for span in _longest_first([range(i, i + 1) for i in range(len(pairs))], pairs) for i in span]
     return score_answers(
         logprob_fn, pairs, tokenizer.pad_token_id, batches=[[order[i] for i in chunk] for chunk in _chunk(len(order), batch_size)], desc=desc

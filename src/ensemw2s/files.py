@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -53,11 +54,31 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         if tmp.is_dir() and not tmp.is_symlink():
-            import shutil
-
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
+    """``atomic_path`` for a folder output (a model, a tokenizer): yield an empty temporary folder
+    beside ``path``; only on success does it get the umask's permissions and take ``path``'s place
+    whole (a folder already there is replaced, not merged into)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent))
+    try:
+        yield tmp
+        _give_umask_permissions(tmp)
+        if path.is_dir() and not path.is_symlink():
+            previous = tmp.with_suffix(".old")
+            os.replace(path, previous)
+            os.replace(tmp, path)
+            shutil.rmtree(previous)
+        else:
+            os.replace(tmp, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @contextlib.contextmanager

@@ -46,7 +46,9 @@ def unit_lengths(tokenizer, records: Sequence[dict], max_length: int, *, eos_uni
 
 def token_mistakes(logprob_fn, tokenizer, records: Sequence[dict], *, max_length: int, batch_size: int, eos_unit: bool = False) -> np.ndarray:
     """1[h(x_i, y_i^{<j}) != y_i^j] for every unit of every gold answer, flattened (teacher forced, argmax)."""
-    scores = evaluate.answer_token_correctness(logprob_fn, tokenizer, records, max_length=max_length, batch_size=batch_size, desc="token errors")
+    scores = evaluate.answer_token_correctness(
+        logprob_fn, tokenizer, records, max_length=max_length, batch_size=batch_size, eos_unit=eos_unit, desc="token errors"
+    )
     return ~np.concatenate([np.asarray(s.correct(eos_unit), dtype=bool) for s in scores])
 
 
@@ -355,6 +357,7 @@ def score_parts(
             "option_norm_accuracy": result.option_accuracy_norm,
             "token_accuracy": result.token_accuracy,
             "n": len(records),
+            "n_truncated": result.n_truncated,
         }
         if supervisor is not None and name in supervisor:
             metrics[name]["agreement"] = choice_agreement(chosen[name], supervisor[name])

@@ -23,6 +23,7 @@ from transformers import (
     PreTrainedTokenizerFast,
 )
 
+from .files import atomic_directory
 from .hub import from_cache, split_revision
 
 EOS = "<|endoftext|>"
@@ -147,22 +148,31 @@ def save_dtype(setting: str, mixed_precision: str) -> torch.dtype:
 
 def save_model(model, tokenizer, directory: str | os.PathLike, *, dtype: torch.dtype | None = None) -> None:
     """The model's safetensors (floating-point tensors cast to ``dtype`` when given; the model in
-    memory is left as it is, tied weights stay tied) and its tokenizer."""
+    memory is left as it is, tied weights stay tied) and its tokenizer, written like every other
+    output (``files.atomic_directory``): complete or absent, with the umask's permissions
+    (``save_pretrained`` alone leaves model.safetensors 0600)."""
     state_dict = None
     if dtype is not None and any(p.is_floating_point() and p.dtype != dtype for p in model.state_dict().values()):
         cast: dict[int, torch.Tensor] = {}  # by storage: tied tensors stay one tensor
         state_dict = {
             name: cast.setdefault(t.data_ptr(), t.detach().to(dtype)) if t.is_floating_point() else t for name, t in model.state_dict().items()
         }
-    model.save_pretrained(directory, safe_serialization=True, state_dict=state_dict)
-    if state_dict is not None:  # config.json records the dtype of the weights written, not the model's
-        previous = model.config.dtype
-        model.config.dtype = dtype
-        try:
-            model.config.save_pretrained(directory)
-        finally:
-            model.config.dtype = previous
-    tokenizer.save_pretrained(directory)
+    with atomic_directory(directory) as tmp:
+        model.save_pretrained(tmp, safe_serialization=True, state_dict=state_dict)
+        if state_dict is not None:  # config.json records the dtype of the weights written, not the model's
+            previous = model.config.dtype
+            model.config.dtype = dtype
+            try:
+                model.config.save_pretrained(tmp)
+            finally:
+                model.config.dtype = previous
+        tokenizer.save_pretrained(tmp)
+
+
+def save_tokenizer(tokenizer, directory: str | os.PathLike) -> None:
+    """A tokenizer folder, written as ``save_model`` writes models."""
+    with atomic_directory(directory) as tmp:
+        tokenizer.save_pretrained(tmp)
 
 
 # ------------------------------------------------------------------------------------------ loading

@@ -6,6 +6,7 @@ import contextlib
 import logging
 import os
 import sys
+import types
 from collections.abc import Iterator
 
 # Operational settings: they cannot change an output, so they reach jobs through the environment
@@ -24,6 +25,15 @@ def operational(name: str):
         return kind(value) if value.strip() else default
     except ValueError:
         raise ValueError(f"environment variable {variable}={value!r} is not a valid {kind.__name__}") from None
+
+
+def job_settings(smk) -> types.SimpleNamespace:
+    """The config values of a workflow job, by name: the rule's one ``settings`` param (a dict,
+    see ``JobSettings`` in rules/common.smk), so a script reads ``settings.lr``."""
+    try:
+        return types.SimpleNamespace(**smk.params.settings)
+    except AttributeError:
+        raise ValueError(f"rule {smk.rule!r} passes no `settings=job_settings(...)` param") from None
 
 
 def progress_interval() -> float:

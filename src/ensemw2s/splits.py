@@ -14,6 +14,7 @@ already in-distribution, and ``easy_test`` is empty.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 PARTS = ("weak_train", "strong_train", "val", "test", "easy_test")
@@ -113,10 +114,38 @@ def read_parts(paths: Mapping[str, str], read, parts: Sequence[str] = EVAL_PARTS
 
 def in_record_order(ids: Sequence, values: Sequence, records: Sequence[dict], *, what: str) -> list:
     """``values`` (one per id of ``ids``, in any order) in the order of ``records``: the per-item
-    results of another job lined up with a part's records; ``what`` names them in the error raised
-    where they cover other items than the records, or an item twice."""
-    by_id = dict(zip(map(str, ids), values, strict=True))
+    results of another job lined up with a part's records; ``what`` names them (the file) in the
+    error raised where they cover other items than the records, or an item twice."""
+    ids = [str(i) for i in ids]
+    if len(ids) != len(values):
+        raise ValueError(f"{what}: {len(ids)} ids but {len(values)} values")
     wanted = [str(r["id"]) for r in records]
-    if len(by_id) != len(ids) or len(ids) != len(wanted) or set(wanted) != set(by_id):
-        raise ValueError(f"{what}: other items than the {len(wanted)} records of the part")
+    by_id = dict(zip(ids, values))
+    counts = Counter(ids)
+    problems = {
+        "missing": [i for i in wanted if i not in by_id],
+        "not in the part": sorted(set(by_id) - set(wanted)),
+        "duplicated": sorted(i for i, n in counts.items() if n > 1),
+    }
+    found = [f"{len(found)} {kind} (e.g. {', '.join(found[:3])})" for kind, found in problems.items() if found]
+    if found:
+        raise ValueError(f"{what}: {len(ids)} rows for the {len(wanted)} records of the part: {'; '.join(found)}")
     return [by_id[i] for i in wanted]
+
+
+def check_choices_file(path, parts: Mapping[str, Sequence[dict]]) -> None:
+    """A choices file (``generation.choices_frame``: part, id, gold, option per row) holds exactly
+    the records of each of ``parts``, no other part; the error names the file.  Plain ``csv``: the
+    jobs that reuse such a file import neither pandas nor torch."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    by_part: dict[str, list[dict]] = {}
+    for row in rows:
+        by_part.setdefault(row.get("part", ""), []).append(row)
+    if set(by_part) != set(parts):
+        raise ValueError(f"{path}: parts {sorted(by_part)}, expected {sorted(parts)}")
+    for part, records in parts.items():
+        ids = [row["id"] for row in by_part[part]]
+        in_record_order(ids, ids, records, what=f"{path}: part {part!r}")

@@ -37,6 +37,7 @@ def classification_text(record: dict) -> str:
 class EncodedPair:
     input_ids: list[int]
     answer_start: int  # index of the first answer token in input_ids
+    truncated: bool = False  # the prompt (or an over-long answer) was cut to fit max_length
 
     @property
     def answer_length(self) -> int:
@@ -55,15 +56,21 @@ def answer_ids(tokenizer, answer: str, eos: bool = True) -> list[int]:
     return tokenizer(answer, add_special_tokens=False)["input_ids"] + ([tokenizer.eos_token_id] if eos else [])
 
 
-def encode_pair(tokenizer, prompt: str, answer: str, *, max_length: int) -> EncodedPair:
+def encode_pair(tokenizer, prompt: str, answer: str, *, max_length: int, eos_in_budget: bool = True) -> EncodedPair:
     """Token ids of prompt + answer + EOS, the prompt cut from the left to fit ``max_length``.
-    The answer always ends in EOS (an over-long answer is cut before it)."""
+    The answer always ends in EOS (an over-long answer is cut before it).  The EOS is only ever a
+    target (no score needs it as an input), so where it is not scored either (``eos_in_budget``
+    false: evaluation without ``choice_eos`` / ``eos_unit``) it takes no place in the budget: the
+    model then reads at most ``max_length`` tokens, the prompt one more than with the EOS counted."""
     prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
-    # keep at least one prompt token to condition on, and the EOS
-    answer_ids = tokenizer(answer, add_special_tokens=False)["input_ids"][: max_length - 2] + [tokenizer.eos_token_id]
-    room = max_length - len(answer_ids)
-    prompt_ids = prompt_ids[-room:] if prompt_ids else [tokenizer.eos_token_id]
-    return EncodedPair(prompt_ids + answer_ids, len(prompt_ids))
+    answer_tokens = tokenizer(answer, add_special_tokens=False)["input_ids"]
+    # keep at least one prompt token to condition on, and the EOS; the answer's cut never depends
+    # on eos_in_budget, so the units of one answer are the same in training and scoring
+    kept = answer_tokens[: max_length - 2]
+    room = max_length + (0 if eos_in_budget else 1) - len(kept) - 1
+    kept_prompt = prompt_ids[-room:] if prompt_ids else [tokenizer.eos_token_id]
+    truncated = len(kept) < len(answer_tokens) or len(kept_prompt) < len(prompt_ids)
+    return EncodedPair(kept_prompt + kept + [tokenizer.eos_token_id], len(kept_prompt), truncated)
 
 
 def encode_texts(tokenizer, texts: Sequence[str], max_length: int) -> list[list[int]]:

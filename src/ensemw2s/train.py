@@ -445,7 +445,7 @@ class ModelSpec:
 
 
 def spec_from_params(params) -> ModelSpec:
-    """ModelSpec from a workflow job's ``params`` (``training_params`` in rules/common.smk)."""
+    """ModelSpec from a workflow job's ``params`` (``training_params`` in rules/common.smk, read by ``runtime.job_settings``)."""
     return ModelSpec(
         source=str(params.model_source),
         max_length=int(params.max_length),
