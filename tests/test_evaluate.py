@@ -183,7 +183,10 @@ def test_an_unscored_eos_takes_no_place_in_the_length_budget_and_truncation_is_c
     assert not unscored.truncated and unscored.answer_start == n_prompt
     assert unscored.input_ids == _ids(gpt2_tokenizer, prompt + answer) + [gpt2_tokenizer.eos_token_id]
     assert counted.answer_length == unscored.answer_length  # the same units either way
-    records = [{"id": "a", "question": "x " * 40, "choices": ["yes", "no"], "gold": 0}, {"id": "b", "question": "x", "choices": ["yes", "no"], "gold": 0}]
+    records = [
+        {"id": "a", "question": "x " * 40, "choices": ["yes", "no"], "gold": 0},
+        {"id": "b", "question": "x", "choices": ["yes", "no"], "gold": 0},
+    ]
     model = CountingLookupModel(len(gpt2_tokenizer), {})
     result = evaluate.evaluate_multiple_choice(model, gpt2_tokenizer, records, max_length=20, batch_size=4)
     assert result.n_truncated == 1
