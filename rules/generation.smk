@@ -31,6 +31,7 @@ rule token_boosting_round:
             unit=GENERATION.get("unit"),
             window=GENERATION.get("window"),
             sample_error=GENERATION.get("sample_error"),
+            draw_weight=GENERATION.get("draw_weight"),
             checkpoint_dir=lambda wc: checkpoint_dir(round_dir(wc, wc.t)),
             save_dtype=config["training"]["save_dtype"],
         ),

@@ -17,7 +17,13 @@ inp, out = snakemake.input, snakemake.output
 with job(snakemake.log[0], snakemake.threads) as log:
     previous = read_json(inp.previous[0]) if inp.previous else None
     boost = boosting.BoostingSettings(
-        on_reject=p.on_reject, round1=p.round1, eos_unit=p.eos_unit, unit=p.unit, window=p.window, sample_error=p.sample_error
+        on_reject=p.on_reject,
+        round1=p.round1,
+        eos_unit=p.eos_unit,
+        unit=p.unit,
+        window=p.window,
+        sample_error=p.sample_error,
+        draw_weight=p.draw_weight,
     )
     stats = boost.stopped_round_stats(p.t, previous)
     if stats is not None:

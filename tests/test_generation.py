@@ -6,7 +6,7 @@ import torch
 
 from ensemw2s import boosting, ensemble, generation, text
 from ensemw2s.models import build_tiny_model
-from ensemw2s.train import ModelSpec
+from ensemw2s.train import ModelSpec, TrainSettings
 
 
 # ----------------------------------------------------------------------------- token-level boosting
@@ -51,6 +51,82 @@ def test_drawn_counts_become_token_loss_weights(tokenizer):
     assert batch.target_weights[batch.target_mask].tolist() == [float(c) for c in counts]
     with pytest.raises(ValueError, match="token values"):
         generation.unflatten([1, 2], [3])
+
+
+# 12 units, one holding most of D_t: n = 12 draws repeat it and leave most of the others out.
+UNEQUAL_D = np.array([0.6, 0.15, 0.08, 0.05, 0.04, 0.03, 0.02, 0.01, 0.01, 0.005, 0.003, 0.002])
+
+
+def test_mask_trains_each_drawn_unit_once_and_count_by_its_draws():
+    """§3.2's label masks: a unit drawn from D_t trains with weight 1 however often it was drawn
+    (``draw_weight: mask``, the default); ``count`` weighs it by its draw count."""
+    counts = generation.round_draws(2, UNEQUAL_D, seed=7)
+    assert (counts == generation.draw_token_counts(UNEQUAL_D, 12, seed=boosting.round_seed(7, 2))).all()  # the round's own draw
+    assert counts.sum() == 12 and counts.max() >= 2 and (counts == 0).any()
+    mask = generation.draw_weights(counts, "mask")
+    assert mask.tolist() == [1.0 if c >= 1 else 0.0 for c in counts]
+    assert generation.draw_weights(counts).tolist() == mask.tolist()  # mask is the default
+    assert generation.draw_weights(counts, "count").tolist() == [float(c) for c in counts]
+    assert mask.tolist() != generation.draw_weights(counts, "count").tolist()  # the modes differ here
+    assert boosting.BoostingSettings().draw_weight == "mask"
+    # After train's rescaling to mean 1 every drawn unit weighs the same n / (number drawn).
+    from ensemw2s.train import normalised_weights
+
+    rescaled = np.array(normalised_weights(mask.tolist(), "token weights"))
+    assert np.allclose(rescaled[counts >= 1], 12 / (counts >= 1).sum()) and (rescaled[counts == 0] == 0).all()
+    with pytest.raises(ValueError, match="draw_weight must be one of"):
+        generation.draw_weights(counts, "share")
+    with pytest.raises(ValueError, match="draw_weight must be one of"):
+        boosting.BoostingSettings(draw_weight="share")
+
+
+def test_sample_units_share_their_draw_weight_over_their_tokens():
+    counts = np.array([3, 0, 1])
+    boost = boosting.BoostingSettings(unit="sample")
+    assert generation.unit_token_weights(generation.draw_weights(counts, "mask"), [2, 1, 2], boost) == [[1.0, 1.0], [0.0], [1.0, 1.0]]
+    assert generation.unit_token_weights(generation.draw_weights(counts, "count"), [2, 1, 2], boost) == [[3.0, 3.0], [0.0], [1.0, 1.0]]
+
+
+def test_a_round_trains_on_its_draw_weights_and_round_one_on_every_unit(tmp_path, tiny_model, tokenizer, monkeypatch):
+    """token_boosting_round hands train the draw weights of ``boost.draw_weight`` (EOS: its answer's
+    mean); round 1 (``round1: uniform``, the baseline) trains every unit once under either mode."""
+    from ensemw2s.models import save_model
+
+    save_model(tiny_model, tokenizer, tmp_path / "tiny")
+    spec = ModelSpec(str(tmp_path / "tiny"), max_length=64, eval_batch_size=8)
+    easy = [{"id": str(i), "question": f"Which is larger, {i} or {i + 7}?", "choices": [str(i), str(i + 7)], "gold": 1} for i in range(10)]
+    trained = []
+
+    def fake_train(spec, records, answers, *, settings, token_weights=None, desc=""):
+        trained.append(token_weights)
+        return tiny_model, tokenizer, {}
+
+    monkeypatch.setattr(generation, "train_sft_model", fake_train)
+    lengths = generation.unit_lengths(tokenizer, easy, 64)
+    d2 = np.arange(1.0, sum(lengths) + 1) ** 3  # very unequal
+    previous = {"round": 1, "accepted": True, "status": "accepted", "epsilon_pre": 0.9, "n_units": sum(lengths), "next_weights": list(d2 / d2.sum())}
+    counts = generation.round_draws(2, d2 / d2.sum(), seed=5)
+    settings = TrainSettings(epochs=1, lr=5e-3, batch_size=4, seed=0)  # not used to train: train_sft_model is replaced
+    for mode in ("mask", "count"):
+        boost = boosting.BoostingSettings(draw_weight=mode)
+        generation.token_boosting_round(1, spec, easy, settings=settings, previous=None, seed=5, boost=boost)
+        assert trained[-1] == [[1.0] * (n + 1) for n in lengths]
+        _, _, stats = generation.token_boosting_round(2, spec, easy, settings=settings, previous=previous, seed=5, boost=boost)
+        expected = generation.unflatten(generation.draw_weights(counts, mode), lengths)
+        assert trained[-1] == generation.training_token_weights(expected, eos_unit=False)
+        assert stats["token_weights"]["draw_weight"] == mode
+    assert trained[1] != trained[3]  # mask and count train differently on these draws
+
+
+def test_schema_default_draw_weight_is_mask(repo):
+    import yaml
+    from snakemake.utils import validate
+
+    config = yaml.safe_load((repo / "config/config.yaml").read_text())
+    config["generation"].pop("draw_weight", None)
+    validate(config, str(repo / "config/schema.yaml"))  # fills the schema's defaults, as the Snakefile does
+    assert config["generation"]["draw_weight"] == "mask"
+    assert yaml.safe_load((repo / "config/paper.yaml").read_text())["generation"]["draw_weight"] == "mask"
 
 
 def test_ensemble_weights_keep_t1_the_baseline():
@@ -262,7 +338,7 @@ class Files(NS):
         return list(vars(self))
 
 out, script, previous = sys.argv[1], sys.argv[2], sys.argv[3]
-params = NS(settings=dict(t=3, seed=0, on_reject="break", round1="uniform", eos_unit=False, unit="token", window=1, sample_error="any"))
+params = NS(settings=dict(t=3, seed=0, on_reject="break", round1="uniform", eos_unit=False, unit="token", window=1, sample_error="any", draw_weight="mask"))
 snakemake = NS(
     params=params,
     input=Files(previous=[previous], easy="no/such/easy.jsonl"),

@@ -35,6 +35,7 @@ ON_REJECT = ("break", "continue")
 ROUND1_SCHEMES = ("uniform", "drawn")
 UNIT_LEVELS = ("token", "sample")
 SAMPLE_ERRORS = ("any", "mean")
+DRAW_WEIGHTS = ("mask", "count")  # a drawn unit trains with weight 1 (§3.2's label masks) | its draw count
 
 
 def _as_weights(weights) -> np.ndarray:
@@ -298,6 +299,7 @@ class BoostingSettings:
     unit: str = "token"  # token (the paper) | sample: one weight per example (Appendix G.2)
     window: int = 1  # L: a token's error is its window's share of wrong tokens (Appendix G.2); 1 = the paper
     sample_error: str = "any"  # unit sample: an example is wrong if any token is (any) | share of wrong tokens (mean)
+    draw_weight: str = "mask"  # a drawn unit's loss weight: 1 (mask, §3.2's label masks) | its draw count (count)
 
     def __post_init__(self):
         if self.on_reject not in ON_REJECT:
@@ -312,6 +314,8 @@ class BoostingSettings:
             raise ValueError(f"a window of L = {self.window} tokens needs unit: token (an example is one unit)")
         if self.sample_error not in SAMPLE_ERRORS:
             raise ValueError(f"sample_error must be one of {SAMPLE_ERRORS}, got {self.sample_error!r}")
+        if self.draw_weight not in DRAW_WEIGHTS:
+            raise ValueError(f"draw_weight must be one of {DRAW_WEIGHTS}, got {self.draw_weight!r}")
 
     def n_units(self, lengths: Sequence[int]) -> int:
         return sum(lengths) if self.unit == "token" else len(lengths)

@@ -14,7 +14,7 @@ Appendix G.2's ablations change what a unit's error is (:func:`unit_errors`):
 - one weight per example (``unit: sample``): the example is the unit, its error 1[any of its
   answer's tokens is wrong] (``sample_error: any``) or the share of them that are
   (``sample_error: mean``); n examples are drawn from D_t, and all of an example's tokens are
-  trained with its count.
+  trained with its draw weight (:func:`draw_weights`: 1 if drawn, or its count).
 """
 
 from __future__ import annotations
@@ -63,6 +63,32 @@ def training_token_weights(unit_weights: Sequence[Sequence[float]], eos_unit: bo
 def draw_token_counts(weights: np.ndarray, n_draws: int, seed: int) -> np.ndarray:
     """How often each token is drawn in ``n_draws`` draws with replacement from D_t."""
     return np.random.default_rng(seed).multinomial(n_draws, np.asarray(weights, dtype=np.float64) / np.sum(weights))
+
+
+def draw_weights(counts, mode: str = "mask") -> np.ndarray:
+    """Each unit's training weight from how often it was drawn from D_t (Algorithm 1 line 4).
+
+    ``mask`` (the default, §3.2 "Token-Level Data Sampling" as the paper implements it: the drawn
+    tokens are assembled back into their sentences and label masks train on the drawn tokens only)
+    gives a drawn unit weight 1 however often it was drawn: 1[count >= 1].  ``count`` reads the n
+    draws as n independent samples: a unit drawn k times weighs k.
+
+    Either way :func:`ensemw2s.train.train_sft` rescales the weights to mean 1 over all answer
+    tokens of the easy set (EOS included) and a batch's loss is Σ weight · CE over its answer
+    tokens divided by its number of answer tokens, drawn or not.  Under ``mask`` every drawn token
+    therefore weighs the same N / K (N answer tokens, K the summed weights: the drawn tokens plus
+    EOS's shares, see :func:`training_token_weights`), the undrawn ones 0: over an epoch the loss is
+    the mean cross-entropy over the drawn tokens, normalised over the whole set rather than per
+    batch (a label-masked loss averaged over each batch's unmasked tokens differs only in that).
+    Uniform draws leave about 1/e of the units undrawn, so a drawn token weighs about 1.6; a peaked
+    D_t draws fewer distinct units, each weighing more.
+    """
+    counts = np.asarray(counts)
+    if mode == "mask":
+        return (counts >= 1).astype(np.float64)
+    if mode == "count":
+        return counts.astype(np.float64)
+    raise ValueError(f"draw_weight must be one of {boosting.DRAW_WEIGHTS}, got {mode!r}")
 
 
 def unflatten(flat: Sequence[float], lengths: Sequence[int]) -> list[list[float]]:
@@ -129,7 +155,7 @@ def unit_errors(token_wrong, lengths: Sequence[int], boost: BoostingSettings) ->
 
 
 def unit_token_weights(values: Sequence[float], lengths: Sequence[int], boost: BoostingSettings) -> list[list[float]]:
-    """Per-answer-token values (each unit's draw count) from one value per unit: an example's
+    """Per-answer-token values (each unit's draw weight) from one value per unit: an example's
     value is shared by all its tokens under ``unit: sample``."""
     if boost.unit == "token":
         return unflatten(values, lengths)
@@ -153,7 +179,8 @@ def token_boosting_round(
     Round 1 measures eps_pre (the pretrained weak model under D_1 = uniform) and trains on every
     unit uniformly (the single-weak baseline; ``round1: drawn`` draws n units from D_1 as every other
     round does).  Round t >= 2 draws n units from D_t with replacement and trains a fresh expert from
-    the pretrained model, each unit's loss weighted by how often it was drawn.  Then eps_t (under D_t,
+    the pretrained model on the drawn units (:func:`draw_weights`: weight 1 each under ``draw_weight:
+    mask``, the paper's label masks; their draw counts under ``count``).  Then eps_t (under D_t,
     whole easy set), acceptance (eps_t < eps_pre, the boundary within a tolerance), alpha_t and
     D_{t+1}.  Under ``on_reject: break`` a round after a rejected one trains nothing and returns no
     expert.  Returns (expert or None, tokenizer or None, stats).
@@ -187,7 +214,8 @@ def token_boosting_round(
             raise ValueError(f"round {t - 1} weighted {weights.size} units, the easy set has {n_units} ({boost.unit} units)")
         epsilon_pre = previous["epsilon_pre"]
     counts = round_draws(t, weights, seed, round1=boost.round1)
-    unit_weights = unit_token_weights(counts if counts is not None else np.ones(n_units), lengths, boost)
+    drawn = np.ones(n_units) if counts is None else draw_weights(counts, boost.draw_weight)
+    unit_weights = unit_token_weights(drawn, lengths, boost)
     expert, tokenizer, summary = train_sft_model(
         spec, easy, gold_answers(easy), settings=settings, token_weights=training_token_weights(unit_weights, boost.eos_unit), desc=f"round {t}"
     )
@@ -201,7 +229,7 @@ def token_boosting_round(
         n_units=n_units,
         epsilon_pre=epsilon_pre,
         units=boost.describe(),
-        token_weights=_count_summary(counts, n_units),
+        token_weights=_count_summary(counts, n_units, boost.draw_weight),
         training=summary,
     )
     return expert, tokenizer, stats
@@ -215,11 +243,12 @@ def round_draws(t: int, weights: np.ndarray, seed: int, *, round1: str = "unifor
     return draw_token_counts(weights, len(weights), seed=boosting.round_seed(seed, t))
 
 
-def _count_summary(counts, n_units: int) -> dict:
+def _count_summary(counts, n_units: int, draw_weight: str = "mask") -> dict:
     if counts is None:
         return {"scheme": "uniform", "distinct_drawn": n_units, "max_count": 1, "share_undrawn": 0.0}
     return {
         "scheme": "drawn",
+        "draw_weight": draw_weight,
         "distinct_drawn": int((counts > 0).sum()),
         "max_count": int(counts.max()),
         "share_undrawn": float((counts == 0).mean()),
