@@ -155,7 +155,7 @@ def test_score_parts_reports_agreement_with_the_supervisors_choices_in_record_or
     generation.choices_frame(parts, chosen).sample(frac=1.0, random_state=0).to_csv(path, index=False)
     assert generation.read_choices(path, parts) == chosen
     assert generation.read_choices(path, {"test": parts["test"], "easy_test": _records(2)}) == {"test": chosen["test"]}  # a part it lacks
-    with pytest.raises(ValueError, match="other items than the 7 records"):
+    with pytest.raises(ValueError, match="8 rows for the 7 records of the part"):
         generation.read_choices(path, {"test": _records(7)})
     # a supervisor that flips the first three test choices agrees on 5 of 8; val has none, so no agreement
     flipped = {"test": [1 - c if i < 3 else c for i, c in enumerate(chosen["test"])]}

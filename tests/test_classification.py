@@ -111,7 +111,7 @@ def test_the_supervisor_is_the_experts_vote_on_each_part_in_the_parts_order():
     assert supervisor["test"] == pytest.approx([(1 * 0.2 + 3 * 0.0) / 4, (1 * 0.9 + 3 * 0.3) / 4])  # records' order
     voted = classification.ensemble_part(predictions, alphas, "val", kind="hard")["p_label1"].tolist()
     assert classification.supervisor_probabilities(predictions, alphas, parts, kind="hard")["val"] == voted
-    with pytest.raises(ValueError, match="other items"):
+    with pytest.raises(ValueError, match="rows for the 1 records of the part: 1 not in the part"):
         classification.supervisor_probabilities(predictions, alphas, {"test": [{"id": "test0"}]})
 
 

@@ -1,6 +1,11 @@
 """Exact partial reruns on the completed default run: one edited config value plans exactly the jobs
 that use it and their downstream, nothing else (dry-runs: the shared default run stays complete)."""
 
+import ast
+import base64
+import json
+import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -252,3 +257,185 @@ def test_no_rule_takes_an_operational_setting_as_params(repo):
         for key in ("checkpoint_every", "progress_interval"):
             assert f'"{key}"' not in text.replace(f'config["training"]["{key}"]', ""), f"{path.name} passes {key}"
             assert f"{key}=" not in text, f"{path.name} passes {key}"
+
+
+# ------------------------------------------------------------------ every value, every rule
+# Snakemake decides "params changed" by comparing the set of repr'd params values it recorded for an
+# output (.snakemake/metadata) with the job's values now (persistence.params_changed).  Editing a
+# record is therefore the same, to Snakemake, as editing the config value behind it, which lets one
+# dry-run test an edit of every value of every rule of the default DAG at once.
+
+
+def output_records(workdir: Path) -> dict[str, tuple[Path, dict]]:
+    """Each output's Snakemake record: {output path: (record file, record)}.  The record's file name
+    is the output path, urlsafe-base64 encoded (split into folders where it is longer than a name may be)."""
+    root = workdir / ".snakemake/metadata"
+    records = {}
+    for file in root.rglob("*"):
+        if file.is_file():
+            path = base64.urlsafe_b64decode("".join(file.relative_to(root).parts)).decode()
+            records[path] = (file, json.loads(file.read_text()))
+    return records
+
+
+class Job:
+    """One job of the run, from its outputs' records: rule, outputs, the record edited (its first output)."""
+
+    def __init__(self, rule: str, outputs: list[str], file: Path, record: dict):
+        self.rule, self.outputs, self.file, self.record = rule, outputs, file, record
+        self.upstream: set[Job] = set()
+
+
+def run_jobs(records) -> list[Job]:
+    """The run's jobs, each knowing the jobs upstream of it (through its records' inputs)."""
+    grouped: dict[tuple, list[str]] = {}
+    for path, (_, record) in sorted(records.items()):
+        grouped.setdefault((record["rule"], record["job_hash"], record["endtime"]), []).append(path)
+    jobs = [Job(key[0], paths, *records[paths[0]]) for key, paths in grouped.items()]
+    producer = {path: job for job in jobs for path in job.outputs}
+    direct = {job: {producer[p] for p in job.record["input"] if p in producer} for job in jobs}
+
+    def upstream(job: Job) -> set[Job]:
+        if not job.upstream:
+            for parent in direct[job]:
+                job.upstream |= {parent} | upstream(parent)
+        return job.upstream
+
+    for job in jobs:
+        upstream(job)
+    return jobs
+
+
+def named_settings(job: Job) -> dict:
+    """The one named settings dict a job's record holds (empty for a rule without params)."""
+    values = job.record["params"]
+    assert len(values) <= 1, (
+        f"rule {job.rule}: {len(values)} params values recorded {values}: Snakemake keeps them as a set without names, so equal "
+        "values hide each other's edits; pass one `settings=job_settings(...)` (rules/common.smk)"
+    )
+    settings = ast.literal_eval(values[0]) if values else {}
+    assert isinstance(settings, dict), f"rule {job.rule}: its params value is not a dict of named settings: {values[0]}"
+    return settings
+
+
+def edited_before(settings: dict, key: str) -> dict | None:
+    """The record as it was before an edit of ``key`` that made it equal to another value of the job."""
+    other = next((value for name, value in settings.items() if name != key and value != settings[key]), None)
+    return None if other is None else {**settings, key: other}
+
+
+def swapped_before(settings: dict) -> dict | None:
+    """The record as it was before an edit that swapped two of the job's (different) values."""
+    names = list(settings)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            if settings[a] != settings[b]:
+                return {**settings, a: settings[b], b: settings[a]}
+    return None
+
+
+def packed(edits: list[tuple[Job, dict]]) -> list[dict[Job, dict]]:
+    """The edits grouped into dry-runs where no edited job is upstream of another: a job below an
+    edited one is planned for its updated input, and Snakemake then reports no other reason."""
+    runs: list[dict[Job, dict]] = []
+    for job, before in edits:
+        for run in runs:
+            if job not in run and not any(job in other.upstream or other in job.upstream for other in run):
+                run[job] = before
+                break
+        else:
+            runs.append({job: before})
+    return runs
+
+
+def dry_run_reasons(workdir: Path) -> dict[str, str]:
+    """{output path: the reason line of the planned job that writes it} of ``snakemake -n``."""
+    reasons, outputs = {}, []
+    for line in snakemake("-n", cwd=workdir).stdout.splitlines():
+        if line.startswith("    output: "):
+            outputs = line[len("    output: ") :].split(", ")
+        elif line.startswith("    reason: "):
+            reasons.update(dict.fromkeys(outputs, line[len("    reason: ") :]))
+    return reasons
+
+
+def not_replanned_for_params(workdir: Path, run: dict[Job, dict]) -> list[str]:
+    """Write each job's settings-before-the-edit into its record, dry-run, restore: the jobs that
+    Snakemake does not plan for changed params."""
+    originals = {job.file: job.file.read_text() for job in run}
+    try:
+        for job, before in run.items():
+            job.file.write_text(json.dumps({**job.record, "params": [repr(before)]}))
+        reasons = dry_run_reasons(workdir)
+    finally:
+        for file, text in originals.items():
+            file.write_text(text)
+    return [
+        f"{job.rule} {job.outputs[0]}: {reasons.get(job.outputs[0], 'not planned')}"
+        for job in run
+        if "Params have changed" not in reasons.get(job.outputs[0], "")
+    ]
+
+
+def test_every_value_of_every_rule_is_recorded_by_name_and_any_edit_of_it_replans_the_job(default_run):
+    """Table-driven over the rules of the default run: for every value a job uses, an edit that makes
+    it equal to another value of the same job, and one that swaps two values, are seen by
+    ``snakemake -n`` as changed params.  A rule's edits are spread over its jobs."""
+    by_rule: dict[str, list[Job]] = {}
+    for job in run_jobs(output_records(default_run)):
+        by_rule.setdefault(job.rule, []).append(job)
+    assert {"difficulty_fold", "split", "token_boosting_round", "classification_round", "generation_student"} <= set(by_rule)
+    edits = []
+    for jobs in by_rule.values():
+        for i, key in enumerate(named_settings(jobs[0])):
+            job = jobs[i % len(jobs)]
+            before = edited_before(named_settings(job), key)
+            if before is not None:
+                edits.append((job, before))
+        before = swapped_before(named_settings(jobs[-1]))
+        if before is not None:
+            edits.append((jobs[-1], before))
+    assert len(edits) > 200, len(edits)
+    missed = [line for run in packed(edits) for line in not_replanned_for_params(default_run, run)]
+    assert not missed, "edits not seen by snakemake -n:\n" + "\n".join(missed)
+    assert planned(default_run) == {}  # the run is left complete
+
+
+def test_an_edit_equal_to_another_value_of_the_job_replans_it(default_run, tmp_path):
+    """The two edits that Snakemake's unnamed params set missed: tiny-weak's epochs 2 -> 3 (fold 2 of a
+    3-fold rating had {fold: 2, epochs: 2, n_folds: 3} = {2, 3} before and after) and sciq's n_val
+    10 -> 40 (the easy-hard split's n_test is 40)."""
+    jobs = planned(default_run, *edit(default_run, tmp_path, "models:\n  tiny-weak: {epochs: 3}\n"))
+    folds = {f"results/difficulty/{d}/fold{k}.csv" for d in DATASETS for k in range(3)}
+    assert folds <= set().union(*jobs["difficulty_fold"]), sorted(folds - set().union(*jobs["difficulty_fold"]))
+    jobs = planned(default_run, *edit(default_run, tmp_path, "datasets:\n  sciq: {n_val: 40}\n"))
+    assert {frozenset(split_files_of("sciq", split)) for split in SPLITS} <= jobs["split"]
+
+
+def split_files_of(dataset: str, split: str) -> list[str]:
+    return [f"results/splits/{dataset}/{split}/seed0/{part}.jsonl" for part in ("weak_train", "strong_train", "val", "test", "easy_test")]
+
+
+def test_a_truncated_label_file_fails_the_jobs_that_read_it_naming_it_and_the_next_run_plans_them(default_run, tmp_path):
+    """Half of a T-1 label file cut (whole lines), then a run: the jobs that read it (its students, and
+    the T label job that reuses it where round T adds no vote) fail naming it, and the next dry-run
+    plans them and the tables again: never "nothing to be done" over outputs that no longer exist."""
+    work = tmp_path / "run"
+    shutil.copytree(default_run, work, symlinks=True)
+    labels = work / "results/labels/sandbox_mc/random/seed0/tiny-weak"
+    reusing = [t for t in ROUNDS[1:] if "same_ensemble_as_t" in json.loads((labels / f"T{t}.metrics.json").read_text())]
+    source = f"T{reusing[0] - 1 if reusing else 2}.jsonl"
+    lines = (labels / source).read_text().splitlines(keepends=True)
+    (labels / source).write_text("".join(lines[: len(lines) // 2]))
+
+    result = snakemake("-c2", cwd=work, check=False)
+    assert result.returncode != 0
+    failed_logs = re.findall(r"log: (results/logs/\S+\.log)", result.stdout + result.stderr)
+    assert failed_logs, result.stderr[-3000:]
+    for log in failed_logs:
+        text = (work / log).read_text()
+        assert f"labels/sandbox_mc/random/seed0/tiny-weak/{source}" in text and "rows for the" in text, (log, text[-2000:])
+
+    jobs = planned(work)
+    assert "metrics" in jobs and "generation_student" in jobs, sorted(jobs)
+    assert any("results/metrics/sandbox_mc/random.csv" in job for job in jobs["metrics"])
