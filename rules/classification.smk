@@ -33,8 +33,10 @@ rule classification_round:
             epochs=epochs_of(weak_model),
             # round 1 is the single-weak baseline: all weak-training data, uniformly
             weighting=lambda wc: "uniform" if int(wc.t) == 1 else CLASSIFICATION["weighting"],
-            # what follows a rejected round (rounds >= 2 only): break = every later round is stopped; continue = train on
+            # what follows a rejected round (rounds >= 2 only): break = every later round is stopped; continue = train on;
+            # retry = train the round again with another seed, at most max_retries times, then as break
             on_reject=lambda wc: CLASSIFICATION["on_reject"] if int(wc.t) > 1 else "none",
+            max_retries=lambda wc: CLASSIFICATION["max_retries"] if int(wc.t) > 1 and CLASSIFICATION["on_reject"] == "retry" else NOT_PASSED,
             checkpoint_dir=lambda wc: checkpoint_dir(round_dir(wc, wc.t)),
         ),
     script:

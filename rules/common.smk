@@ -335,6 +335,11 @@ def generation_difficulty_error(wc):
     return entry["difficulty_error"] if entry["task"] == "generation" else "none"
 
 
+# A job_settings value that evaluates to NOT_PASSED leaves its key out of that job's settings: a
+# setting that only some of a rule's jobs use (one track's, in a rule serving both) reaches only them.
+NOT_PASSED = object()
+
+
 class JobSettings:
     """A job's config values as one named ``params`` value (``settings=job_settings(...)``).
 
@@ -348,7 +353,8 @@ class JobSettings:
         self.values = dict(values)
 
     def __call__(self, wildcards):
-        return {name: value(wildcards) if callable(value) else value for name, value in self.values.items()}
+        settings = {name: value(wildcards) if callable(value) else value for name, value in self.values.items()}
+        return {name: value for name, value in settings.items() if value is not NOT_PASSED}
 
     def updated(self, **changes):
         """The same settings with ``changes``: a derived rule's params (``use rule`` ... ``with``)."""
@@ -366,6 +372,25 @@ def training_params(model_of):
         settings[key] = config["training"][key]
     settings["model_source"] = lambda wc: model_source(model_of(wc))
     return settings
+
+
+def rater_training_params(model_of):
+    """The training settings of a difficulty rater (paper App. G.1: "the same training parameters as
+    used in the training of the actual w2s results"): those of the track whose task ``wc.dataset``
+    has, classification_training_params (lr schedule, clipping, dropout, head init of the
+    classification block) or training_params (the generation track's).  A key of the other track
+    only is not passed, so an edit of classification.* never reruns a generation dataset's folds."""
+    by_track = {"classification": classification_training_params(model_of), "generation": training_params(model_of)}
+    keys = dict.fromkeys(key for settings in by_track.values() for key in settings)
+
+    def of_the_track(key):
+        def value(wc):
+            setting = by_track[track_of(wc.dataset)].get(key, NOT_PASSED)
+            return setting(wc) if callable(setting) else setting
+
+        return value
+
+    return {key: of_the_track(key) for key in keys}
 
 
 def dataset_file(wc):

@@ -16,7 +16,8 @@ rule difficulty_fold:
         **model_resources(rater),
     params:
         settings=job_settings(
-            **training_params(rater),
+            # the rater trains as its dataset's track does (App. G.1)
+            **rater_training_params(rater),
             task=dataset_setting("task"),
             fold=lambda wc: int(wc.fold),
             n_folds=config["difficulty"]["n_folds"],

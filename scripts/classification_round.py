@@ -1,9 +1,9 @@
 """One boosting round: train expert t under D_t, predict every split part, write ε_t, α_t, D_{t+1}.
 
-Under ``on_reject: break`` a round after a rejected (or stopped) round is *stopped*: it trains
-nothing and writes stats "stopped at round r" (α = 0), NaN predictions, and, when experts are
-kept, a model directory holding only a marker file (nothing loads it); it is answered before torch
-and the model code are imported.
+Under ``on_reject: break`` (and ``retry``, once a round's retries were rejected too) a round after
+a rejected (or stopped) round is *stopped*: it trains nothing and writes stats "stopped at round r"
+(α = 0), NaN predictions, and, when experts are kept, a model directory holding only a marker file
+(nothing loads it); it is answered before torch and the model code are imported.
 """
 
 from snakemake.iocontainers import Snakemake
@@ -36,6 +36,7 @@ with job(snakemake.log[0], snakemake.threads) as log:
             settings=settings_from_params(p, seed=boosting.round_seed(p.seed, p.t), epochs=p.epochs),
             weighting=p.weighting,
             on_reject=p.on_reject,
+            max_retries=getattr(p, "max_retries", 0),  # only rounds t >= 2 under on_reject: retry get it
             dropout=None if p.dropout == "keep" else float(p.dropout),
             head_init=p.head_init,
         )
@@ -45,8 +46,12 @@ with job(snakemake.log[0], snakemake.threads) as log:
         classification.predictions_frame(parts, probabilities).to_csv(tmp, index=False, float_format="%.6f")
     write_json(out.stats, {"run": dict(snakemake.wildcards.items()), **stats})
     if stats["status"] == "stopped":
-        log.info("round %d: stopped at round %d (on_reject: break): nothing trained, alpha 0", p.t, stats["stopped_at"])
+        log.info("round %d: stopped at round %d (on_reject: %s): nothing trained, alpha 0", p.t, stats["stopped_at"], p.on_reject)
     else:
+        for a in stats.get("attempts", []):  # on_reject: retry
+            log.info(
+                "round %d, attempt %d (seed %d): epsilon %.4f, %s", p.t, a["attempt"], a["seed"], a["epsilon"], boosting.round_status(a["accepted"])
+            )
         log.info(
             "round %d: epsilon %.4f, alpha %.4f (paper convention %.4f), %s",
             p.t,

@@ -12,7 +12,7 @@ p = job_settings(snakemake)
 
 with job(snakemake.log[0]):
     wc = snakemake.wildcards
-    per_seed = report.per_seed_summary(pd.read_csv(snakemake.input[0]), report.GENERATION)
+    per_seed = report.one_run_summary(pd.read_csv(snakemake.input[0]), p.report_seed, report.GENERATION)  # the run's own best round
     frame = report.bars_frame(per_seed, p.report_seed)
     grouped_bars(
         frame,

@@ -30,5 +30,5 @@ with job(snakemake.log[0]):
     write_table(
         tables["one_run"][0],
         stem(out.one_run),
-        f"{p.titles[2]}: {p.dataset}, one run (seed {p.report_seed}): improvement of the w2s ensemble (best round) over the w2s baseline.",
+        f"{p.titles[2]}: {p.dataset}, one run (seed {p.report_seed}): improvement of the w2s ensemble (this run's best round) over the w2s baseline.",
     )

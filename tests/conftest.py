@@ -81,6 +81,33 @@ def planned(workdir_or_output, *args) -> dict[str, set[frozenset]]:
     return jobs
 
 
+# Parses the workflow with the Snakemake API (nothing is planned or run) and prints, as JSON, the
+# settings (``params: settings=job_settings(...)``) each of the given jobs of one rule gets.
+_RULE_SETTINGS = """
+import json, sys
+from pathlib import Path
+from types import SimpleNamespace
+from snakemake.api import ConfigSettings, OutputSettings, ResourceSettings, SnakemakeApi
+rule, jobs, config = json.loads(sys.argv[1])
+with SnakemakeApi(OutputSettings()) as api:
+    workflow = api.workflow(
+        resource_settings=ResourceSettings(), config_settings=ConfigSettings(config=config), snakefile=Path("Snakefile"), workdir=Path(".")
+    )._workflow
+    settings = workflow.get_rule(rule).params["settings"]
+    print(json.dumps([settings(SimpleNamespace(**wildcards)) for wildcards in jobs]))
+"""
+
+
+def rule_settings(rule: str, jobs: list[dict], config: dict | None = None, cwd=REPO) -> list[dict]:
+    """The ``job_settings`` that the jobs of ``rule`` with these wildcards get, in a separate process
+    (parsing the workflow sets environment variables), under the ``config`` overrides (merged into
+    config/config.yaml, as ``--config`` does)."""
+    result = subprocess.run([sys.executable, "-c", _RULE_SETTINGS, json.dumps([rule, jobs, config or {}])], cwd=cwd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise AssertionError(f"parsing the workflow failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.splitlines()[-1])
+
+
 def planned_jobs(output: str) -> dict[str, int]:
     """Job counts from the 'Job stats' table of a dry-run."""
     counts, in_table = {}, False

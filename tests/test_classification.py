@@ -294,6 +294,84 @@ def test_a_rejected_round_stops_every_later_round_and_the_vote_stays_unchanged()
     assert table["ensemble_soft_acc"].nunique() == 1 and table["ensemble_hard_acc"].nunique() == 1
 
 
+class _FakeExperts:
+    """train_expert / predict stand-ins: attempt k's expert predicts ``p_label1[k]`` on every part;
+    every call's seed, weights and checkpoint folder are recorded."""
+
+    def __init__(self, monkeypatch, *p_label1):
+        self.p_label1, self.calls = p_label1, []
+        monkeypatch.setattr(classification, "train_expert", self.train_expert)
+        monkeypatch.setattr(classification, "predict", lambda model, tokenizer, records, *, spec, desc="": list(self.p_label1[model]))
+
+    def train_expert(self, spec, records, weights, *, settings, t, **kwargs):
+        self.calls.append({"seed": settings.seed, "weights": list(weights), "checkpoint_dir": settings.checkpoint_dir})
+        return len(self.calls) - 1, None, {"attempt": len(self.calls) - 1}
+
+
+def _round_after(p_label1):
+    """Round 1's stats (uniform D_1, wrong where ``p_label1`` is)."""
+    return classification.round_stats(1, np.full(4, 0.25), _wrong(p_label1), previous=None)
+
+
+def test_on_reject_retry_keeps_the_first_accepted_attempt(monkeypatch):
+    """Algorithm 2's "h_t such that ε_t < ½": round 2's first expert repeats round 1's mistake
+    (ε = ½ under D_2: rejected), its retry with the next seed errs elsewhere (ε < ½): the retry is
+    kept, α and D_3 are its own, and the stats list both attempts."""
+    round1 = _round_after([0.2, 0.1, 0.9, 0.3])  # wrong on item 0: D_2 = (1/2, 1/6, 1/6, 1/6)
+    fake = _FakeExperts(monkeypatch, [0.4, 0.45, 0.6, 0.2], [0.9, 0.8, 0.9, 0.3])  # attempt 0: item 0 wrong; attempt 1: item 1
+    settings = TrainSettings(epochs=1, lr=1e-3, batch_size=2, seed=2, checkpoint_dir=".checkpoints/round2")
+    model, _, stats, probabilities = classification.boosting_round(
+        2, None, _parts(), previous=round1, settings=settings, on_reject="retry", max_retries=3
+    )
+    assert model == 1 and [c["seed"] for c in fake.calls] == [2, 2 + boosting.RETRY_SEED_STRIDE]
+    assert [c["checkpoint_dir"] for c in fake.calls] == [".checkpoints/round2", ".checkpoints/round2.retry1"]
+    assert all(c["weights"] == pytest.approx(round1["next_weights"]) for c in fake.calls)  # the same D_2
+    assert [(a["attempt"], a["seed"], a["accepted"]) for a in stats["attempts"]] == [(0, 2, False), (1, 2 + boosting.RETRY_SEED_STRIDE, True)]
+    assert [a["epsilon"] for a in stats["attempts"]] == pytest.approx([0.5, 1 / 6])
+    assert stats["kept_attempt"] == 1 and stats["status"] == "accepted" and stats["training"] == {"attempt": 1}
+    assert stats["epsilon"] == pytest.approx(1 / 6) and stats["alpha"] == pytest.approx(boosting.alpha(1 / 6))
+    kept_wrong = _wrong([0.9, 0.8, 0.9, 0.3])
+    assert stats["next_weights"] == pytest.approx(boosting.reweight(round1["next_weights"], kept_wrong, boosting.alpha(1 / 6)).tolist())
+    assert all(probabilities[part] == [0.9, 0.8, 0.9, 0.3] for part in classification.PARTS)  # the kept expert's
+    assert boosting.stopped_round(3, stats, "retry") is None  # accepted: round 3 trains
+
+
+def test_on_reject_retry_stops_as_break_after_max_retries(monkeypatch):
+    """Every attempt rejected: 1 + max_retries trainings, the last one stands for the rejected
+    round (α = 0, D handed on), and the next round is stopped at it, as under break."""
+    round1 = _round_after([0.2, 0.1, 0.9, 0.3])
+    fake = _FakeExperts(monkeypatch, *[[0.4, 0.45, 0.6, 0.2]] * 5)  # the same mistake, every time
+    settings = TrainSettings(epochs=1, lr=1e-3, batch_size=2, seed=2)
+    _, _, stats, _ = classification.boosting_round(2, None, _parts(), previous=round1, settings=settings, on_reject="retry", max_retries=2)
+    assert len(fake.calls) == 3 and [a["seed"] for a in stats["attempts"]] == [2 + k * boosting.RETRY_SEED_STRIDE for k in range(3)]
+    assert not any(a["accepted"] for a in stats["attempts"]) and stats["kept_attempt"] == 2
+    assert (stats["status"], stats["alpha"]) == ("rejected", 0.0) and stats["next_weights"] == pytest.approx(round1["next_weights"])
+    assert all(c["checkpoint_dir"] == "" for c in fake.calls)  # no checkpoints asked for: none for the retries either
+    stopped = boosting.stopped_round(3, stats, "retry")
+    assert (stopped["status"], stopped["stopped_at"]) == ("stopped", 2)
+    # break and continue train once and record no attempts; round 1, the baseline, is never retried
+    for on_reject in ("break", "continue"):
+        fake.calls.clear()
+        _, _, once, _ = classification.boosting_round(2, None, _parts(), previous=round1, settings=settings, on_reject=on_reject, max_retries=2)
+        assert len(fake.calls) == 1 and "attempts" not in once and once["status"] == "rejected"
+    fake = _FakeExperts(monkeypatch, *[[0.1, 0.9, 0.1, 0.9]] * 3)  # every item wrong: ε = 1
+    _, _, baseline, _ = classification.boosting_round(1, None, _parts(), previous=None, settings=settings, on_reject="retry", max_retries=2)
+    assert len(fake.calls) == 1 and baseline["status"] == "rejected" and "attempts" not in baseline
+    with pytest.raises(ValueError, match="on_reject"):
+        classification.boosting_round(2, None, _parts(), previous=round1, settings=settings, on_reject="again")
+
+
+def test_max_retries_reaches_only_the_rounds_that_retry():
+    """classification.max_retries is in the settings of rounds t >= 2 under on_reject: retry only,
+    so editing it reruns nothing under break or continue."""
+    from conftest import rule_settings
+
+    rounds = [{"dataset": "sandbox_binary", "split": "random", "seed": "0", "weak": "tiny-cls-weak", "t": t} for t in ("1", "2")]
+    first, second = rule_settings("classification_round", rounds, {"classification": {"on_reject": "retry", "max_retries": 5}})
+    assert (first["on_reject"], second["on_reject"], second["max_retries"]) == ("none", "retry", 5) and "max_retries" not in first
+    assert not any("max_retries" in settings for settings in rule_settings("classification_round", rounds, {"classification": {"max_retries": 5}}))
+
+
 def test_the_vote_refuses_nan_predictions_of_a_voting_expert():
     with pytest.raises(ValueError, match="non-finite"):
         classification.soft_vote([[0.9, 0.1], [float("nan"), 0.2]], [1.0, 1.0])

@@ -185,3 +185,81 @@ def test_in_record_order_lines_up_another_jobs_results_with_the_records():
     for ids, values, message in cases:
         with pytest.raises(ValueError, match=f"^x: .*{message}"):
             splits.in_record_order(ids, values, records, what="x")
+
+
+# ------------------------------------------------ the rater trains as its track (App. G.1)
+# the settings of training_params (rules/common.smk) that a job's training reads
+TRAINING_KEYS = (
+    "lr",
+    "batch_size",
+    "micro_batch_size",
+    "max_length",
+    "weight_decay",
+    "warmup_ratio",
+    "lr_schedule",
+    "mixed_precision",
+    "model_source",
+)
+CLS_ONLY_KEYS = ("max_grad_norm", "dropout", "head_init")
+CLS_EDIT = {"classification": {"lr_schedule": "constant", "max_grad_norm": 0.5, "dropout": 0.25, "head_init": "zero"}}
+FOLDS = [{"dataset": "sandbox_binary", "fold": "0"}, {"dataset": "sandbox_mc", "fold": "1"}]
+
+
+def test_a_difficulty_fold_gets_the_training_settings_of_its_datasets_track():
+    """Paper App. G.1 ("the same training parameters as used in the training of the actual w2s
+    results"): sandbox_binary's rater (tiny-cls-strong) gets the classification block's lr schedule,
+    clipping, dropout and head init, exactly the settings that model's classification oracle gets;
+    sandbox_mc's rater (tiny-weak) the generation track's, and no classification key, so an edit of
+    classification.* changes nothing of a generation dataset's folds."""
+    from conftest import rule_settings
+
+    binary, mc = rule_settings("difficulty_fold", FOLDS, CLS_EDIT)
+    assert {key: binary[key] for key in ("lr_schedule", *CLS_ONLY_KEYS)} == CLS_EDIT["classification"]
+    (oracle,) = rule_settings(
+        "classification_oracle", [{"dataset": "sandbox_binary", "split": "random", "seed": "0", "model": "tiny-cls-strong"}], CLS_EDIT
+    )
+    assert {key: binary[key] for key in TRAINING_KEYS + CLS_ONLY_KEYS} == {key: oracle[key] for key in TRAINING_KEYS + CLS_ONLY_KEYS}
+    (gold,) = rule_settings(
+        "generation_gold_model", [{"trained_on": "oracle", "dataset": "sandbox_mc", "split": "random", "seed": "0", "model": "tiny-weak"}]
+    )
+    assert {key: mc[key] for key in TRAINING_KEYS} == {key: gold[key] for key in TRAINING_KEYS}
+    assert mc["lr_schedule"] == "linear" and not set(CLS_ONLY_KEYS) & set(mc)
+    assert rule_settings("difficulty_fold", FOLDS)[1] == mc  # the classification edit leaves it alone
+
+
+def test_a_classification_rater_trains_with_the_tracks_dropout_head_and_schedule(tmp_path, monkeypatch, tiny_model, tokenizer):
+    """The difficulty_fold job of sandbox_binary, its settings evaluated in the workflow
+    (classification.* edited), rates through :func:`ensemw2s.difficulty.rate_fold_job`: the
+    classifier it trains has the track's dropout and zero head, and its training settings the
+    track's schedule and clipping (training stubbed: its arguments are inspected)."""
+    from types import SimpleNamespace
+
+    import torch
+
+    from conftest import rule_settings
+    from ensemw2s import models, train
+
+    tiny_model.save_pretrained(tmp_path / "rater")
+    tokenizer.save_pretrained(tmp_path / "rater")
+    (settings,) = rule_settings("difficulty_fold", FOLDS[:1], CLS_EDIT)
+    p = SimpleNamespace(**(settings | {"model_source": str(tmp_path / "rater"), "checkpoint_dir": "", "max_length": 64}))
+    seen = {}
+
+    def fake_train_classifier(model, tokenizer, texts, *, soft_labels, settings, **kwargs):
+        seen.update(model=model, settings=settings, labels=soft_labels)
+        return {}
+
+    monkeypatch.setattr(train, "train_classifier", fake_train_classifier)
+    records = [
+        {"id": f"q{i}", "question": f"max({a},{b})=?", "binary_answer": str(max(a, b) if i % 2 else min(a, b)), "binary_label": i % 2}
+        for i, (a, b) in enumerate([(12, 39), (40, 7), (55, 56), (81, 18), (23, 32), (9, 90)])
+    ]
+    table = difficulty.rate_fold_job(p, records)
+    trained_on, held_out = difficulty.fold_partition(records, 3, 0, seed=0)
+    assert table["id"].tolist() == [r["id"] for r in held_out]
+    assert seen["settings"].lr_schedule == "constant" and seen["settings"].max_grad_norm == 0.5
+    model = seen["model"]
+    assert float(models.classifier_head(model).weight.detach().abs().sum()) == 0.0  # head_init: zero
+    dropouts = [module.p for module in model.modules() if isinstance(module, torch.nn.Dropout)]
+    assert dropouts and set(dropouts) == {0.25}
+    assert seen["labels"] == [[1.0 - r["binary_label"], float(r["binary_label"])] for r in trained_on]  # the gold labels, as an oracle

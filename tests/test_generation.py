@@ -413,6 +413,41 @@ def test_rounds_are_selected_per_pair_on_seed_means():
     assert aggregated.loc["best", "ensemble_option_sem"] == pytest.approx(0.075)  # std (ddof 1) 0.106 / sqrt 2
 
 
+def test_one_run_tables_and_bars_pick_the_round_best_in_that_run():
+    """Tables 5/8 ("here we run experiment once") and their bar figures show the run of seed 0: its
+    best round is the one best in that run (t = 3), not the best seed mean (t = 2)."""
+    import pandas as pd
+
+    from ensemw2s import report
+
+    accuracy = {(0, 1): 0.5, (0, 2): 0.6, (0, 3): 0.65, (1, 1): 0.5, (1, 2): 0.8, (1, 3): 0.55}  # means: t2 0.7, t3 0.6
+    rows = [
+        dict(
+            seed=seed,
+            weak="w",
+            strong="s",
+            t=t,
+            **{f"{role}_{m}": 0.4 for role in ("weak", "ensemble") for m in ("option", "token", "option_norm")},
+            **{f"oracle_{m}": 0.9 for m in ("option", "token", "option_norm")},
+            **{f"transfer_{m}": acc for m in ("option", "token", "option_norm")},
+            **{f"transfer_val_{m}": acc for m in ("option", "token", "option_norm")},
+        )
+        for (seed, t), acc in accuracy.items()
+    ]
+    tidy = pd.DataFrame(rows)
+    assert report.per_seed_summary(tidy, report.GENERATION).query("selection == 'best'")["t"].unique().tolist() == [2]
+    tables = report.generation_tables({"random": tidy, "easyhard": tidy}, report_seed=0)
+    one_run = tables["one_run"][0]
+    assert one_run["t"].tolist() == [3, 3] and one_run["split"].tolist() == ["random", "easyhard"]
+    assert one_run["improvement_option"].tolist() == pytest.approx([0.15, 0.15])
+    assert tables["random"][0].set_index("selection").loc["best", "t"] == 2  # Tables 3/4: still the seed means
+    bars = report.bars_frame(report.one_run_summary(tidy, 0, report.GENERATION), 0)
+    assert bars.query("model == 'w2s ensemble' and measure == 'option-wise'")["accuracy"].tolist() == [0.65]
+    assert report.one_run_summary(tidy, 1, report.GENERATION).query("selection == 'best'")["t"].tolist() == [2]
+    with pytest.raises(ValueError, match="no run with seed 7"):
+        report.one_run_summary(tidy, 7, report.GENERATION)
+
+
 def test_round1_trains_uniformly_or_on_draws_from_d1():
     d1 = boosting.uniform_weights(50)
     assert generation.round_draws(1, d1, seed=3, round1="uniform") is None

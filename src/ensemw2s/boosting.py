@@ -7,7 +7,10 @@ and D_{t+1}.  A rejected round (ε_t at or above the threshold) gets α = 0 and 
 weights on.  What follows a rejection is ``on_reject``: ``break`` (Algorithm 1 line 8, the
 default) stops boosting, so every later round of the run is *stopped* (trains nothing, α = 0, its
 stats say where the run stopped); ``continue`` trains the next round from the last accepted
-weights.  Either way every round's files exist, so the workflow's DAG never changes shape.
+weights; ``retry`` (classification track only: Algorithm 2 asks for an h_t with ε_t < ½) trains the
+rejected round again under the same weights with another seed (:func:`retry_seed`), up to a
+number of retries, and stops as ``break`` does when every attempt is rejected.  Whatever happens,
+every round's files exist, so the workflow's DAG never changes shape.
 
 The rejection test is ε_t ≥ threshold up to a relative tolerance: an expert that repeats the
 previous round's mistakes has, by the algebra of the weight update, ε_t exactly equal to the
@@ -31,6 +34,8 @@ import numpy as np
 EPS_CLIP = 1e-10  # ε is clipped into [EPS_CLIP, 1 - EPS_CLIP]: a perfect expert gets a large, finite α
 BOUNDARY_RTOL = 1e-9  # |ε − threshold| ≤ BOUNDARY_RTOL · threshold counts as ε = threshold: rejected
 ON_REJECT = ("break", "continue")
+RETRY = "retry"  # classification's third on_reject: retrain the rejected round, then as break
+RETRY_SEED_STRIDE = 100_000  # retry k of a round trains with its seed + k * stride (retry_seed)
 # The generation track's boosting settings (Algorithm 1 and the Appendix G.2 ablations).
 ROUND1_SCHEMES = ("uniform", "drawn")
 UNIT_LEVELS = ("token", "sample")
@@ -161,9 +166,9 @@ def stopped_at(previous: dict | None, on_reject: str) -> int | None:
     """The round at which boosting stopped before this one, from the previous round's stats, or
     None if this round trains.  Under ``break`` a rejected round stops the run (Algorithm 1 line 8),
     and every round after a stopped one is stopped at the same round."""
-    if on_reject not in ON_REJECT:
-        raise ValueError(f"on_reject must be one of {ON_REJECT}, got {on_reject!r}")
-    if previous is None or on_reject == "continue":
+    if on_reject not in (*ON_REJECT, RETRY):
+        raise ValueError(f"on_reject must be one of {(*ON_REJECT, RETRY)}, got {on_reject!r}")
+    if previous is None or on_reject == "continue":  # retry: a round still rejected after its retries stops as break
         return None
     if previous.get("stopped_at") is not None:
         return int(previous["stopped_at"])
@@ -260,6 +265,16 @@ def round_status(accepted: bool) -> str:
 def round_seed(seed: int, t: int) -> int:
     """Each round trains (and draws) with its own seed, so rounds under equal weights still differ."""
     return seed * 1000 + t
+
+
+def retry_seed(seed: int, attempt: int) -> int:
+    """The training seed of attempt ``attempt`` of a round whose seed is ``seed`` (attempt 0: the
+    round's own; retry k: ``seed + k·RETRY_SEED_STRIDE``).  With run seeds below 100 and fewer than
+    1000 rounds every round seed (seed·1000 + t) is below the stride, so a retry's seed is no
+    round's and no other retry's."""
+    if attempt < 0:
+        raise ValueError(f"an attempt is numbered from 0, got {attempt}")
+    return int(seed) + attempt * RETRY_SEED_STRIDE
 
 
 def vote_weights(alphas) -> list[float]:

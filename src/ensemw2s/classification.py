@@ -5,13 +5,17 @@ Round t trains a fresh expert from the pretrained weak model under example weigh
 loss (default) or a weighted resample with replacement; round 1 is the plain single-weak baseline.
 A rejected round (ε_t ≥ 0.5) has α = 0; under ``on_reject: break`` every later round is *stopped*:
 it trains nothing, its stats say where boosting stopped, its predictions are NaN, and its vote
-weight is 0, so the ensemble of T rounds is the ensemble up to the stop.
+weight is 0, so the ensemble of T rounds is the ensemble up to the stop.  Under ``on_reject:
+retry`` a rejected round t ≥ 2 is trained again from the pretrained weights under the same D_t with
+the next seed (:func:`ensemw2s.boosting.retry_seed`), up to ``max_retries`` times; the first accepted
+attempt is kept, and if none is, the round is rejected and boosting stops as under ``break``.
 The boosting arithmetic is :mod:`ensemw2s.boosting`; this module adds the models, the votes and the
 per-seed metric tables.  Torch is imported lazily, so the vote and table code runs without it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -21,6 +25,7 @@ from . import boosting, splits
 from .metrics import accuracy, agreement
 
 PARTS = splits.PARTS  # every part is predicted by every round (easy_test only where not empty)
+ON_REJECT = (*boosting.ON_REJECT, boosting.RETRY)
 WEIGHTINGS = ("uniform", "loss", "resample")  # uniform: round 1, the single-weak baseline
 VOTES = ("soft", "hard")
 STUDENT_LOSSES = ("xent", "logconf")
@@ -330,13 +335,23 @@ def boosting_round(
     settings,
     weighting: str = "loss",
     on_reject: str = "break",
+    max_retries: int = 0,
     dropout: float | None = None,
     head_init: str = "default",
 ):
     """One AdaBoost round (Algorithm 2) on the weak-training part: D_t from round t − 1's stats
     (uniform at t = 1), a fresh expert trained under it (:func:`train_expert`), its predictions on
-    every part, ε_t, α_t and D_{t+1}.  A round after the stop (``on_reject: break``) trains
-    nothing.  Returns (expert or None, tokenizer or None, stats, {part: p(label = 1)})."""
+    every part, ε_t, α_t and D_{t+1}.  A round after the stop (``on_reject: break``, or ``retry``
+    after a round rejected on every attempt) trains nothing.  Under ``on_reject: retry`` a rejected
+    round t ≥ 2 trains again with :func:`ensemw2s.boosting.retry_seed` (at most ``max_retries``
+    times) until an attempt is accepted; the kept attempt (the accepted one, else the last) gives
+    the expert, the predictions, ε_t, α_t and D_{t+1}, and the stats list every attempt
+    (``attempts``: attempt, seed, ε, accepted; ``kept_attempt``).  Round 1, the single-weak
+    baseline, is never retried.  Returns (expert or None, tokenizer or None, stats, {part: p(label = 1)})."""
+    if on_reject not in (*ON_REJECT, "none"):  # none: round 1, which no rejection precedes
+        raise ValueError(f"on_reject must be one of {ON_REJECT}, got {on_reject!r}")
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ValueError(f"max_retries must be an integer >= 0, got {max_retries!r}")
     weak_train = parts["weak_train"]
     stats = boosting.stopped_round(t, previous, on_reject, weighting=weighting, training=None)
     if stats is not None:
@@ -347,12 +362,31 @@ def boosting_round(
         weights = np.asarray(previous["next_weights"], dtype=np.float64)
         if weights.size != len(weak_train):
             raise ValueError(f"round {t - 1} weighted {weights.size} examples, the weak-training part has {len(weak_train)}")
-    model, tokenizer, summary = train_expert(
-        spec, weak_train, weights, settings=settings, t=t, weighting=weighting, dropout=dropout, head_init=head_init
-    )
-    probabilities = {part: predict(model, tokenizer, records, spec=spec, desc=part) for part, records in parts.items()}
-    wrong = (np.asarray(probabilities["weak_train"]) > 0.5) != np.asarray([bool(r["binary_label"]) for r in weak_train])
-    return model, tokenizer, round_stats(t, weights, wrong, previous=previous, weighting=weighting, training=summary), probabilities
+    labels = np.asarray([bool(r["binary_label"]) for r in weak_train])
+    retry = on_reject == boosting.RETRY and t > 1
+    attempts = []
+    for attempt in range(1 + (max_retries if retry else 0)):
+        attempt_settings = settings
+        if attempt:  # its own seed, and its own checkpoints (a resumed job retrains the attempts before it afresh)
+            attempt_settings = dataclasses.replace(
+                settings,
+                seed=boosting.retry_seed(settings.seed, attempt),
+                checkpoint_dir=f"{settings.checkpoint_dir}.retry{attempt}" if settings.checkpoint_dir else "",
+            )
+        model, tokenizer, summary = train_expert(
+            spec, weak_train, weights, settings=attempt_settings, t=t, weighting=weighting, dropout=dropout, head_init=head_init
+        )
+        on_train = predict(model, tokenizer, weak_train, spec=spec, desc="weak_train")
+        wrong = (np.asarray(on_train) > 0.5) != labels
+        result = boosting.boosting_round(weights, wrong)
+        attempts.append({"attempt": attempt, "seed": attempt_settings.seed, "epsilon": result.epsilon, "accepted": result.accepted})
+        if result.accepted:
+            break
+    probabilities = {
+        part: on_train if part == "weak_train" else predict(model, tokenizer, records, spec=spec, desc=part) for part, records in parts.items()
+    }
+    extra = {"attempts": attempts, "kept_attempt": attempts[-1]["attempt"]} if retry else {}
+    return model, tokenizer, round_stats(t, weights, wrong, previous=previous, weighting=weighting, training=summary, **extra), probabilities
 
 
 def ensemble_part(predictions: Sequence[pd.DataFrame], alphas: Sequence[float], part: str, *, kind: str = "soft") -> pd.DataFrame:

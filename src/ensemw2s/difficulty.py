@@ -101,39 +101,42 @@ def rate_fold(
     eos_unit: bool = False,
     error: str = "token",
     choice_eos: bool = False,
+    dropout: float | None = None,
+    head_init: str = "default",
 ):
     """Train a fresh rater (the model of ``spec``) on every fold but ``fold`` and rate the items of
     ``fold`` (generation: by ``error``, token or option; ``choice_eos`` as in option accuracy).
+
+    A classification rater is trained as the track's oracle is (:func:`ensemw2s.classification.train_student`,
+    cross-entropy on the gold labels), with the track's ``dropout`` and ``head_init``; ``settings``
+    carry the rest (the workflow passes the track's lr schedule and clipping, App. G.1).
 
     Returns a table (id, fold, difficulty, tie_break).
     """
     import pandas as pd
 
-    from . import evaluate, models, text, train
+    from . import classification, evaluate, models, text, train
 
     max_length, eval_batch_size = spec.max_length, spec.eval_batch_size
     if task == "generation" and error not in GENERATION_ERRORS:
         raise ValueError(f"unknown generation difficulty error {error!r}; expected one of {GENERATION_ERRORS}")
     train_records, held_out = fold_partition(records, n_folds, fold, seed=seed)
-    tokenizer = models.load_tokenizer(spec.source, spec.trust_remote_code)
     if task == "classification":
-        model = models.load_classifier(spec.source, tokenizer, settings.seed, trust_remote_code=spec.trust_remote_code)
-        labels = [r["binary_label"] for r in train_records]
-        train.train_classifier(
-            model,
-            tokenizer,
-            [text.classification_text(r) for r in train_records],
-            soft_labels=[[1.0 - y, float(y)] for y in labels],
+        model, tokenizer, _ = classification.train_student(
+            spec,
+            train_records,
+            [float(r["binary_label"]) for r in train_records],
             settings=settings,
-            max_length=max_length,
+            loss="xent",
             desc=f"rater fold {fold}",
+            dropout=dropout,
+            head_init=head_init,
         )
-        p_label1 = evaluate.classifier_probabilities(
-            model, tokenizer, [text.classification_text(r) for r in held_out], max_length=max_length, batch_size=eval_batch_size
-        )
+        p_label1 = classification.predict(model, tokenizer, held_out, spec=spec, desc=f"rate fold {fold}")
         difficulty = classification_difficulty(p_label1, [r["binary_label"] for r in held_out])
         tie_break = gold_nll(difficulty)
     elif task == "generation":
+        tokenizer = models.load_tokenizer(spec.source, spec.trust_remote_code)
         model = models.load_causal_lm(spec.source, spec.trust_remote_code)
         train.train_sft(
             model,
@@ -159,6 +162,29 @@ def rate_fold(
     else:
         raise ValueError(f"unknown task {task!r}")
     return pd.DataFrame({"id": [r["id"] for r in held_out], "fold": fold, "difficulty": difficulty, "tie_break": tie_break})
+
+
+def rate_fold_job(p, records: Sequence[dict]):
+    """:func:`rate_fold` with the settings ``p`` of a ``difficulty_fold`` job (rules/difficulty.smk):
+    the rater trains with its dataset's track's settings; the classification track's dropout
+    ("keep" = the model's own) and head initialisation reach a classification rater only."""
+    from .train import settings_from_params, spec_from_params
+
+    dropout = getattr(p, "dropout", None)
+    return rate_fold(
+        p.task,
+        spec_from_params(p),
+        records,
+        fold=p.fold,
+        n_folds=p.n_folds,
+        seed=p.seed,
+        settings=settings_from_params(p, seed=p.seed + p.fold, epochs=p.epochs),
+        eos_unit=p.eos_unit,
+        error=p.error,
+        choice_eos=p.choice_eos,
+        dropout=None if dropout is None or dropout == "keep" else float(dropout),
+        head_init=getattr(p, "head_init", "default"),
+    )
 
 
 def rating_summary(table, records: Sequence[dict]) -> dict:

@@ -7,6 +7,8 @@ report then runs the same four steps in both tracks:
 
 1. select rounds: :func:`per_seed_summary` picks, per pair, the ``best`` (on test, the paper),
    ``final`` and ``val_selected`` round on the seed-mean student accuracy (:func:`select_rounds`);
+   the one-run views (Tables 5/8, their bar figures) pick them within the run shown
+   (:func:`one_run_summary`);
 2. aggregate seeds: :func:`aggregate_seeds` (mean ± SEM; undefined PGRs counted);
 3. tables: :func:`generation_table` (Tables 3/4, 6/7), :func:`classification_table` and
    :func:`rounds_table` (Tables 1/2 and their per-round view), :func:`one_run_table` (5/8);
@@ -165,6 +167,16 @@ def per_seed_summary(tidy: pd.DataFrame, measures: Measures, select_on: str | No
                     row[f"weak_ensemble_{m}"] = pick[f"ensemble_{m}"]
                 rows.append(row)
     return pd.DataFrame(rows)
+
+
+def one_run_summary(tidy: pd.DataFrame, seed: int, measures: Measures, select_on: str | None = None) -> pd.DataFrame:
+    """:func:`per_seed_summary` of the one run ``seed`` alone, its rounds selected within that run:
+    Tables 5/8 and their bar figures show one run ("here we run experiment once"), so its best
+    round is that run's best, not the round that is best on the mean over seeds."""
+    run = tidy[tidy["seed"] == seed]
+    if run.empty:
+        raise ValueError(f"no run with seed {seed}; the tidy metrics have seeds {sorted(tidy['seed'].unique().tolist())}")
+    return per_seed_summary(run, measures, select_on)
 
 
 # --------------------------------------------------------------------------- 2. aggregate seeds
@@ -346,7 +358,8 @@ def rounds_table(rounds: pd.DataFrame, measures: Measures, digits: int = 3) -> p
 
 
 def one_run_table(per_seed: pd.DataFrame, seed: int, measures: Measures = GENERATION) -> pd.DataFrame:
-    """Tables 5/8: one run (``seed``), best round: the ensemble's improvement over the baseline."""
+    """Tables 5/8: one run (``seed``), best round: the ensemble's improvement over the baseline.
+    ``per_seed``: :func:`one_run_summary` rows (with a ``split`` column), the round that run's best."""
     run = per_seed[(per_seed["seed"] == seed) & (per_seed["selection"] == "best")]
     out = run[["split", "weak", "strong", "t"]].copy()
     for m in measures.keys:
@@ -445,7 +458,8 @@ def weak_gain_frame(tidy: pd.DataFrame, dataset: str, splits: Sequence[str]) -> 
 
 
 def bars_frame(per_seed: pd.DataFrame, seed: int, measures: Measures = GENERATION) -> pd.DataFrame:
-    """Figs 13/14/16/17 (one run): weak, w2s baseline, w2s ensemble (best round), oracle per pair."""
+    """Figs 13/14/16/17 (one run): weak, w2s baseline, w2s ensemble (best round), oracle per pair.
+    ``per_seed``: :func:`one_run_summary` rows, so the bars are the run's numbers in Table 5 / 8."""
     run = per_seed[(per_seed["seed"] == seed) & (per_seed["selection"] == "best")]
     rows = []
     for _, r in run.iterrows():
@@ -466,12 +480,15 @@ def classification_tables(tidy: pd.DataFrame, models_order: Sequence[str], measu
 
 def generation_tables(tidy_by_split: Mapping[str, pd.DataFrame], report_seed: int, measures: Measures = GENERATION) -> dict:
     """Tables 3/4/5 (6/7/8): ``{split: (numbers, display) for each split, "one_run": (numbers, None)}``."""
-    per_seed, aggregated = split_summaries(tidy_by_split, measures)
+    _, aggregated = split_summaries(tidy_by_split, measures)
     tables = {}
     for split in tidy_by_split:
         numeric = aggregated[aggregated["split"] == split].reset_index(drop=True)
         tables[split] = (numeric, generation_table(numeric, measures))
-    tables["one_run"] = (one_run_table(per_seed, report_seed, measures), None)
+    one_run = pd.concat(
+        [one_run_summary(tidy, report_seed, measures).assign(split=split) for split, tidy in tidy_by_split.items()], ignore_index=True
+    )
+    tables["one_run"] = (one_run_table(one_run, report_seed, measures), None)
     return tables
 
 
