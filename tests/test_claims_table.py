@@ -69,6 +69,20 @@ def test_a_directional_claim_reproduces_and_its_reverse_does_not():
     assert worse.verdict == "not reproduced" and worse.n_holding == 0
 
 
+def test_the_aggregate_says_on_how_many_pairs_a_direction_must_hold():
+    mixed = pd.concat([tidy("sciq", pairs=(("w", "s"),)), tidy("sciq", pairs=(("w", "m"),), student_gain=-0.02)])  # +5.1 and −1.9 points
+    verdicts = {aggregate: ct.judge(claim(aggregate=aggregate), mixed, PAPER_RUN).verdict for aggregate in ct.AGGREGATES}
+    assert verdicts == {
+        "each_pair": "not reproduced",
+        "single": "not reproduced",
+        "most_pairs": "not reproduced",  # 1 of 2 is not more than half
+        "some_pairs": "reproduced",
+        "mean_over_pairs": "reproduced",  # (5.1 − 1.9) / 2 > 0
+        "max_over_pairs": "reproduced",
+    }
+    assert ct.judge(claim(pairs="w->m"), mixed, PAPER_RUN).reproduced.startswith("0/1 hold (from -1.90 to -1.90")  # the named pair only
+
+
 def test_a_quantitative_claim_needs_the_sign_and_the_paper_value_in_the_interval():
     data = tidy("sciq", student_gain=0.05)  # 5 points + 0.1 × seed: mean 5.1, SEM 0.058 over 3 seeds
     hit = ct.judge(claim(**MEAN_GAIN, value=5.1), data, PAPER_RUN)
