@@ -435,6 +435,27 @@ def id_ood_inputs(wc):
     }
 
 
+# The claims table (rules/report.smk): the paper's claims judged against every dataset's tidy metrics.
+CLAIMS_TABLE = [f"results/tables/claims.{ext}" for ext in ("csv", "md", "tex")]
+
+
+def paper_models():
+    """{track: whether it runs hub models}: tiny models make a claim about the paper's not comparable."""
+    return {name: bool(track.models) and all("hub" in MODELS[weights_of(m)] for m in track.models) for name, track in TRACKS.items()}
+
+
+def claims_tables():
+    """({"dataset/split": the table that shows its numbers}, the same per boosting round): the
+    claims table's ``target`` column (classification: Tables 1/2 and their _rounds views;
+    generation: Tables 3/4, 6/7 or the dataset's own; CLS_TABLES, generation_tables)."""
+    tables = {f"{d}/{split}": f"results/tables/{name}.csv" for name, (d, split, _) in CLS_TABLES.items()}
+    rounds = {f"{d}/{split}": f"results/tables/{name}_rounds.csv" for name, (d, split, _) in CLS_TABLES.items()}
+    for dataset in GEN.datasets:
+        for split in SPLIT_KINDS:
+            tables[f"{dataset}/{split}"] = f"{generation_tables(dataset)[split][0]}.csv"
+    return tables, rounds
+
+
 def all_targets():
     """Every artifact of the datasets the tracks use (a registered dataset no track names, such as
     the sandbox under config/paper.yaml, builds nothing)."""
@@ -447,4 +468,5 @@ def all_targets():
                 targets.extend(split_files(dataset, split, seed))
     if ID_OOD_DATASETS:
         targets.extend(["results/tables/id_ood.csv", "results/tables/id_ood.md", "results/tables/id_ood.tex", "figures/id_ood.pdf"])
+        targets = CLAIMS_TABLE + targets  # first: the paper's claims, judged
     return targets + classification_targets() + generation_targets() + ablation_targets()

@@ -1,10 +1,44 @@
-# Tables and figures: cheap, local, never retrain anything.  Each figure, and the CSV of each table
+# Tables and figures: cheap, local, never retrain anything.  First the claims table: the paper's
+# claims (resources/paper/claims.csv), one row each, judged against every dataset's tidy metrics.  Each figure, and the CSV of each table
 # (its .md / .tex siblings hold the same numbers), is marked for `snakemake --report`: category = the
 # track, subcategory = the dataset (report/*.rst are the captions; report/workflow.rst the front page).
 
 
 localrules:
+    claims_table,
     difficulty_histogram,
+
+
+rule claims_table:
+    """The paper's claims, one row each: the paper's value, the reproduced one, the judging rule,
+    a verdict (tiny models: claims about the paper's not comparable; the method's direction also
+    judged on the sandbox) and the artifact that shows the numbers (ensemw2s.claims_table)."""
+    input:
+        claims="resources/paper/claims.csv",
+        metrics=expand("results/metrics/{dataset}/{split}.csv", dataset=ID_OOD_DATASETS, split=SPLIT_KINDS),
+    output:
+        report(CLAIMS_TABLE[0], caption="../report/claims.rst", category="claims", subcategory=ALL_DATASETS_SUBCATEGORY),
+        CLAIMS_TABLE[1],
+        CLAIMS_TABLE[2],
+    log:
+        "results/logs/tables/claims.log",
+    conda:
+        ENV
+    params:
+        settings=job_settings(
+            tracks={dataset: track_of(dataset) for dataset in ID_OOD_DATASETS},
+            sandbox=[dataset for dataset in ID_OOD_DATASETS if config["datasets"][dataset]["source"] == "sandbox"],
+            paper_models=paper_models(),
+            tables=claims_tables()[0],
+            rounds_tables=claims_tables()[1],
+            caption=(
+                f"The paper's claims judged against this run ({len(config['seeds'])} seed(s)): paper value, reproduced value (mean ± SEM over "
+                "seeds, per-seed accuracies: no per-item bootstrap), the judging rule and a verdict; claims about the paper's datasets "
+                "are not comparable on tiny models, and the method's direction is also judged on the sandbox."
+            ),
+        ),
+    script:
+        "../scripts/claims_table.py"
 
 
 rule difficulty_histogram:

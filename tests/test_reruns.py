@@ -53,10 +53,11 @@ def reports(datasets=DATASETS, weak_ensemble_gain=True, easy_vs_hard=True) -> di
         expected["weak_ensemble_gain"] = {"figures/weak_ensemble_gain.pdf"}
     if easy_vs_hard:
         expected["easy_vs_hard"] = {"results/tables/easy_vs_hard.csv"}
-    return expected | ID_OOD
+    return expected | POOLED
 
 
-ID_OOD = {"id_ood_table": {"results/tables/id_ood.csv"}, "id_ood_figure": {"figures/id_ood.pdf"}}
+# Downstream of every dataset's metrics: the ID / OOD table and figure, and the claims table.
+POOLED = {"id_ood_table": {"results/tables/id_ood.csv"}, "id_ood_figure": {"figures/id_ood.pdf"}, "claims_table": {"results/tables/claims.csv"}}
 
 
 def combine_ablation(rounds=(2, 3), labels=True) -> dict[str, set[str]]:
@@ -130,7 +131,7 @@ def test_classification_student_learning_rate_reruns_only_that_tracks_students(d
             "results/tables/sandbox_binary_easyhard.csv",
         },
         "pgr_figure": {f"figures/{d}_pgr.pdf" for d in CLS_DATASETS},
-        **ID_OOD,
+        **POOLED,
     }
     assert_plan(jobs, expected)
 

@@ -370,6 +370,7 @@ REPORT_ARTIFACTS = {
     "results/tables/ablation_weighting_sandbox_mc.csv": ("generation", "ablations", "Appendix G.2"),
     "figures/id_ood.pdf": ("both tracks", "all datasets", "published version"),
     "results/tables/id_ood.csv": ("both tracks", "all datasets", "published version"),
+    "results/tables/claims.csv": ("claims", "all datasets", "resources/paper/claims.csv"),  # the paper's claims, judged
 }
 
 
