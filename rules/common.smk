@@ -456,6 +456,26 @@ def claims_tables():
     return tables, rounds
 
 
+def job_results():
+    """Every per-job result a table or figure reads (students, labels, rounds, oracles, curves):
+    targets of ``all`` themselves.  Snakemake does not re-create a missing input of an output that
+    is up to date (it takes it for a removed intermediate), so without this a job that failed (its
+    outputs removed) would be left missing under tables still showing its old numbers; as a target,
+    the next run plans it again, and the tables that read it are rebuilt from what it writes."""
+    from types import SimpleNamespace
+
+    files = []
+    for dataset in ID_OOD_DATASETS:
+        for split in SPLIT_KINDS:
+            files.extend(path for paths in run_results(SimpleNamespace(dataset=dataset, split=split)).values() for path in paths)
+    files.extend(id_ood_inputs(None)["easy"])
+    files.extend(path for paths in easy_vs_hard_inputs(None).values() for path in paths)
+    for dataset in ABLATION_DATASETS:
+        files.extend(path for paths in combine_results(SimpleNamespace(dataset=dataset)).values() for path in paths)
+    files.extend(curve_files(ABLATION_DATASETS, WINDOW_MODELS, WINDOW_VARIANTS) + curve_files(ABLATION_DATASETS, GEN.weak, WEIGHTING_VARIANTS))
+    return list(dict.fromkeys(files))
+
+
 def all_targets():
     """Every artifact of the datasets the tracks use (a registered dataset no track names, such as
     the sandbox under config/paper.yaml, builds nothing)."""
@@ -469,4 +489,4 @@ def all_targets():
     if ID_OOD_DATASETS:
         targets.extend(["results/tables/id_ood.csv", "results/tables/id_ood.md", "results/tables/id_ood.tex", "figures/id_ood.pdf"])
         targets = CLAIMS_TABLE + targets  # first: the paper's claims, judged
-    return targets + classification_targets() + generation_targets() + ablation_targets()
+    return targets + classification_targets() + generation_targets() + ablation_targets() + job_results()
