@@ -30,6 +30,7 @@ include: "rules/classification.smk"
 include: "rules/generation.smk"
 include: "rules/students.smk"
 include: "rules/ablations.smk"
+include: "rules/baselines.smk"
 include: "rules/report.smk"
 
 

@@ -66,6 +66,7 @@ rule ensemble_pseudo_answers:
         settings=job_settings(
             max_new_tokens=GENERATION.get("max_new_tokens"),
             combine=GENERATION.get("combine"),
+            expert_weights="alpha",  # plain-ensemble baselines: uniform (rules/baselines.smk)
             decode=GENERATION.get("decode"),
             temperature=GENERATION.get("temperature"),
             choice_nll=GENERATION.get("choice_nll"),

@@ -236,3 +236,46 @@ def variant_bars(table, path: str, *, hue: str, x: str, panel: str, measures: di
     figure.suptitle(title, fontsize=10)
     figure.tight_layout()
     save_figure(figure, path)
+
+
+def baselines_figure(table, path: str, *, title: str, labels: dict[str, str]) -> None:
+    """Weak ensemble and student test accuracy per T (T >= 2) for each method, one row of two panels
+    per (split, pair); the single weak model (T = 1) and its student as dashed lines.  Bars start at
+    0; error bars (SEM) only where there are >= 2 seeds."""
+    import numpy as np
+
+    sns.set_theme(style="whitegrid")
+    runs = list(dict.fromkeys(zip(table["split"], table["weak"], table["strong"])))
+    methods = [m for m in dict.fromkeys(table["method"])]
+    colours = dict(zip(methods, sns.color_palette("colorblind", len(methods))))
+    figure, axes = _panel_grid(len(runs), 2)
+    for row, (split, weak, strong) in enumerate(runs):
+        data = table[(table["split"] == split) & (table["weak"] == weak) & (table["strong"] == strong)]
+        rounds = sorted(t for t in set(data["t"]) if t > 1)
+        width = 0.8 / len(methods)
+        for axis, column, name in zip(axes[row], ("ensemble", "student"), ("weak ensemble", "student")):
+            single = data[data["t"] == 1][column].iloc[0]
+            axis.axhline(
+                single, color="0.3", linestyle="--", linewidth=1, label=f"single weak (T = 1){'' if column == 'ensemble' else ': its student'}"
+            )
+            for k, method in enumerate(methods):
+                rows = data[data["method"] == method].set_index("t").reindex(rounds)
+                errors = rows[f"{column}_sem"].where(rows["n_seeds"] >= 2)
+                positions = np.arange(len(rounds)) + (k - (len(methods) - 1) / 2) * width
+                axis.bar(
+                    positions,
+                    rows[column],
+                    width,
+                    yerr=None if errors.isna().all() else errors,
+                    capsize=2,
+                    color=colours[method],
+                    label=labels[method],
+                )
+            axis.set_xticks(np.arange(len(rounds)), [f"T = {t}" for t in rounds])
+            axis.set_ylim(0, 1)
+            axis.set_ylabel("test accuracy")
+            axis.set_title(f"{name}: {weak} → {strong} ({labels.get(split, split)})", fontsize=9)
+    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    save_figure(figure, path)

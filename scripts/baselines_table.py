@@ -1,0 +1,32 @@
+"""The baselines table: per T, the single weak model, the compute-matched model, the seeds and
+bagging ensembles and EnsemW2S-AdaBoost, with their students and bootstrap intervals of the gains."""
+
+import pandas as pd
+from snakemake.iocontainers import Snakemake
+
+from ensemw2s import baselines
+from ensemw2s.files import read_json
+from ensemw2s.runtime import job, job_settings
+from ensemw2s.tables import write_table
+
+snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
+
+
+def with_items(metrics_paths, choices_paths):
+    """Each job's (metrics, per-test-item correctness); the two lists name the same jobs in order."""
+    pairs = []
+    for metrics, choices in zip(metrics_paths, choices_paths, strict=True):
+        if metrics.rsplit(".metrics.json", 1)[0].rsplit("/metrics.json", 1)[0] != choices.rsplit(".choices.csv", 1)[0].rsplit("/choices.csv", 1)[0]:
+            raise ValueError(f"{metrics} and {choices} are not the same job's")
+        pairs.append((read_json(metrics), baselines.test_correct(pd.read_csv(choices, dtype={"id": str}))))
+    return pairs
+
+
+p, inp = job_settings(snakemake), snakemake.input
+with job(snakemake.log[0]) as log:
+    rows = baselines.baseline_rows(
+        with_items(inp.labels, inp.label_choices), with_items(inp.students, inp.student_choices), [read_json(o) for o in inp.oracles], p.methods
+    )
+    numeric, shown = baselines.baseline_table(rows, n_resamples=p.bootstrap_resamples)
+    write_table(numeric, snakemake.output[0].removesuffix(".csv"), p.caption, display=shown)
+    log.info("%d rows (%d seed rows)", len(numeric), len(rows))

@@ -1,0 +1,208 @@
+"""Plain ensembles as baselines for EnsemW2S-AdaBoost: is a gain from boosting, or from ensembling?
+
+- ``bagging``: expert t >= 2 trains on a bootstrap resample of the weak-training examples (n draws
+  with replacement, seeded per expert: an example drawn k times weighs k in the loss);
+- ``seeds``: expert t >= 2 trains on every example uniformly and differs from the others only by its
+  training seed (the seed boosting round t uses);
+- ``compute``: one weak model trained T x its epochs, as many training tokens as T experts.
+
+Expert 1 of every plain ensemble is the main run's round-1 expert (the single weak model), so T = 1
+of each baseline *is* the single weak model, computed once.  ``bagging`` and ``seeds`` vote with
+uniform weights through the same decoding, labels and students as the boosted ensemble.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+KINDS = ("bagging", "seeds", "compute")
+ENSEMBLE_KINDS = ("bagging", "seeds")  # T experts with uniform votes; compute is one model
+_BOOTSTRAP_STREAM = 0x6261_6767  # keeps bagging's draws apart from boosting's token draws (same seed, same t)
+
+
+def bootstrap_counts(n_examples: int, seed: int, t: int) -> np.ndarray:
+    """How often each of ``n_examples`` is drawn in expert t's bootstrap resample (n draws with
+    replacement; a seed of its own per (run seed, expert))."""
+    if n_examples < 1:
+        raise ValueError("a bootstrap resample needs at least one example")
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), int(t), _BOOTSTRAP_STREAM]))
+    return np.bincount(rng.integers(0, n_examples, n_examples), minlength=n_examples)
+
+
+def member_example_weights(kind: str, t: int, n_examples: int, seed: int) -> np.ndarray:
+    """Per-example loss weights of expert t of plain ensemble ``kind``: its bootstrap counts
+    (``bagging``, t >= 2) or 1 for every example (``seeds``; expert 1 of both)."""
+    if kind not in ENSEMBLE_KINDS:
+        raise ValueError(f"unknown plain ensemble {kind!r}; expected one of {ENSEMBLE_KINDS}")
+    if t < 1:
+        raise ValueError(f"experts are numbered from 1, got {t}")
+    if kind == "seeds" or t == 1:
+        return np.ones(n_examples)
+    return bootstrap_counts(n_examples, seed, t).astype(np.float64)
+
+
+def token_weights(example_weights: Sequence[float], answer_lengths: Sequence[int]) -> list[list[float]]:
+    """Per-answer-token loss weights (EOS included) from one weight per example."""
+    if len(example_weights) != len(answer_lengths):
+        raise ValueError(f"{len(example_weights)} example weights for {len(answer_lengths)} answers")
+    return [[float(w)] * int(n) for w, n in zip(example_weights, answer_lengths)]
+
+
+def member_stats(kind: str, t: int, example_weights: np.ndarray, training: dict) -> dict:
+    """A plain-ensemble expert's record, in the fields the label job reads (``alpha``, ``accepted``:
+    every expert votes, with uniform weights there)."""
+    weights = np.asarray(example_weights, dtype=np.float64)
+    return {
+        "t": int(t),
+        "kind": kind,
+        "alpha": 1.0,
+        "accepted": True,
+        "status": "accepted",
+        "distinct_examples": int((weights > 0).sum()),
+        "n_examples": int(weights.size),
+        "training": training,
+    }
+
+
+def train_member(kind: str, t: int, spec, easy: Sequence[dict], *, settings, seed: int):
+    """Expert t of plain ensemble ``kind`` (``bagging`` / ``seeds``), fine-tuned from the pretrained
+    weak model on the weak-training examples; ``compute``: the weak model trained t x its epochs.
+    Returns (model, tokenizer, stats)."""
+    import dataclasses
+
+    from . import generation, models
+
+    if kind == "compute":
+        settings = dataclasses.replace(settings, epochs=settings.epochs * int(t))
+        model, tokenizer, summary = generation.train_sft_model(spec, easy, generation.gold_answers(easy), settings=settings, desc=f"compute x{t}")
+        return model, tokenizer, member_stats(kind, t, np.ones(len(easy)), summary) | {"epochs": settings.epochs}
+    weights = member_example_weights(kind, t, len(easy), seed)
+    tokenizer = models.load_tokenizer(spec.source, spec.trust_remote_code)
+    lengths = generation.unit_lengths(tokenizer, easy, spec.max_length, eos_unit=True)
+    model, tokenizer, summary = generation.train_sft_model(
+        spec, easy, generation.gold_answers(easy), settings=settings, token_weights=token_weights(weights, lengths), desc=f"{kind} expert {t}"
+    )
+    return model, tokenizer, member_stats(kind, t, weights, summary)
+
+
+# ------------------------------------------------------------------------------------ the table
+METHODS = ("boosting", *KINDS)  # boosting: EnsemW2S-AdaBoost, the main run
+METHOD_LABELS = {
+    "single": "single weak",
+    "compute": "compute-matched",
+    "seeds": "seeds ensemble",
+    "bagging": "bagging ensemble",
+    "boosting": "EnsemW2S-AdaBoost",
+}
+MEASURE = "option_accuracy"
+
+
+def test_correct(choices, part: str = "test") -> dict[str, bool]:
+    """Per test item (by id): whether the chosen option (a choices file's rows) is the gold one."""
+    rows = choices[choices["part"] == part]
+    return dict(zip(rows["id"].astype(str), (rows["option"] == rows["gold"]).tolist()))
+
+
+def _paired(a: dict[str, bool], b: dict[str, bool], what: str) -> tuple[np.ndarray, np.ndarray]:
+    if set(a) != set(b):
+        raise ValueError(f"{what}: the two results cover different test items")
+    ids = sorted(a)
+    return np.array([a[i] for i in ids], dtype=float), np.array([b[i] for i in ids], dtype=float)
+
+
+def baseline_rows(labels: Sequence[tuple[dict, dict]], students: Sequence[tuple[dict, dict]], oracles: Sequence[dict], methods: Sequence[str]):
+    """One row per (split, seed, weak, strong, method, T): the weak ensemble's (compute: the one
+    model's) and its student's test accuracy, the single weak model's, the oracle's, and PGR; plus
+    the per-item test correctness (columns ``_ensemble_items``, ``_student_items``) the intervals
+    resample.  ``labels`` / ``students``: (metrics, per-item correctness) of each job; a main-run
+    file (no ``kind`` in its run key) is ``boosting``, and T = 1 counts for every method."""
+    import pandas as pd
+
+    from .metrics import pgr
+
+    def keys(run, *fields):
+        t = int(run["t"])
+        return [(*(str(run[f]) for f in fields), m, t) for m in (methods if t == 1 else [run.get("kind", "boosting")])]
+
+    label_by = {k: v for metrics, items in labels for k in keys(metrics["run"], "split", "seed", "weak") for v in [(metrics, items)]}
+    oracle_by = {(o["run"]["split"], str(o["run"]["seed"]), o["run"]["model"]): o for o in oracles}
+    rows = []
+    for metrics, items in students:
+        run = metrics["run"]
+        for split, seed, weak, strong, method, t in keys(run, "split", "seed", "weak", "strong"):
+            ensemble, ensemble_items = label_by[split, seed, weak, method, t]
+            single, single_items = label_by[split, seed, weak, method, 1]
+            student_single = next(
+                (m, i)
+                for m, i in students
+                if all(str(m["run"][f]) == v for f, v in zip(("split", "seed", "weak", "strong", "t"), (split, seed, weak, strong, "1")))
+            )
+            oracle = float(oracle_by[split, seed, strong]["test"][MEASURE])
+            weak_acc, student_acc = float(single["test"][MEASURE]), float(metrics["test"][MEASURE])
+            rows.append(
+                {
+                    "split": split,
+                    "seed": int(seed),
+                    "weak": weak,
+                    "strong": strong,
+                    "method": method,
+                    "t": t,
+                    "ensemble": float(ensemble["test"][MEASURE]),
+                    "student": student_acc,
+                    "weak_single": weak_acc,
+                    "student_single": float(student_single[0]["test"][MEASURE]),
+                    "oracle": oracle,
+                    "pgr": pgr(student_acc, weak_acc, oracle),
+                    "_ensemble_items": _paired(ensemble_items, single_items, f"{method} T={t} vs the single weak model ({split}, seed {seed})"),
+                    "_student_items": _paired(items, student_single[1], f"{method} T={t} student vs the single weak model's ({split}, seed {seed})"),
+                }
+            )
+    if not rows:
+        raise ValueError("no student results to collect")
+    order = {m: i for i, m in enumerate(methods)}
+    frame = pd.DataFrame(rows)
+    return frame.sort_values(["split", "weak", "strong", "t", "method"], key=lambda c: c.map(order) if c.name == "method" else c).reset_index(
+        drop=True
+    )
+
+
+def baseline_table(rows, *, n_resamples: int = 10_000):
+    """Mean over seeds per (split, pair, T, method), with each gain over the single weak model (the
+    weak ensemble's, and its student's over the single model's student) and its 95 % interval from a
+    paired bootstrap over test items within each seed, combined across seeds (ensemw2s.bootstrap).
+    Returns (numeric table, display table)."""
+    import pandas as pd
+
+    from .bootstrap import format_interval, seed_combined_difference_interval
+    from .metrics import mean_sem
+
+    numeric, shown = [], []
+    for (split, weak, strong, t, method), group in rows.groupby(["split", "weak", "strong", "t", "method"], sort=False):
+        record = {"split": split, "weak": weak, "strong": strong, "t": int(t), "method": method, "n_seeds": len(group)}
+        for column in ("ensemble", "student", "pgr"):
+            record[column], record[f"{column}_sem"] = mean_sem(group[column])
+        display = {
+            "split": split,
+            "pair": f"{weak} → {strong}",
+            "T": int(t),
+            "method": METHOD_LABELS[method] if int(t) > 1 else METHOD_LABELS["single"],
+        }
+        for gain, items in (("ensemble_gain", "_ensemble_items"), ("student_gain", "_student_items")):
+            interval = seed_combined_difference_interval(list(group[items]), n_resamples=n_resamples, seed=0)
+            record[gain], record[f"{gain}_low"], record[f"{gain}_high"] = interval.estimate, interval.low, interval.high
+            display[gain.replace("_", " ") + " (points)"] = format_interval(interval)
+        for column, label in (("ensemble", "weak ensemble"), ("student", "student")):
+            display[label] = _mean_sem_text(record[column], record[f"{column}_sem"], len(group))
+        display["PGR"] = _mean_sem_text(record["pgr"], record["pgr_sem"], len(group))
+        numeric.append(record)
+        shown.append(display)
+    columns = ["split", "pair", "T", "method", "weak ensemble", "ensemble gain (points)", "student", "student gain (points)", "PGR"]
+    return pd.DataFrame(numeric), pd.DataFrame(shown)[columns]
+
+
+def _mean_sem_text(mean: float, sem: float, n: int) -> str:
+    if not np.isfinite(mean):
+        return "n/a"
+    return f"{mean:.3f}" if n < 2 or not np.isfinite(sem) else f"{mean:.3f} ± {sem:.3f}"
