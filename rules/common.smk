@@ -472,6 +472,8 @@ def job_results():
     files.extend(path for paths in easy_vs_hard_inputs(None).values() for path in paths)
     for dataset in ABLATION_DATASETS:
         files.extend(path for paths in combine_results(SimpleNamespace(dataset=dataset)).values() for path in paths)
+        if BASELINES:
+            files.extend(path for paths in baseline_results(SimpleNamespace(dataset=dataset)).values() for path in paths)
     files.extend(curve_files(ABLATION_DATASETS, WINDOW_MODELS, WINDOW_VARIANTS) + curve_files(ABLATION_DATASETS, GEN.weak, WEIGHTING_VARIANTS))
     return list(dict.fromkeys(files))
 
