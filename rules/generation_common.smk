@@ -11,6 +11,9 @@ GEN_CONSTRAINTS = dict(
 # sandbox) get tables named after themselves.
 GEN_TABLE_NUMBERS = {"quartz": (3, 4, 5), "arc": (6, 7, 8)}
 GEN_TABLE_KINDS = ("random", "easyhard", "one_run")
+# One shown table per accuracy measure (ensemw2s.labels.MEASURE_SUFFIXES): option accuracy in
+# {stem}.md/.tex, token accuracy in {stem}_token.*, acc_norm in {stem}_norm.*; {stem}.csv has all.
+GEN_MEASURE_FILES = [f"{suffix}.{ext}" for suffix in ("", "_token", "_norm") for ext in ("md", "tex")]
 
 
 def generation_tables(dataset):
@@ -47,12 +50,12 @@ def generation_targets():
     targets = []
     for dataset in GEN.datasets:
         for stem, _ in generation_tables(dataset).values():
-            targets.extend(f"{stem}.{ext}" for ext in ("csv", "md", "tex"))
+            targets.extend([f"{stem}.csv"] + [stem + tail for tail in GEN_MEASURE_FILES])
         targets.append(f"figures/{dataset}_pgr.pdf")
         targets.extend(f"figures/{dataset}_{split}_bars.pdf" for split in SPLIT_KINDS)
     if GEN.datasets:
         targets.append("figures/weak_ensemble_gain.pdf")
-        targets.extend(f"results/tables/easy_vs_hard.{ext}" for ext in ("csv", "md", "tex"))
+        targets.extend(["results/tables/easy_vs_hard.csv"] + ["results/tables/easy_vs_hard" + tail for tail in GEN_MEASURE_FILES])
     return targets
 
 

@@ -146,8 +146,11 @@ rule classification_table:
             models=CLS.models,
             caption=lambda wc: (
                 f"{CLS_TABLES[wc.table][2]}: weak-to-strong generalization on {CLS_TABLES[wc.table][0]} ({CLS_TABLES[wc.table][1]} split) "
-                f"with AdaBoost ensembles of weak classifiers; test accuracy, mean ± SEM over {len(config['seeds'])} seed(s). Students "
-                f"learn the {CLASSIFICATION['vote']} vote's labels; the weak ensemble is shown under both votes; ensemble rounds are chosen among T ≥ 2."
+                f"with AdaBoost ensembles of weak classifiers; test accuracy, "
+                + (f"mean ± SEM over {len(config['seeds'])} seeds" if len(config["seeds"]) > 1 else "one seed (no SEM)")
+                + f". weak (T=t): the weak model alone (T=1) and the t-round ensemble's {CLASSIFICATION['vote']} vote, whose labels the "
+                "students learn; α_t = ½ln((1−ε_t)/ε_t) and Err_t, the weighted training error, per round; w2s ensemble: the student of the "
+                "best round T ≥ 2 on test (the paper's choice; the final and validation-selected rounds and the other vote are in the CSV)."
             ),
         ),
     script:
@@ -176,8 +179,7 @@ for _dataset in GEN.datasets:
             **{
                 kind: [
                     report(f"{stem}.csv", caption=f"../report/generation_table_{kind}.rst", category="generation", subcategory=_dataset),
-                    f"{stem}.md",
-                    f"{stem}.tex",
+                    *(stem + tail for tail in GEN_MEASURE_FILES),
                 ]
                 for kind, (stem, _) in _tables.items()
             },
@@ -247,8 +249,7 @@ rule easy_vs_hard:
         unpack(easy_vs_hard_inputs),
     output:
         report("results/tables/easy_vs_hard.csv", caption="../report/easy_vs_hard.rst", category="generation", subcategory=ALL_DATASETS_SUBCATEGORY),
-        "results/tables/easy_vs_hard.md",
-        "results/tables/easy_vs_hard.tex",
+        *("results/tables/easy_vs_hard" + tail for tail in GEN_MEASURE_FILES),
     log:
         "results/logs/tables/easy_vs_hard.log",
     conda:
@@ -272,6 +273,7 @@ rule id_ood_table:
         report("results/tables/id_ood.csv", caption="../report/id_ood.rst", category="both tracks", subcategory=ALL_DATASETS_SUBCATEGORY),
         "results/tables/id_ood.md",
         "results/tables/id_ood.tex",
+        "results/tables/id_ood_seeds.csv",
     log:
         "results/logs/tables/id_ood.log",
     conda:
@@ -293,8 +295,10 @@ rule id_ood_table:
 
 
 rule id_ood_figure:
+    """Small multiples: one panel per track and gain, ID vs OOD side by side per pair (seeds: the
+    per-seed rows of the ID / OOD table, aggregated by the figure)."""
     input:
-        "results/tables/id_ood.csv",
+        "results/tables/id_ood_seeds.csv",
     output:
         report("figures/id_ood.pdf", caption="../report/id_ood.rst", category="both tracks", subcategory=ALL_DATASETS_SUBCATEGORY),
     log:

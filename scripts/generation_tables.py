@@ -1,34 +1,43 @@
-"""Tables 3/4/5 (QuaRTz), 6/7/8 (ARC), or a non-paper dataset's three tables."""
+"""Tables 3/4/5 (QuaRTz), 6/7/8 (ARC), or a non-paper dataset's three tables: one file per
+accuracy measure (option accuracy in the main file, ``_token`` and ``_norm`` beside it)."""
 
 import pandas as pd
 from snakemake.iocontainers import Snakemake
 
 from ensemw2s import report
+from ensemw2s.labels import label
 from ensemw2s.runtime import job, job_settings
-from ensemw2s.tables import write_table
+from ensemw2s.tables import write_measure_tables
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
 p = job_settings(snakemake)
 inp, out = snakemake.input, snakemake.output
-SPLIT_NAMES = {"random": "random split", "easyhard": "easy-hard split"}
+SPLITS = ("random", "easyhard")
 
 
 def stem(paths):
     return str(paths[0]).removesuffix(".csv")
 
 
-with job(snakemake.log[0]):
-    tables = report.generation_tables({split: pd.read_csv(getattr(inp, split)) for split in SPLIT_NAMES}, p.report_seed)
-    for split, title in zip(SPLIT_NAMES, p.titles[:2]):
+with job(snakemake.log[0]) as log:
+    tidy = {split: pd.read_csv(getattr(inp, split)) for split in SPLITS}
+    seeds = tidy["random"]["seed"].nunique()
+    spread = f"mean ± SEM over {seeds} seeds" if seeds > 1 else "one seed (no SEM)"
+    tables = report.generation_tables(tidy, p.report_seed)
+    for split, title in zip(SPLITS, p.titles[:2]):
         caption = (
-            f"{title}: weak-to-strong generalization on {p.dataset} ({SPLIT_NAMES[split]}), token- and option-wise test "
-            "accuracy, mean ± SEM over seeds. Ensemble round: best on test (paper), final, or best on validation."
+            f"{title}: weak-to-strong generalization on {p.dataset} ({label(split)} split), test {{measure}}, {spread}. "
+            "w2s ensemble: the best round T on test (the paper's choice); the final and validation-selected rounds are in the CSV."
         )
-        numbers, display = tables[split]
-        write_table(numbers, stem(getattr(out, split)), caption, display=display)
-    write_table(
-        tables["one_run"][0],
+        numbers, shown = tables[split]
+        write_measure_tables(numbers, shown, stem(getattr(out, split)), caption)
+    numbers, shown = tables["one_run"]
+    write_measure_tables(
+        numbers,
+        shown,
         stem(out.one_run),
-        f"{p.titles[2]}: {p.dataset}, one run (seed {p.report_seed}): improvement of the w2s ensemble (this run's best round) over the w2s baseline.",
+        f"{p.titles[2]}: {p.dataset}, one run (seed {p.report_seed}), test {{measure}}: the w2s ensemble (this run's best round T) "
+        "and its improvement over the w2s baseline.",
     )
+    log.info("%d seeds", seeds)

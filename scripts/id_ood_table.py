@@ -6,7 +6,7 @@ import pandas as pd
 from snakemake.iocontainers import Snakemake
 
 from ensemw2s import report
-from ensemw2s.files import read_json
+from ensemw2s.files import atomic_open, read_json
 from ensemw2s.runtime import job, job_settings
 from ensemw2s.tables import write_table
 
@@ -29,4 +29,6 @@ with job(snakemake.log[0]) as log:
     )
     numeric, shown = report.id_ood_table(rows)
     write_table(numeric, snakemake.output[0].removesuffix(".csv"), p.caption, display=shown)
+    with atomic_open(snakemake.output[3]) as handle:  # the per-seed rows: the figure's data
+        rows.to_csv(handle, index=False, float_format="%.6g")
     log.info("%d rows over %d datasets", len(numeric), len(p.datasets))

@@ -4,7 +4,8 @@ import pandas as pd
 from snakemake.iocontainers import Snakemake
 
 from ensemw2s import report
-from ensemw2s.plots import grouped_bars
+from ensemw2s.labels import label
+from ensemw2s.plots import bar_panels
 from ensemw2s.runtime import job, job_settings
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
@@ -12,17 +13,16 @@ snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemak
 p = job_settings(snakemake)
 with job(snakemake.log[0]):
     tidy = pd.concat([pd.read_csv(path) for path in snakemake.input], ignore_index=True)  # rows name their (dataset, split)
-    frames = [report.weak_gain_frame(tidy, dataset, p.splits) for dataset in p.datasets]
-    frame = pd.concat(frames)
-    frame["group"] = frame["dataset"] + " / " + frame["split"] + "\n" + frame["weak"]
-    grouped_bars(
+    frame = pd.concat([report.weak_gain_frame(tidy, dataset, p.splits) for dataset in p.datasets], ignore_index=True)
+    frame["split"] = frame["split"].map(lambda split: f"{label(split)} split")
+    bar_panels(
         frame,
-        x="group",
+        x="weak",
         y="token_error",
         hue="model",
-        panel=None,
+        panel="dataset",
+        rows="split",
         path=snakemake.output[0],
-        title="Weak model: single expert vs boosted ensemble (test token error)",
-        ylabel="token error",
-        error="token_error_sem",
+        title="Weak model: single expert vs boosted ensemble (test token error, lower is better)",
+        ylabel=label("token_error"),
     )

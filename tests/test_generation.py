@@ -442,7 +442,7 @@ def test_one_run_tables_and_bars_pick_the_round_best_in_that_run():
     assert one_run["improvement_option"].tolist() == pytest.approx([0.15, 0.15])
     assert tables["random"][0].set_index("selection").loc["best", "t"] == 2  # Tables 3/4: still the seed means
     bars = report.bars_frame(report.one_run_summary(tidy, 0, report.GENERATION), 0)
-    assert bars.query("model == 'w2s ensemble' and measure == 'option-wise'")["accuracy"].tolist() == [0.65]
+    assert bars.query("model == 'w2s ensemble' and measure == 'option accuracy'")["accuracy"].tolist() == [0.65]
     assert report.one_run_summary(tidy, 1, report.GENERATION).query("selection == 'best'")["t"].tolist() == [2]
     with pytest.raises(ValueError, match="no run with seed 7"):
         report.one_run_summary(tidy, 7, report.GENERATION)

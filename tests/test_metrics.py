@@ -49,7 +49,8 @@ def test_select_rounds():
 def test_format_mean_sem():
     assert format_mean_sem(0.7123, 0.0131) == "0.712 ± 0.013"
     assert format_mean_sem(float("nan"), 0.1) == "n/a"
-    assert format_mean_sem(0.5, float("nan"), digits=2) == "0.50 ± n/a"  # one seed: no SEM, never ± 0
+    assert format_mean_sem(0.5, float("nan"), digits=2) == "0.50"  # one seed: no SEM, the plain value, never ± 0
+    assert format_mean_sem(0.05, 0.01, signed=True) == "+0.050 ± 0.010"
 
 
 def test_write_table_writes_three_formats(tmp_path):
@@ -61,6 +62,9 @@ def test_write_table_writes_three_formats(tmp_path):
     assert "| a_b | 0.500 ± 0.010 |" in markdown and markdown.startswith("Caption 50%")
     latex = (tmp_path / "t.tex").read_text()
     assert r"a\_b & 0.500 $\pm$ 0.010 \\" in latex and r"\caption{Caption 50\%}" in latex
+    # booktabs rules, text left- and numbers right-aligned (pandas' Styler.to_latex)
+    assert [r"\toprule", r"\midrule", r"\bottomrule"] == [line for line in latex.splitlines() if line.endswith("rule")]
+    assert r"\begin{tabular}{lr}" in latex and "|---|---:|" in markdown
     assert not list(tmp_path.glob("*.part"))
 
 

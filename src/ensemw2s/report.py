@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .boosting import paper_alpha
+from .labels import label
 from .metrics import mean_sem, pgr, select_rounds
 from .splits import OOD_PREFIX
 from .tables import format_mean_sem
 
 SELECTIONS = ("best", "final", "val_selected")
-SELECTION_NAMES = {"best": "best", "final": "final", "val_selected": "val-selected"}
 
 
 @dataclass(frozen=True)
@@ -236,31 +236,28 @@ def aggregate_rounds(tidy: pd.DataFrame, measures: Measures, models_order: Seque
 
 
 # ------------------------------------------------------------------------------------ 3. tables
-def _pm(mean, sem, digits: int = 3) -> str:
-    return format_mean_sem(mean, sem, digits)
+def _pm(mean, sem, digits: int = 3, signed: bool = False) -> str:
+    return format_mean_sem(mean, sem, digits, signed=signed)
 
 
-def _pm_column(frame: pd.DataFrame, column: str, digits: int = 3) -> list[str]:
-    """ "mean ± SEM" strings of ``column`` and its ``{column}_sem`` beside it."""
-    return [_pm(m, s, digits) for m, s in zip(frame[column], frame[f"{column}_sem"])]
+def _pm_column(frame: pd.DataFrame, column: str, digits: int = 3, signed: bool = False) -> list[str]:
+    """ "mean ± SEM" strings of ``column`` and its ``{column}_sem`` beside it (plain values where
+    the SEM is undefined: one seed)."""
+    return [_pm(m, s, digits, signed) for m, s in zip(frame[column], frame[f"{column}_sem"])]
 
 
-def generation_table(aggregated: pd.DataFrame, measures: Measures = GENERATION) -> pd.DataFrame:
-    """Tables 3/4 and 6/7: one row per (pair, selection) of "mean ± SEM" strings."""
-    display = pd.DataFrame(
-        {"weak": aggregated["weak"], "strong": aggregated["strong"], "round": aggregated["selection"], "seeds": aggregated["n_seeds"]}
-    )
-    names = {"token": "token", "option": "option", "option_norm": "option, acc_norm"}
-    for m in sorted(measures.keys, key=list(names).index):
-        for column, label in (
-            ("weak", "weak"),
-            ("baseline", "w2s baseline"),
-            ("ensemble", "w2s ensemble"),
-            ("oracle", "oracle"),
-            ("baseline_pgr", "PGR baseline"),
-            ("ensemble_pgr", "PGR ensemble"),
-        ):
-            display[f"{label} ({names[m]})"] = _pm_column(aggregated, f"{column}_{m}")
+# The paper's columns of Tables 3/4, 6/7 (and the one-run Tables 5/8): roles, in order.
+PAPER_ROLES = ("weak", "baseline", "ensemble", "oracle", "baseline_pgr", "ensemble_pgr")
+
+
+def generation_table(aggregated: pd.DataFrame, measure: str = "option", selection: str = "best") -> pd.DataFrame:
+    """Tables 3/4 and 6/7 as printed, for one accuracy ``measure``: one row per pair at the
+    ``selection`` round (the paper's: best), weak, w2s baseline, w2s ensemble, oracle and both PGRs,
+    "mean ± SEM" over seeds (plain values at one seed).  The other selections stay in the CSV."""
+    rows = aggregated[aggregated["selection"] == selection].reset_index(drop=True)
+    display = pd.DataFrame({"weak model": rows["weak"], "strong model": rows["strong"], "T": rows["t"].astype(int)})
+    for role in PAPER_ROLES:
+        display[label(role)] = _pm_column(rows, f"{role}_{measure}")
     return display
 
 
@@ -297,37 +294,37 @@ def classification_pairs(
             t = int(round_row["t"])
             row[f"paper_alpha_{t}"], row[f"paper_alpha_{t}_sem"] = round_row["paper_alpha_mean"], round_row["paper_alpha_sem"]
             row[f"train_err_{t}"], row[f"train_err_{t}_sem"] = round_row["epsilon_mean"], round_row["epsilon_sem"]
+            row[f"weak_ensemble_{t}"], row[f"weak_ensemble_{t}_sem"] = round_row[f"ensemble_{m}_mean"], round_row[f"ensemble_{m}_sem"]
         rows.append(row)
     return by_model_order(pd.DataFrame(rows), models_order)
 
 
-def classification_table(pairs: pd.DataFrame, measures: Measures = CLASSIFICATION, digits: int = 3) -> pd.DataFrame:
-    """Tables 1/2 as printed: :func:`classification_pairs` as "mean ± SEM" strings, rounds in headers."""
+def classification_table(pairs: pd.DataFrame, measures: Measures = CLASSIFICATION, digits: int = 3, selection: str = "best") -> pd.DataFrame:
+    """Tables 1/2 as printed: per pair, the weak model's accuracy as a single expert (T = 1) and
+    as the T-round ensemble of each round (the vote its students learn), α_t (Algorithm 2's
+    ½ ln((1 − ε)/ε)) and Err_t (weighted training error) per round, then the w2s baseline, the
+    w2s ensemble at the ``selection`` round (the paper's: best), the oracle and both PGRs; "mean
+    ± SEM" over seeds (plain values at one seed).  Other rounds and votes stay in the CSV."""
 
     def pm(row, column):
         return _pm(row[column], row[f"{column}_sem"], digits)
 
-    votes = [m.removesuffix("_acc") for m in measures.ensemble_only]
     rounds = sorted(int(c.rsplit("_", 1)[1]) for c in pairs.columns if c.startswith("paper_alpha_") and not c.endswith("_sem"))
     rows = []
     for _, row in pairs.iterrows():
-        shown = {
-            "weak": row["weak"],
-            "strong": row["strong"],
-            "weak acc": pm(row, "weak_acc"),
-            "oracle acc": pm(row, "oracle_acc"),
-            "transfer baseline (T=1)": pm(row, "baseline_acc"),
-            "PGR baseline": pm(row, "baseline_pgr"),
-        }
-        for selection in SELECTIONS:
-            t, name = int(row[f"{selection}_t"]), SELECTION_NAMES[selection]
-            for vote in votes:
-                shown[f"weak ensemble, {vote} vote ({name}, T={t})"] = pm(row, f"{selection}_weak_ensemble_{vote}_acc")
-            shown[f"transfer ensemble ({name}, T={t})"] = pm(row, f"{selection}_acc")
-            shown[f"PGR ({name})"] = pm(row, f"{selection}_pgr")
+        shown = {"weak model": row["weak"], "strong model": row["strong"]}
         for t in rounds:
-            shown[f"α_{t} = ½ln((1−ε)/ε)"] = pm(row, f"paper_alpha_{t}")
+            shown[f"weak (T={t})"] = pm(row, f"weak_ensemble_{t}")
+        for t in rounds:
+            shown[f"α_{t}"] = pm(row, f"paper_alpha_{t}")
+        for t in rounds:
             shown[f"Err_{t}"] = pm(row, f"train_err_{t}")
+        shown["w2s baseline"] = pm(row, "baseline_acc")
+        shown["T"] = int(row[f"{selection}_t"])
+        shown["w2s ensemble"] = pm(row, f"{selection}_acc")
+        shown["oracle"] = pm(row, "oracle_acc")
+        shown["PGR baseline"] = pm(row, "baseline_pgr")
+        shown["PGR ensemble"] = pm(row, f"{selection}_pgr")
         rows.append(shown)
     return pd.DataFrame(rows)
 
@@ -363,15 +360,25 @@ def one_run_table(per_seed: pd.DataFrame, seed: int, measures: Measures = GENERA
     run = per_seed[(per_seed["seed"] == seed) & (per_seed["selection"] == "best")]
     out = run[["split", "weak", "strong", "t"]].copy()
     for m in measures.keys:
-        out[f"baseline_{m}"] = run[f"baseline_{m}"]
-        out[f"ensemble_{m}"] = run[f"ensemble_{m}"]
+        for role in ("weak", "baseline", "ensemble", "oracle"):
+            out[f"{role}_{m}"] = run[f"{role}_{m}"]
         out[f"improvement_{m}"] = run[f"ensemble_{m}"] - run[f"baseline_{m}"]
     return out.reset_index(drop=True)
 
 
-def easy_vs_hard_table(easy: Sequence[dict], hard: Sequence[dict], measures: Measures = GENERATION) -> tuple[pd.DataFrame, pd.DataFrame]:
+def one_run_shown(table: pd.DataFrame, measure: str = "option", digits: int = 3) -> pd.DataFrame:
+    """Tables 5/8 as printed, for one accuracy ``measure``: per split and pair, weak, w2s
+    baseline, w2s ensemble (the run's best round T), oracle and the improvement over the baseline."""
+    shown = pd.DataFrame({"split": table["split"].map(label), "weak model": table["weak"], "strong model": table["strong"], "T": table["t"]})
+    for role in ("weak", "baseline", "ensemble", "oracle"):
+        shown[label(role)] = [f"{v:.{digits}f}" for v in table[f"{role}_{measure}"]]
+    shown["improvement"] = [f"{v:+.{digits}f}" for v in table[f"improvement_{measure}"]]
+    return shown
+
+
+def easy_vs_hard_table(easy: Sequence[dict], hard: Sequence[dict], measures: Measures = GENERATION) -> tuple[pd.DataFrame, dict]:
     """The paper's Figure-5 table: each model trained on easy vs on hard data, evaluated on hard
-    (the easy-hard split's test part); mean ± SEM over seeds.  (numbers, display)."""
+    (the easy-hard split's test part); mean ± SEM over seeds.  (numbers, {measure: display})."""
     frame = pd.DataFrame(
         [
             {
@@ -393,12 +400,15 @@ def easy_vs_hard_table(easy: Sequence[dict], hard: Sequence[dict], measures: Mea
                 row[f"trained_on_{kind}_{meas}"], row[f"trained_on_{kind}_{meas}_sem"] = mean_sem(group[group["trained_on"] == kind][meas])
         rows.append(row)
     table = pd.DataFrame(rows)
+    return table, {meas: easy_vs_hard_shown(table, meas) for meas in measures.keys}
+
+
+def easy_vs_hard_shown(table: pd.DataFrame, measure: str = "option") -> pd.DataFrame:
+    """The Figure-5 table as printed, for one accuracy ``measure``: trained on easy, on hard."""
     display = table[["dataset", "model"]].copy()
     for kind in ("easy", "hard"):
-        for meas in ("token", "option"):
-            column = f"trained_on_{kind}_{meas}"
-            display[f"trained on {kind} ({meas})"] = _pm_column(table, column)
-    return table, display
+        display[f"trained on {kind}"] = _pm_column(table, f"trained_on_{kind}_{measure}")
+    return display
 
 
 # ----------------------------------------------------------------------------- 4. figure frames
@@ -424,7 +434,10 @@ def pgr_figure_frame(aggregated: pd.DataFrame, models: Sequence[str], measure: s
         ("ensemble_pgr", "ensemble_pgr"),
     ):
         frame[column] = chosen[f"{source}_{measure}"].to_numpy()
-        frame[f"{column}_sem"] = chosen[f"{source}_{measure}_sem"].to_numpy()
+        if f"{source}_{measure}_sem" in chosen:  # aggregated rows; per-seed rows have none
+            frame[f"{column}_sem"] = chosen[f"{source}_{measure}_sem"].to_numpy()
+    if "seed" in chosen:
+        frame.insert(0, "seed", chosen["seed"].to_numpy())
     return frame.reset_index(drop=True)
 
 
@@ -441,7 +454,7 @@ def split_summaries(tidy_by_split: Mapping[str, pd.DataFrame], measures: Measure
 
 def weak_gain_frame(tidy: pd.DataFrame, dataset: str, splits: Sequence[str]) -> pd.DataFrame:
     """Figure 3: test token error of the single weak model (t = 1) and of the combined T-round
-    ensemble, per split of ``dataset`` (the tidy rows carry their dataset and split)."""
+    ensemble, one row per (split, weak, seed, model) of ``dataset`` (the figure aggregates seeds)."""
     rows = []
     for split in splits:
         runs = tidy[(tidy["dataset"] == dataset) & (tidy["split"] == split)]
@@ -449,23 +462,31 @@ def weak_gain_frame(tidy: pd.DataFrame, dataset: str, splits: Sequence[str]) -> 
             raise ValueError(f"no tidy metrics of {dataset} ({split} split)")
         per_weak = runs.drop_duplicates(["seed", "weak", "t"])
         final_t = per_weak["t"].max()
-        for weak, group in per_weak.groupby("weak", sort=False):
-            for label, t in (("single weak (t = 1)", 1), (f"ensemble (T = {final_t})", final_t)):
-                errors = 1.0 - group[group["t"] == t]["ensemble_token"]
-                mean, sem = mean_sem(errors)
-                rows.append({"dataset": dataset, "split": split, "weak": weak, "model": label, "token_error": mean, "token_error_sem": sem})
+        for (weak, seed), group in per_weak.groupby(["weak", "seed"], sort=False):
+            for name, t in (("single weak (T = 1)", 1), (f"weak ensemble (T = {final_t})", final_t)):
+                error = 1.0 - float(group[group["t"] == t]["ensemble_token"].iloc[0])
+                rows.append({"dataset": dataset, "split": split, "weak": weak, "seed": int(seed), "model": name, "token_error": error})
     return pd.DataFrame(rows)
 
 
 def bars_frame(per_seed: pd.DataFrame, seed: int, measures: Measures = GENERATION) -> pd.DataFrame:
-    """Figs 13/14/16/17 (one run): weak, w2s baseline, w2s ensemble (best round), oracle per pair.
+    """Figs 13/14/16/17 (one run): weak, w2s baseline, w2s ensemble (best round), oracle per pair,
+    one row per (pair, measure, role), keys as the reader's labels (ensemw2s.labels).
     ``per_seed``: :func:`one_run_summary` rows, so the bars are the run's numbers in Table 5 / 8."""
     run = per_seed[(per_seed["seed"] == seed) & (per_seed["selection"] == "best")]
     rows = []
     for _, r in run.iterrows():
         for m in measures.keys:
-            for column, label in (("weak", "weak"), ("baseline", "w2s baseline"), ("ensemble", "w2s ensemble"), ("oracle", "oracle")):
-                rows.append({"pair": f"{r['weak']}\n→ {r['strong']}", "measure": f"{m}-wise", "model": label, "accuracy": float(r[f"{column}_{m}"])})
+            for role in ("weak", "baseline", "ensemble", "oracle"):
+                rows.append(
+                    {
+                        "seed": seed,
+                        "pair": f"{r['weak']} → {r['strong']}",
+                        "measure": label(m),
+                        "model": label(role),
+                        "accuracy": float(r[f"{role}_{m}"]),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -479,16 +500,18 @@ def classification_tables(tidy: pd.DataFrame, models_order: Sequence[str], measu
 
 
 def generation_tables(tidy_by_split: Mapping[str, pd.DataFrame], report_seed: int, measures: Measures = GENERATION) -> dict:
-    """Tables 3/4/5 (6/7/8): ``{split: (numbers, display) for each split, "one_run": (numbers, None)}``."""
+    """Tables 3/4/5 (6/7/8): ``{split: (numbers, {measure: display}) for each split, "one_run":
+    (numbers, {measure: display})}``; one display per accuracy measure (its own file)."""
     _, aggregated = split_summaries(tidy_by_split, measures)
     tables = {}
     for split in tidy_by_split:
         numeric = aggregated[aggregated["split"] == split].reset_index(drop=True)
-        tables[split] = (numeric, generation_table(numeric, measures))
+        tables[split] = (numeric, {m: generation_table(numeric, m) for m in measures.keys})
     one_run = pd.concat(
         [one_run_summary(tidy, report_seed, measures).assign(split=split) for split, tidy in tidy_by_split.items()], ignore_index=True
     )
-    tables["one_run"] = (one_run_table(one_run, report_seed, measures), None)
+    numbers = one_run_table(one_run, report_seed, measures)
+    tables["one_run"] = (numbers, {m: one_run_shown(numbers, m) for m in measures.keys})
     return tables
 
 
@@ -496,9 +519,10 @@ def pgr_figure_summary(
     tidy_by_split: Mapping[str, pd.DataFrame], measures: Measures, models: Sequence[str], *, measure: str, selection: str = "best"
 ) -> pd.DataFrame:
     """What :func:`ensemw2s.plots.pgr_figure` draws, from the tidy metrics of every split: rounds
-    selected on ``measure``, seeds aggregated, the ``selection`` round's ensemble student."""
-    _, aggregated = split_summaries(tidy_by_split, measures, select_on=measure)
-    return pgr_figure_frame(aggregated, models, measure, selection=selection)
+    selected on ``measure`` (on the seed mean), one row per seed (the figure aggregates them), the
+    ``selection`` round's ensemble student."""
+    per_seed, _ = split_summaries(tidy_by_split, measures, select_on=measure)
+    return pgr_figure_frame(per_seed, models, measure, selection=selection)
 
 
 # -------------------------------------------------------------- Appendix G.2's ablations (generation)
@@ -688,3 +712,26 @@ def id_ood_table(rows: pd.DataFrame, digits: int = 3) -> tuple[pd.DataFrame, pd.
     for column, name in ID_OOD_SHOWN:
         shown[name] = _pm_column(numeric, column, digits)
     return numeric, shown
+
+
+def distribution_label(distribution: str, split: str) -> str:
+    """The reader's name of an ID / OOD part: which distribution, on which split's test data."""
+    if distribution == "ID":
+        return "ID: random split, test" if split == "random" else f"ID: {label(split)} split, easy test"
+    if distribution == "OOD (difficulty)":
+        return f"OOD: {label(split)} split, hard test"
+    return f"OOD: {distribution.removeprefix('OOD (dataset ').removesuffix(')')} ({label(split)} split)"
+
+
+def id_ood_figure_frame(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """:func:`id_ood_rows` (per seed) with ``group`` (dataset, and the pair where a dataset has
+    several), ``hue`` (:func:`distribution_label`) and ``panel`` (the track); and the hues' order
+    (ID first)."""
+    frame = rows.copy()
+    several = frame.groupby("dataset")[["weak", "strong"]].nunique().max(axis=1)
+    frame["group"] = [f"{d}: {w} → {s}" if several[d] > 1 else d for d, w, s in zip(frame["dataset"], frame["weak"], frame["strong"])]
+    frame["hue"] = [distribution_label(d, s) for d, s in zip(frame["distribution"], frame["split"])]
+    frame["panel"] = frame["track"].map(label)
+    order = list(dict.fromkeys(distribution_label(d, s) for s, d, _ in DISTRIBUTIONS))
+    order += sorted(set(frame["hue"]) - set(order))
+    return frame, order

@@ -1,22 +1,26 @@
 """Tables written three ways at once: CSV (numbers, for scripts), Markdown (README, review) and
-LaTeX (the paper).  Markdown and LaTeX are rendered here, so no extra dependency is needed."""
+LaTeX (the paper, through pandas' ``Styler.to_latex`` with booktabs rules)."""
 
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
 from .files import atomic_open
+from .labels import MEASURE_SUFFIXES, label
 
 
-def format_mean_sem(mean: float, sem: float, digits: int = 3) -> str:
-    """ "0.712 ± 0.013"; an undefined mean is "n/a", an undefined SEM (one seed) is "0.712 ± n/a"."""
+def format_mean_sem(mean: float, sem: float, digits: int = 3, *, signed: bool = False) -> str:
+    """ "0.712 ± 0.013"; an undefined mean is "n/a"; an undefined SEM (one seed) leaves the plain
+    value "0.712" (never "± 0.000"); ``signed``: "+0.012"."""
+    sign = "+" if signed else ""
     if mean is None or (isinstance(mean, float) and math.isnan(mean)):
         return "n/a"
     if sem is None or (isinstance(sem, float) and math.isnan(sem)):
-        return f"{mean:.{digits}f} ± n/a"
-    return f"{mean:.{digits}f} ± {sem:.{digits}f}"
+        return f"{mean:{sign}.{digits}f}"
+    return f"{mean:{sign}.{digits}f} ± {sem:.{digits}f}"
 
 
 def _cell(value) -> str:
@@ -29,7 +33,7 @@ def to_markdown(df: pd.DataFrame, caption: str = "") -> str:
     header = [str(c) for c in df.columns]
     lines = [f"{caption}\n" if caption else ""]
     lines.append("| " + " | ".join(header) + " |")
-    lines.append("|" + "|".join("---" for _ in header) + "|")
+    lines.append("|" + "|".join("---:" if _numeric_column(df[c]) else "---" for c in df.columns) + "|")
     for row in df.itertuples(index=False):
         lines.append("| " + " | ".join(_cell(v).replace("|", "\\|") for v in row) + " |")
     return "\n".join(line for line in lines if line != "") + "\n"
@@ -47,34 +51,84 @@ _LATEX_SPECIAL = {
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
 }
+# Unicode the tables print, as LaTeX math (applied after escaping).
+_LATEX_UNICODE = {
+    "±": r"$\pm$",
+    "α": r"$\alpha$",
+    "ε": r"$\varepsilon$",
+    "→": r"$\to$",
+    "−": r"$-$",
+    "≥": r"$\geq$",
+    "½": r"$\frac{1}{2}$",
+}
 
 
 def _latex_escape(text: str) -> str:
-    escaped = "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
-    return escaped.replace("±", r"$\pm$")
+    return _latex_unicode("".join(_LATEX_SPECIAL.get(ch, ch) for ch in text))
+
+
+def _latex_unicode(text: str) -> str:
+    for char, math_mode in _LATEX_UNICODE.items():
+        text = text.replace(char, math_mode)
+    return text
+
+
+_NUMBER = re.compile(r"^(n/a|[+-]?\d[\d.]*(e[+-]?\d+)?( ± [\d.]+)?( %)?|\d+/\d+)$")
+
+
+def _numeric_column(column: pd.Series) -> bool:
+    """Numbers, or "mean ± SEM" strings: right-aligned."""
+    if pd.api.types.is_numeric_dtype(column) and column.dtype != bool:
+        return True
+    return len(column) > 0 and all(_NUMBER.match(str(value)) for value in column)
+
+
+def column_format(df: pd.DataFrame) -> str:
+    return "".join("r" if _numeric_column(df[c]) else "l" for c in df.columns)
 
 
 def to_latex(df: pd.DataFrame, caption: str = "") -> str:
-    lines = [r"\begin{table}[t]", r"\centering", r"\small"]
-    if caption:
-        lines.append(r"\caption{" + _latex_escape(caption) + "}")
-    lines.append(r"\begin{tabular}{" + "l" * len(df.columns) + "}")
-    lines.append(r"\toprule")
-    lines.append(" & ".join(_latex_escape(str(c)) for c in df.columns) + r" \\")
-    lines.append(r"\midrule")
-    for row in df.itertuples(index=False):
-        lines.append(" & ".join(_latex_escape(_cell(v)) for v in row) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
-    return "\n".join(lines) + "\n"
+    r"""A booktabs table (``\toprule`` / ``\midrule`` / ``\bottomrule``) through pandas'
+    ``Styler.to_latex``: text columns left-, number columns right-aligned, cells and headers
+    escaped, "±" and the Greek of the headers in math mode."""
+    shown = df.copy()
+    shown.columns = [str(c) for c in shown.columns]
+    styler = shown.style.hide(axis="index").format(_cell, escape="latex").format_index(escape="latex", axis=1)
+    latex = styler.to_latex(
+        hrules=True,
+        column_format=column_format(shown),
+        position="t",
+        position_float="centering",
+        caption=_latex_escape(caption) if caption else None,
+    )
+    return _latex_unicode(latex)
 
 
 def write_table(df: pd.DataFrame, stem: str, caption: str = "", *, display: pd.DataFrame | None = None) -> None:
     """Write ``{stem}.csv`` from ``df`` and ``{stem}.md`` / ``{stem}.tex`` from ``display``
     (default ``df``; pass a frame of "mean ± SEM" strings to keep the CSV numeric), atomically."""
-    shown = df if display is None else display
     with atomic_open(f"{stem}.csv") as handle:
         df.to_csv(handle, index=False, float_format="%.6g")
+    write_shown(df if display is None else display, stem, caption)
+
+
+def write_shown(shown: pd.DataFrame, stem: str, caption: str = "") -> None:
+    """Write ``{stem}.md`` and ``{stem}.tex`` of ``shown`` (no CSV), atomically."""
     with atomic_open(f"{stem}.md") as handle:
         handle.write(to_markdown(shown, caption))
     with atomic_open(f"{stem}.tex") as handle:
         handle.write(to_latex(shown, caption))
+
+
+def write_measure_tables(numbers: pd.DataFrame, shown: dict[str, pd.DataFrame], stem: str, caption: str) -> list[str]:
+    """One table per accuracy measure: ``{stem}.csv`` holds every measure's numbers; each
+    measure's display goes to ``{stem}{suffix}.md`` / ``.tex`` (:data:`MEASURE_SUFFIXES`: option
+    accuracy in the main file), its caption ``caption`` with the measure's name ("{measure}").
+    Returns the stems written."""
+    with atomic_open(f"{stem}.csv") as handle:
+        numbers.to_csv(handle, index=False, float_format="%.6g")
+    stems = []
+    for measure, display in shown.items():
+        write_shown(display, f"{stem}{MEASURE_SUFFIXES[measure]}", caption.format(measure=label(measure)))
+        stems.append(f"{stem}{MEASURE_SUFFIXES[measure]}")
+    return stems
