@@ -5,7 +5,6 @@ import os
 
 from snakemake.exceptions import WorkflowError
 
-
 def config_errors(config, schema_path):
     """Every schema violation, one line each, naming the config key (datasets.quartz.n_test)."""
     import re
@@ -30,6 +29,8 @@ def config_errors(config, schema_path):
             lines.append(
                 f"config key {key}: needs exactly one of `hub` (a hub model), all of tokenizer, family, hidden_size, num_layers, num_heads (a tiny model), or `body` (another entry's weights)"
             )
+        elif error.validator == "oneOf" and key.endswith(".fields"):
+            lines.append(f"config key {key}: needs exactly one of answer_index (the correct choice's index) or answer_label (its label)")
         else:
             lines.append(f"config key {key or '(top level)'}: {error.message}")
     return sorted(set(lines))
