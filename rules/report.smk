@@ -147,7 +147,7 @@ rule classification_table:
             caption=lambda wc: (
                 f"{CLS_TABLES[wc.table][2]}: weak-to-strong generalization on {CLS_TABLES[wc.table][0]} ({CLS_TABLES[wc.table][1]} split) "
                 f"with AdaBoost ensembles of weak classifiers; test accuracy, mean ± SEM over {len(config['seeds'])} seed(s). Students "
-                f"learn the {CLASSIFICATION['vote']} vote's labels; the weak ensemble is shown under both votes; ensemble rounds are chosen among T ≥ 2."
+                f"learn the {CLASSIFICATION['combine']} vote's labels; the weak ensemble is shown under both votes; ensemble rounds are chosen among T ≥ 2."
             ),
         ),
     script:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from conftest import copy_workflow, snakemake, write_lines
+from conftest import copy_workflow, planned, snakemake, write_lines
 from ensemw2s import data, train
 from ensemw2s.files import FileFormatError, read_json, read_jsonl
 
@@ -182,6 +182,29 @@ def test_bad_jsonl_record_fails_the_dataset_job_naming_file_line_and_key(tmp_pat
     log = (tmp_path / "results/logs/data/mine.log").read_text()
     assert "mine.jsonl:2: answer index 2 (field 'answer') is out of range for 2 choices (0-1; config key datasets.mine.fields.answer_index)" in log
     assert not (tmp_path / "results/data/mine.jsonl").exists()
+
+
+# ------------------------------------------------------------------------- config: renamed keys
+@pytest.mark.workflow
+def test_renamed_key_warns_naming_the_new_key_and_plans_as_the_new_key(tmp_path):
+    """classification.vote is classification.combine (both tracks call it combine); the old name is read
+    for one release, with a warning, and gives the jobs the same settings and plan as the new one."""
+    from conftest import rule_settings
+
+    (tmp_path / "old").mkdir(), (tmp_path / "new").mkdir()
+    old_run = _dry_run(tmp_path / "old", "classification:\n  vote: hard\n")
+    new_run = _dry_run(tmp_path / "new", "classification:\n  combine: hard\n")
+    assert old_run.returncode == new_run.returncode == 0, old_run.stderr[-3000:]
+    warning = "config key classification.vote is renamed classification.combine (the old name is accepted for one release): write classification.combine: hard"
+    assert warning in old_run.stdout + old_run.stderr
+    assert "is renamed" not in new_run.stdout + new_run.stderr
+    assert planned(old_run.stdout) == planned(new_run.stdout)
+    jobs = [{"dataset": "sciq", "split": "random", "seed": "0", "weak": "tiny-cls-weak", "t": "2"}]
+    old, new, default = (
+        rule_settings("classification_labels", jobs, config)
+        for config in ({"classification": {"vote": "hard"}}, {"classification": {"combine": "hard"}}, None)
+    )
+    assert old == new and old[0]["vote"] == "hard" and default[0]["vote"] == "soft"
 
 
 # ------------------------------------------------------------------------- config: schema errors
