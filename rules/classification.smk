@@ -58,7 +58,7 @@ rule classification_labels:
         ENV
     params:
         settings=job_settings(
-            vote=CLASSIFICATION["vote"],
+            vote=CLASSIFICATION["combine"],  # the job setting keeps its name: renaming the config key reruns nothing
         ),
     script:
         "../scripts/classification_labels.py"
@@ -92,7 +92,7 @@ rule classification_student:
             seed=lambda wc: int(wc.seed),
             epochs=epochs_of(strong_model),
             loss=CLASSIFICATION["student_loss"],
-            vote=CLASSIFICATION["vote"],
+            vote=CLASSIFICATION["combine"],  # the job setting keeps its name: renaming the config key reruns nothing
             aux_coef=CLASSIFICATION["logconf_aux_coef"],
             warmup_frac=CLASSIFICATION["logconf_warmup_frac"],
             logconf_threshold=CLASSIFICATION["logconf_threshold"],

@@ -26,9 +26,18 @@ def weights_of(name):
     return MODELS.get(name, {}).get("body", name)
 
 
+# Datasets with a built-in layout (ensemw2s.data.NORMALISERS): only they load without a field mapping.
+BUILTIN_LAYOUTS = ("sciq", "arc", "quartz")
+
+
 def _check_references():
     """Cross-references the schema cannot express, reported with the config key at fault."""
     for dataset, entry in config["datasets"].items():
+        if entry["source"] in ("local", "hub") and dataset not in BUILTIN_LAYOUTS and not entry.get("fields"):
+            raise ValueError(
+                f"config key datasets.{dataset}.fields: required, but missing: {dataset!r} has no built-in layout "
+                f"(only {', '.join(BUILTIN_LAYOUTS)} do); map your rows' fields (source: jsonl for local files; docs/extending.md)"
+            )
         if entry["difficulty_rater"] not in MODELS:
             raise ValueError(
                 f"config key datasets.{dataset}.difficulty_rater: {entry['difficulty_rater']!r} " f"is not a key of models ({', '.join(MODELS)})"
@@ -398,12 +407,18 @@ def dataset_file(wc):
 
 
 def local_dataset_files(wc):
-    """The shipped files of a local dataset, the marker of a hub dataset's prefetch, or nothing for
+    """The files of a local or JSONL dataset, the marker of a hub dataset's prefetch, or nothing for
     the generated sandbox."""
     entry = config["datasets"][wc.dataset]
     if entry["source"] == "sandbox":
         return []
-    return entry["local_files"] if entry["source"] == "local" else [f"results/hub/datasets/{wc.dataset}.json"]
+    return [f"results/hub/datasets/{wc.dataset}.json"] if entry["source"] == "hub" else entry["local_files"]
+
+
+def dataset_fields(wc):
+    """The field mapping of a dataset that sets one (datasets.<name>.fields), else not passed: a
+    built-in layout's jobs keep the settings they had."""
+    return config["datasets"][wc.dataset].get("fields") or NOT_PASSED
 
 
 def ood_parts(wc):

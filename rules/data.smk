@@ -19,6 +19,7 @@ rule dataset:
             hub_configs=dataset_setting("hub_configs"),
             hub_splits=dataset_setting("hub_splits"),
             hub_revision=dataset_setting("revision"),
+            fields=dataset_fields,
             max_items=dataset_setting("max_items"),
             seed=dataset_setting("seed"),
             task=dataset_setting("task"),

@@ -148,7 +148,7 @@ rule classification_table:
                 f"{CLS_TABLES[wc.table][2]}: weak-to-strong generalization on {CLS_TABLES[wc.table][0]} ({CLS_TABLES[wc.table][1]} split) "
                 f"with AdaBoost ensembles of weak classifiers; test accuracy, "
                 + (f"mean ± SEM over {len(config['seeds'])} seeds" if len(config["seeds"]) > 1 else "one seed (no SEM)")
-                + f". weak (T=t): the weak model alone (T=1) and the t-round ensemble's {CLASSIFICATION['vote']} vote, whose labels the "
+                + f". weak (T=t): the weak model alone (T=1) and the t-round ensemble's {CLASSIFICATION['combine']} vote, whose labels the "
                 "students learn; α_t = ½ln((1−ε_t)/ε_t) and Err_t, the weighted training error, per round; w2s ensemble: the student of the "
                 "best round T ≥ 2 on test (the paper's choice; the final and validation-selected rounds and the other vote are in the CSV)."
             ),

@@ -1,4 +1,5 @@
-"""Normalise one dataset (shipped files, the hub, or the sandbox generator) into results/data/{dataset}.jsonl."""
+"""Normalise one dataset (shipped files, a JSONL file through a field mapping, the hub, or the sandbox
+generator) into results/data/{dataset}.jsonl."""
 
 from snakemake.iocontainers import Snakemake
 
@@ -10,10 +11,13 @@ snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemak
 
 p = job_settings(snakemake)
 with job(snakemake.log[0]) as log:
-    if p.source == "local":
-        records = data.load_local(p.dataset, p.local_files, p.seed)
+    fields = getattr(p, "fields", None)  # passed only where the config sets datasets.<name>.fields
+    if p.source in ("local", "jsonl"):
+        records = data.load_local(p.dataset, p.local_files, p.seed, fields=fields, task=p.task)
     elif p.source == "hub":
-        records = data.load_hub(p.dataset, p.hub_path, p.hub_configs, splits=p.hub_splits, seed=p.seed, revision=p.hub_revision)
+        records = data.load_hub(
+            p.dataset, p.hub_path, p.hub_configs, splits=p.hub_splits, seed=p.seed, revision=p.hub_revision, fields=fields, task=p.task
+        )
     elif p.source == "sandbox":
         records = data.load_sandbox(
             p.dataset,

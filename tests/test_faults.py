@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from conftest import copy_workflow, snakemake, write_lines
+from conftest import copy_workflow, planned, snakemake, write_lines
 from ensemw2s import data, train
 from ensemw2s.files import FileFormatError, read_json, read_jsonl
 
@@ -160,6 +160,53 @@ def test_split_larger_than_the_pool_fails_the_split_job_naming_the_keys(tmp_path
     assert not (tmp_path / "results/splits").exists() or not any(p.is_file() for p in (tmp_path / "results/splits").rglob("*"))
 
 
+# ------------------------------------------------------- your own dataset (docs/extending.md)
+@pytest.mark.workflow
+def test_a_dataset_without_builtin_layout_needs_a_field_mapping(tmp_path):
+    result = _dry_run(
+        tmp_path, "datasets:\n  mine: {task: generation, source: local, local_files: [mine.jsonl], n_test: 5, difficulty_rater: tiny-weak}\n"
+    )
+    message = result.stdout + result.stderr
+    assert result.returncode != 0 and "config key datasets.mine.fields: required, but missing: 'mine' has no built-in layout" in message
+
+
+@pytest.mark.workflow
+def test_bad_jsonl_record_fails_the_dataset_job_naming_file_line_and_key(tmp_path):
+    copy_workflow(tmp_path)
+    write_lines(tmp_path / "mine.jsonl", [{"q": "Q?", "opts": ["a", "b"], "answer": 1}, {"q": "Q2?", "opts": ["a", "b"], "answer": 2}])
+    mapping = "{question: q, choices: opts, answer_index: answer}"
+    fields = f"{{task: generation, source: jsonl, local_files: [mine.jsonl], fields: {mapping}, n_test: 5, difficulty_rater: tiny-weak}}"
+    (tmp_path / "override.yaml").write_text(f"datasets:\n  mine: {fields}\n")
+    result = snakemake("results/data/mine.jsonl", "-c1", "--configfile", "override.yaml", cwd=tmp_path, check=False)
+    assert result.returncode != 0
+    log = (tmp_path / "results/logs/data/mine.log").read_text()
+    assert "mine.jsonl:2: answer index 2 (field 'answer') is out of range for 2 choices (0-1; config key datasets.mine.fields.answer_index)" in log
+    assert not (tmp_path / "results/data/mine.jsonl").exists()
+
+
+# ------------------------------------------------------------------------- config: renamed keys
+@pytest.mark.workflow
+def test_renamed_key_warns_naming_the_new_key_and_plans_as_the_new_key(tmp_path):
+    """classification.vote is classification.combine (both tracks call it combine); the old name is read
+    for one release, with a warning, and gives the jobs the same settings and plan as the new one."""
+    from conftest import rule_settings
+
+    (tmp_path / "old").mkdir(), (tmp_path / "new").mkdir()
+    old_run = _dry_run(tmp_path / "old", "classification:\n  vote: hard\n")
+    new_run = _dry_run(tmp_path / "new", "classification:\n  combine: hard\n")
+    assert old_run.returncode == new_run.returncode == 0, old_run.stderr[-3000:]
+    warning = "config key classification.vote is renamed classification.combine (the old name is accepted for one release): write classification.combine: hard"
+    assert warning in old_run.stdout + old_run.stderr
+    assert "is renamed" not in new_run.stdout + new_run.stderr
+    assert planned(old_run.stdout) == planned(new_run.stdout)
+    jobs = [{"dataset": "sciq", "split": "random", "seed": "0", "weak": "tiny-cls-weak", "t": "2"}]
+    old, new, default = (
+        rule_settings("classification_labels", jobs, config)
+        for config in ({"classification": {"vote": "hard"}}, {"classification": {"combine": "hard"}}, None)
+    )
+    assert old == new and old[0]["vote"] == "hard" and default[0]["vote"] == "soft"
+
+
 # ------------------------------------------------------------------------- config: schema errors
 def _results_left(workdir: Path) -> list[Path]:
     return [p for p in (workdir / "results").rglob("*") if p.is_file()] if (workdir / "results").exists() else []
@@ -174,8 +221,34 @@ def _results_left(workdir: Path) -> list[Path]:
         ("training:\n  checkpoint_evry: 10\n", "config key training.checkpoint_evry: unknown key (known: checkpoint_every,"),
         ("generaton:\n  rounds: 2\n", "config key generaton: unknown key"),
         ("models:\n  tiny-weak: {lr: -1}\n", "config key models.tiny-weak.lr: -1 is less than or equal to the minimum of 0"),
+        (
+            "datasets:\n  mine: {task: generation, source: jsonl, local_files: [mine.jsonl], n_test: 5, difficulty_rater: tiny-weak}\n",
+            "config key datasets.mine.fields: required, but missing",
+        ),
+        (
+            "datasets:\n  mine: {task: generation, source: jsonl, local_files: [mine.jsonl], n_test: 5, difficulty_rater: tiny-weak, fields: {question: q, choices: c}}\n",
+            "config key datasets.mine.fields: needs exactly one of answer_index (the correct choice's index) or answer_label",
+        ),
+        (
+            "datasets:\n  mine: {task: generation, source: jsonl, local_files: [mine.jsonl], n_test: 5, difficulty_rater: tiny-weak, fields: {question: q, choices: c, answer_index: a, answr: x}}\n",
+            "config key datasets.mine.fields.answr: unknown key (known: answer_index, answer_label, choice_labels, choices, context, id, question)",
+        ),
+        (
+            "datasets:\n  My data: {task: generation, source: sandbox, n_test: 5, difficulty_rater: tiny-weak}\n",
+            "config key datasets: 'My data' does not match",
+        ),
     ],
-    ids=["required-key-missing", "wrong-type", "unknown-key", "unknown-top-level-key", "out-of-range"],
+    ids=[
+        "required-key-missing",
+        "wrong-type",
+        "unknown-key",
+        "unknown-top-level-key",
+        "out-of-range",
+        "jsonl-without-fields",
+        "fields-without-answer",
+        "fields-unknown-key",
+        "dataset-name-not-a-path",
+    ],
 )
 def test_config_errors_name_the_key_and_run_nothing(tmp_path, edit, message):
     copy_workflow(tmp_path)

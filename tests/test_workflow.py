@@ -413,7 +413,7 @@ def test_report_lists_every_figure_and_table(default_run, tmp_path):
 def test_sciq_options_rerun_exactly_their_jobs(default_run, tmp_path):
     """A classification option reaches its jobs as a params value: changing it reruns those and
     their downstream only (round 1 is the uniform baseline, so `weighting` spares it)."""
-    vote_run = snakemake("-n", "--configfile", _override(tmp_path, "classification: {vote: hard}\n"), cwd=default_run).stdout
+    vote_run = snakemake("-n", "--configfile", _override(tmp_path, "classification: {combine: hard}\n"), cwd=default_run).stdout
     vote = planned_jobs(vote_run)
     # (only the classification jobs are compared: an earlier test re-ran a QuaRTz fold, which makes
     # its downstream stale); the track runs sandbox_binary and sciq: 2 datasets x 2 splits
