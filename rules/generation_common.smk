@@ -55,7 +55,7 @@ def generation_targets():
         targets.extend(f"figures/{dataset}_{split}_bars.pdf" for split in SPLIT_KINDS)
     if GEN.datasets:
         targets.append("figures/weak_ensemble_gain.pdf")
-        targets.extend(["results/tables/easy_vs_hard.csv"] + ["results/tables/easy_vs_hard" + tail for tail in GEN_MEASURE_FILES])
+        targets.extend(["results/tables/easy_vs_hard.csv"] + [f"results/tables/easy_vs_hard{tail}" for tail in GEN_MEASURE_FILES])
     return targets
 
 

@@ -249,7 +249,7 @@ rule easy_vs_hard:
         unpack(easy_vs_hard_inputs),
     output:
         report("results/tables/easy_vs_hard.csv", caption="../report/easy_vs_hard.rst", category="generation", subcategory=ALL_DATASETS_SUBCATEGORY),
-        *("results/tables/easy_vs_hard" + tail for tail in GEN_MEASURE_FILES),
+        *(f"results/tables/easy_vs_hard{tail}" for tail in GEN_MEASURE_FILES),
     log:
         "results/logs/tables/easy_vs_hard.log",
     conda:
