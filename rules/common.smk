@@ -320,7 +320,7 @@ if config.get("hub_cache"):
     HUB_ENVIRONMENT["HF_HOME"] = os.path.abspath(config["hub_cache"])
 os.environ.update(HUB_ENVIRONMENT)
 
-# Operational settings (README "Reproducibility and long jobs"): values that cannot change an output
+# Operational settings (docs/reproducibility.md): values that cannot change an output
 # reach the jobs through the environment (ensemw2s.runtime.OPERATIONAL), never through params, so
 # editing one reruns nothing.  SLURM jobs re-read the config and set them again.
 OPERATIONAL_ENVIRONMENT = {

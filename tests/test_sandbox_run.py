@@ -95,7 +95,7 @@ def test_classification_sandbox_oracle_beats_the_weak_model(sandbox_run, split):
 
 
 @pytest.mark.xfail(
-    strict=True, reason="not met yet: the classification sandbox's student only copies its weak teacher (PGR <= 0; README, 'The sandbox')"
+    strict=True, reason="not met yet: the classification sandbox's student only copies its weak teacher (PGR <= 0; docs/sandbox.md)"
 )
 @pytest.mark.parametrize("split", SPLITS)
 def test_classification_sandbox_student_beats_its_weak_teacher(sandbox_run, split):
@@ -155,7 +155,7 @@ def test_difficulty_rating_tracks_the_constructed_difficulty(sandbox_run, datase
             "sandbox_binary",
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="found, not fixed: sandbox_binary's 2-digit max(a,b)=? questions are among sandbox_mc's worked examples (README)",
+                reason="found, not fixed: sandbox_binary's 2-digit max(a,b)=? questions are among sandbox_mc's worked examples (docs/sandbox.md)",
             ),
         ),
     ],
@@ -214,7 +214,7 @@ def test_generation_rounds_follow_algorithm_1(sandbox_run):
         assert stats["epsilon"] == pytest.approx(epsilon, abs=1e-6)
         pre = stats["epsilon_pre"]
         if stats["accepted"]:
-            clip = lambda e: min(max(e, 1e-10), 1 - 1e-10)  # noqa: E731 - both errors clipped (README)
+            clip = lambda e: min(max(e, 1e-10), 1 - 1e-10)  # noqa: E731 - both errors clipped (docs/method.md)
             alpha = math.log((1 - clip(epsilon)) / clip(epsilon)) + math.log(clip(pre) / (1 - clip(pre)))
             assert stats["alpha"] == pytest.approx(alpha, rel=1e-6)
             updated = weights * np.exp(alpha * wrong)
@@ -317,7 +317,7 @@ def test_classification_students_report_their_agreement_with_their_supervisor(sa
 
 # ------------------------------------------------------------ Appendix G.2's ablations, ID / OOD
 def _variant_errors(per_answer, variant):
-    """The README's definitions, written out: a token's share of wrong tokens among its answer's
+    """docs/method.md's definitions, written out: a token's share of wrong tokens among its answer's
     last L; an example's 1[any token wrong] or its share wrong."""
     if variant.startswith("token-L"):
         window = int(variant.removeprefix("token-L"))

@@ -6,7 +6,7 @@ per-token error of the gold answer (teacher-forced argmax != gold token) over it
 (:mod:`ensemw2s.text`); generation with ``error="option"``: 1 - p(gold choice), p the softmax of the
 choices' summed log-likelihoods (the score of option accuracy), the multiple-choice analogue of the
 classification rating.  The paper says only that the rater is tested on the held-out fold and its
-"errors" are the rating (Appendix E); the README says which reading is which.
+"errors" are the rating (Appendix E); docs/method.md says which reading is which.
 
 Generation ratings take few distinct values (an answer of one or two tokens is 0, 0.5 or 1), so each
 item also gets a ``tie_break``: the mean NLL per unit of its gold answer under the same rater.  The

@@ -48,7 +48,7 @@ which tiny models show weak-to-strong generalisation, because of *pretraining kn
 entities are in real corpora).  The strong model (wider, deeper, pretrained for more steps) learns
 the skill well and the weak one poorly; fine-tuning with a small learning rate then mostly teaches
 the "Q: ...\nA:" layout, so a strong student trained on the weak model's pseudo-answers can do
-better than its teacher (measured numbers: config/config.yaml and the README).
+better than its teacher (the run's tables show it: docs/sandbox.md).
 
 Two formats share the layout of :mod:`ensemw2s.data` (``id, question, context, choices, gold``):
 
