@@ -94,9 +94,7 @@ def test_classification_sandbox_oracle_beats_the_weak_model(sandbox_run, split):
         assert math.isfinite(pgr) and reported == pytest.approx(pgr, abs=1e-5), (split, t, weak_acc, student, oracle_acc, reported)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="not met yet: the classification sandbox's student only copies its weak teacher (PGR <= 0; docs/sandbox.md)"
-)
+@pytest.mark.xfail(strict=True, reason="not met yet: the classification sandbox's student only copies its weak teacher (PGR <= 0; docs/sandbox.md)")
 @pytest.mark.parametrize("split", SPLITS)
 def test_classification_sandbox_student_beats_its_weak_teacher(sandbox_run, split):
     """Per T: the strong student trained on the weak ensemble's pseudo-labels beats the single

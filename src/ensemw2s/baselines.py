@@ -180,6 +180,8 @@ def baseline_table(rows, *, n_resamples: int = 10_000):
 
     numeric, shown = [], []
     for (split, weak, strong, t, method), group in rows.groupby(["split", "weak", "strong", "t", "method"], sort=False):
+        if int(t) == 1 and method != rows["method"].iloc[0]:
+            continue  # T = 1 is every method's single weak model: one row
         record = {"split": split, "weak": weak, "strong": strong, "t": int(t), "method": method, "n_seeds": len(group)}
         for column in ("ensemble", "student", "pgr"):
             record[column], record[f"{column}_sem"] = mean_sem(group[column])
