@@ -356,9 +356,7 @@ def baselines_figure(table, path: str, *, title: str, labels: dict[str, str]) ->
         width = 0.8 / len(methods)
         for axis, column, name in zip(axes[row], ("ensemble", "student"), ("weak ensemble", "student")):
             single = data[data["t"] == 1][column].iloc[0]
-            axis.axhline(
-                single, color="0.3", linestyle="--", linewidth=1, label=f"single weak (T = 1){'' if column == 'ensemble' else ': its student'}"
-            )
+            axis.axhline(single, color="0.3", linestyle="--", linewidth=1, label="single weak model (T = 1), and its student")
             for k, method in enumerate(methods):
                 rows = data[data["method"] == method].set_index("t").reindex(rounds)
                 errors = rows[f"{column}_sem"].where(rows["n_seeds"] >= 2)
