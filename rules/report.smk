@@ -15,7 +15,7 @@ rule claims_table:
     judged on the sandbox) and the artifact that shows the numbers (ensemw2s.claims_table)."""
     input:
         claims="resources/paper/claims.csv",
-        metrics=expand("results/metrics/{dataset}/{split}.csv", dataset=ID_OOD_DATASETS, split=SPLIT_KINDS),
+        metrics=claims_metrics(),
     output:
         report(CLAIMS_TABLE[0], caption="../report/claims.rst", category="claims", subcategory=ALL_DATASETS_SUBCATEGORY),
         CLAIMS_TABLE[1],
@@ -264,8 +264,8 @@ localrules:
 
 
 rule id_ood_table:
-    """Expert and student gains in-distribution (random test; easy-hard easy_test) and out of it
-    by difficulty (easy-hard hard test), every dataset of both tracks."""
+    """Expert and student gains in-distribution (random test; easy_test of the easy-hard variant
+    ID_SPLIT) and out of it by difficulty (easy-hard hard test), every dataset of both tracks."""
     input:
         unpack(id_ood_inputs),
     output:
@@ -283,9 +283,11 @@ rule id_ood_table:
             generation_round=GENERATION.get("figure_round", "best"),
             classification_round=CLASSIFICATION["figure_round"],
             caption=(
-                f"In- vs out-of-distribution (published version): test accuracy of each model on the weak models' own distribution (ID: "
-                f"the random split's test; the easy-hard split's easy_test) and on the hard test (OOD by difficulty); expert gain = weak ensemble − "
-                f"single weak, student gain = ensemble- − baseline-supervised student, at each pair's round T; mean ± SEM over {len(config['seeds'])} seed(s)."
+                f"In- vs out-of-distribution (published version): test accuracy of each model on the weak models' own distribution (ID: the "
+                f"random split's test; where datasets.<name>.n_easy_test > 0, easy_test: easy items held out of weak training in the easy-hard "
+                f"variant {ID_SPLIT}, whose weak, boosting and student runs are the ID / OOD evaluation's own) and on the hard test (OOD by "
+                f"difficulty); expert gain = weak ensemble − single weak, student gain = ensemble- − baseline-supervised student, at each "
+                f"pair's round T; mean ± SEM over {len(config['seeds'])} seed(s)."
             ),
         ),
     script:

@@ -5,6 +5,7 @@ from snakemake.iocontainers import Snakemake
 
 from ensemw2s import plots
 from ensemw2s.runtime import job, job_settings
+from ensemw2s.splits import ID_SPLIT
 
 snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemake's script: directive
 
@@ -12,7 +13,12 @@ with job(snakemake.log[0]):
     table = pd.read_csv(snakemake.input[0])
     one_pair = table.groupby("dataset")[["weak", "strong"]].nunique().max().max() == 1
     table["group"] = table["dataset"] if one_pair else table["dataset"] + "\n" + table["weak"] + "→\n" + table["strong"]
-    table["label"] = table["distribution"] + " (" + table["split"].map({"random": "random split", "easyhard": "easy-hard split"}) + ")"
+    table["label"] = (
+        table["distribution"]
+        + " ("
+        + table["split"].map({"random": "random split", "easyhard": "easy-hard split", ID_SPLIT: "easy-hard split, ID items held out"})
+        + ")"
+    )
     table["panel"] = table["track"]
     measures = {"expert_gain": "expert gain: ensemble − single weak", "student_gain": "student gain: ensemble- − baseline-supervised"}
     plots.variant_bars(

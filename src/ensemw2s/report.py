@@ -29,7 +29,7 @@ import pandas as pd
 
 from .boosting import paper_alpha
 from .metrics import mean_sem, pgr, select_rounds
-from .splits import OOD_PREFIX
+from .splits import ID_SPLIT, OOD_PREFIX
 from .tables import format_mean_sem
 
 SELECTIONS = ("best", "final", "val_selected")
@@ -615,24 +615,45 @@ def combine_table(tidy: pd.DataFrame, digits: int = 3) -> tuple[pd.DataFrame, pd
 # --------------------------------------------- ID vs OOD (the published version's evaluation)
 # Each split's parts play a role: the random split's test set is in-distribution (ID) for the weak
 # models; on the easy-hard split, easy_test (easy items held out of weak training) is ID and the
-# hard test set is out-of-distribution by difficulty.  Column prefix of a part in the tidy rows:
-# test -> "{role}_{m}", easy_test -> "{role}_easy_test_{m}".
-DISTRIBUTIONS = (("random", "ID", "test"), ("easyhard", "ID", "easy_test"), ("easyhard", "OOD (difficulty)", "test"))
+# hard test set is out-of-distribution by difficulty.  The easy-hard split is the ID / OOD
+# artifact's own variant (splits.ID_SPLIT) where a dataset holds easy items out, else the main one
+# (no easy_test there: no ID row).  Column prefix of a part in the tidy rows: test -> "{role}_{m}",
+# easy_test -> "{role}_easy_test_{m}".
+EASYHARD = "easyhard"  # the role; id_ood_split gives the split that plays it
+DISTRIBUTIONS = (("random", "ID", "test"), (EASYHARD, "ID", "easy_test"), (EASYHARD, "OOD (difficulty)", "test"))
+
+
+def id_ood_split(tidy: pd.DataFrame) -> str:
+    """The easy-hard split of one dataset's ID / OOD rows: ID_SPLIT where it ran, else easyhard."""
+    return ID_SPLIT if (tidy["split"] == ID_SPLIT).any() else "easyhard"
+
+
+def id_ood_frame(tidy: pd.DataFrame) -> pd.DataFrame:
+    """The rows the ID / OOD evaluation reads (tidy rows of any datasets): each dataset's random split
+    and its :func:`id_ood_split` (the main easy-hard rows are left out where the variant ran)."""
+    keep = [rows[rows["split"].isin(("random", id_ood_split(rows)))] for _, rows in tidy.groupby("dataset", sort=False)]
+    return pd.concat(keep, ignore_index=True) if keep else tidy.iloc[0:0]
 
 
 def distributions(tidy: pd.DataFrame, measure: str) -> list[tuple[str, str, str]]:
-    """(split, distribution, part) of one dataset's tidy rows: :data:`DISTRIBUTIONS`, then OOD by
-    dataset for every ``ood_*`` part its jobs evaluated (on either split)."""
+    """(split, distribution, part) of one dataset's tidy rows: :data:`DISTRIBUTIONS` (the easy-hard
+    role played by :func:`id_ood_split`), then OOD by dataset for every ``ood_*`` part its jobs
+    evaluated (on either split)."""
+    easyhard = id_ood_split(tidy)
     prefix, suffix = f"transfer_{OOD_PREFIX}", f"_{measure}"
     others = sorted({c.removeprefix("transfer_").removesuffix(suffix) for c in tidy.columns if c.startswith(prefix) and c.endswith(suffix)})
-    return [*DISTRIBUTIONS, *((split, f"OOD (dataset {part.removeprefix(OOD_PREFIX)})", part) for split in ("random", "easyhard") for part in others)]
+    return [
+        *((easyhard if split == EASYHARD else split, distribution, part) for split, distribution, part in DISTRIBUTIONS),
+        *((split, f"OOD (dataset {part.removeprefix(OOD_PREFIX)})", part) for split in ("random", easyhard) for part in others),
+    ]
 
 
 ID_OOD_KEYS = ("track", "dataset", "split", "distribution", "part", "weak", "strong")
 
 
 def id_ood_rows(tidy: pd.DataFrame, *, track: str, selection: str = "best", easy: Mapping[tuple[str, str], Mapping] | None = None) -> pd.DataFrame:
-    """One row per (distribution, seed, weak, strong) of one dataset's tidy rows (both splits):
+    """One row per (distribution, seed, weak, strong) of one dataset's tidy rows (random split and
+    :func:`id_ood_split`):
     on that distribution's part, the single weak model, the weak ensemble and the ensemble-trained
     student at the pair's round T (``selection`` on the seed-mean student accuracy of that part:
     best, final, or val_selected on val), the baseline student (T = 1), the oracle, the expert gain
@@ -660,7 +681,7 @@ def id_ood_rows(tidy: pd.DataFrame, *, track: str, selection: str = "best", easy
                 row["oracle"] = baseline[_part_column("oracle", part, measure)]
                 row["expert_gain"] = row["weak_ensemble"] - row["weak_single"]
                 row["student_gain"] = row["ensemble_student"] - row["baseline_student"]
-                trained_easy = (easy or {}).get((str(seed), strong)) if split == "easyhard" else None
+                trained_easy = (easy or {}).get((str(seed), strong)) if split != "random" else None
                 row["easy_trained"] = float(trained_easy[part][measures.keys[measure]]) if trained_easy and part in trained_easy else float("nan")
                 rows.append(row)
     return pd.DataFrame(rows)
