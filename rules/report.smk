@@ -283,11 +283,13 @@ rule id_ood_table:
             generation_round=GENERATION.get("figure_round", "best"),
             classification_round=CLASSIFICATION["figure_round"],
             caption=(
-                f"In- vs out-of-distribution (published version): test accuracy of each model on the weak models' own distribution (ID: the "
-                f"random split's test; where datasets.<name>.n_easy_test > 0, easy_test: easy items held out of weak training in the easy-hard "
-                f"variant {ID_SPLIT}, whose weak, boosting and student runs are the ID / OOD evaluation's own) and on the hard test (OOD by "
-                f"difficulty); expert gain = weak ensemble − single weak, student gain = ensemble- − baseline-supervised student, at each "
-                f"pair's round T; mean ± SEM over {len(config['seeds'])} seed(s)."
+                f"In- vs out-of-distribution (published version): each model on the weak models' own distribution (ID: the random split's "
+                f"test; where datasets.<name>.n_easy_test > 0, easy_test: easy items held out of weak training in the easy-hard variant "
+                f"{ID_SPLIT}, whose weak, boosting and student runs are the ID / OOD evaluation's own) and on the hard test (OOD by difficulty); "
+                f"option accuracy and token error (generation: gains are error reductions) or accuracy (classification); expert gain = weak "
+                f"ensemble − single weak, student gain = ensemble- − baseline-supervised student, at each pair's round T chosen on the student "
+                f"of that part (test) or of validation (val); "
+                f"mean ± SEM over {len(config['seeds'])} seed(s)."
             ),
         ),
     script:
@@ -306,6 +308,7 @@ rule id_ood_figure:
     params:
         settings=job_settings(
             title="Expert and student gains in and out of distribution (ID: the weak models' own distribution; OOD: harder questions)",
+            figure_rounds={"generation": GENERATION.get("figure_round", "best"), "classification": CLASSIFICATION["figure_round"]},
         ),
     script:
         "../scripts/id_ood_figure.py"
