@@ -5,7 +5,11 @@ import re
 # Helpers shared by every stage: config look-ups (each returning one leaf value), model sources,
 # resources, and the target lists.  No rule lives here.
 
-SPLIT_KINDS = ["random", "easyhard"]
+SPLIT_KINDS = ["random", "easyhard"]  # the main artifacts' splits (ensemw2s.splits.SPLIT_KINDS)
+# The easy-hard split with datasets.<name>.n_easy_test easy items held out of weak training as
+# easy_test (ensemw2s.splits.ID_SPLIT): run for the ID / OOD artifact alone, so the main easy-hard
+# split's weak models train on the whole easy half (Appendix E), as with n_easy_test: 0.
+ID_SPLIT = "easyhard-id"
 SPLIT_PARTS = ["weak_train", "strong_train", "val", "test", "easy_test"]  # ensemw2s.splits.PARTS
 CHECKPOINT_ROOT = ".checkpoints"  # resumable training state: not a declared output
 ENV = "../envs/ensemw2s.yaml"
@@ -249,7 +253,7 @@ def split_part(part):
 
 wildcard_constraints:
     dataset="|".join(DATASETS),
-    split="|".join(SPLIT_KINDS),
+    split=alternatives(SPLIT_KINDS + [ID_SPLIT]),
     seed=r"\d+",
     fold=r"\d+",
 
@@ -436,13 +440,25 @@ def split_files(dataset, split, seed):
 ID_OOD_DATASETS = [d for d in DATASETS if d in GEN.datasets + CLS.datasets]
 
 
+def id_ood_split(dataset):
+    """The easy-hard split the ID / OOD artifact reads for ``dataset``: ID_SPLIT (its own weak,
+    boosting and student runs, easy_test held out) where n_easy_test > 0, else the main easy-hard
+    split (no ID row there; nothing more runs)."""
+    return ID_SPLIT if config["datasets"][dataset]["n_easy_test"] else "easyhard"
+
+
+def id_ood_metrics():
+    """The tidy metrics of the ID / OOD evaluation: each dataset's random split and id_ood_split."""
+    return [f"results/metrics/{dataset}/{split}.csv" for dataset in ID_OOD_DATASETS for split in ("random", id_ood_split(dataset))]
+
+
 def id_ood_inputs(wc):
-    """Both splits' tidy metrics of every dataset, and the generation track's easy-trained models
-    (easy-hard split)."""
+    """The ID / OOD evaluation's tidy metrics (id_ood_metrics), and the generation track's
+    easy-trained models on each dataset's id_ood_split."""
     return {
-        "metrics": [f"results/metrics/{dataset}/{split}.csv" for dataset in ID_OOD_DATASETS for split in SPLIT_KINDS],
+        "metrics": id_ood_metrics(),
         "easy": [
-            f"results/easy/{dataset}/easyhard/seed{seed}/{model}/metrics.json"
+            f"results/easy/{dataset}/{id_ood_split(dataset)}/seed{seed}/{model}/metrics.json"
             for dataset in GEN.datasets
             for seed in config["seeds"]
             for model in GEN.models
@@ -451,6 +467,12 @@ def id_ood_inputs(wc):
 
 
 # The claims table (rules/report.smk): the paper's claims judged against every dataset's tidy metrics.
+def claims_metrics():
+    """Every dataset's tidy metrics of the main splits, and of the ID / OOD split where it has its own."""
+    main = [f"results/metrics/{dataset}/{split}.csv" for dataset in ID_OOD_DATASETS for split in SPLIT_KINDS]
+    return list(dict.fromkeys(main + id_ood_metrics()))
+
+
 CLAIMS_TABLE = [f"results/tables/claims.{ext}" for ext in ("csv", "md", "tex")]
 
 

@@ -15,7 +15,7 @@ rule claims_table:
     judged on the sandbox) and the artifact that shows the numbers (ensemw2s.claims_table)."""
     input:
         claims="resources/paper/claims.csv",
-        metrics=expand("results/metrics/{dataset}/{split}.csv", dataset=ID_OOD_DATASETS, split=SPLIT_KINDS),
+        metrics=claims_metrics(),
     output:
         report(CLAIMS_TABLE[0], caption="../report/claims.rst", category="claims", subcategory=ALL_DATASETS_SUBCATEGORY),
         CLAIMS_TABLE[1],
@@ -265,8 +265,8 @@ localrules:
 
 
 rule id_ood_table:
-    """Expert and student gains in-distribution (random test; easy-hard easy_test) and out of it
-    by difficulty (easy-hard hard test), every dataset of both tracks."""
+    """Expert and student gains in-distribution (random test; easy_test of the easy-hard variant
+    ID_SPLIT) and out of it by difficulty (easy-hard hard test), every dataset of both tracks."""
     input:
         unpack(id_ood_inputs),
     output:
@@ -285,9 +285,13 @@ rule id_ood_table:
             generation_round=GENERATION.get("figure_round", "best"),
             classification_round=CLASSIFICATION["figure_round"],
             caption=(
-                f"In- vs out-of-distribution (published version): test accuracy of each model on the weak models' own distribution (ID: "
-                f"the random split's test; the easy-hard split's easy_test) and on the hard test (OOD by difficulty); expert gain = weak ensemble − "
-                f"single weak, student gain = ensemble- − baseline-supervised student, at each pair's round T; mean ± SEM over {len(config['seeds'])} seed(s)."
+                f"In- vs out-of-distribution (published version): each model on the weak models' own distribution (ID: the random split's "
+                f"test; where datasets.<name>.n_easy_test > 0, easy_test: easy items held out of weak training in the easy-hard variant "
+                f"{ID_SPLIT}, whose weak, boosting and student runs are the ID / OOD evaluation's own) and on the hard test (OOD by difficulty); "
+                f"option accuracy and token error (generation: gains are error reductions) or accuracy (classification); expert gain = weak "
+                f"ensemble − single weak, student gain = ensemble- − baseline-supervised student, at each pair's round T chosen on the student "
+                f"of that part (test) or of validation (val); "
+                f"mean ± SEM over {len(config['seeds'])} seed(s)."
             ),
         ),
     script:
@@ -308,6 +312,7 @@ rule id_ood_figure:
     params:
         settings=job_settings(
             title="Expert and student gains in and out of distribution (ID: the weak models' own distribution; OOD: harder questions)",
+            figure_rounds={"generation": GENERATION.get("figure_round", "best"), "classification": CLASSIFICATION["figure_round"]},
         ),
     script:
         "../scripts/id_ood_figure.py"

@@ -1,4 +1,5 @@
-"""Write one split (random or easy-hard) of a dataset for one seed: five disjoint JSONL parts."""
+"""Write one split (random, easy-hard, or the ID / OOD evaluation's easy-hard variant) of a dataset
+for one seed: five disjoint JSONL parts."""
 
 import pandas as pd
 from snakemake.iocontainers import Snakemake
@@ -14,13 +15,12 @@ with job(snakemake.log[0]) as log:
     records = read_jsonl(snakemake.input.data)
     dataset = snakemake.wildcards.dataset
     try:
-        if p.kind == "random":
-            parts = splits.random_split([r["id"] for r in records], p.n_test, p.n_val, seed=p.seed)
-        else:
+        ids, difficulty, tie_break = [r["id"] for r in records], None, None
+        if p.kind != "random":
             table = pd.read_csv(snakemake.input.difficulty[0], dtype={"id": str})
             tie_break = dict(zip(table["id"], table["tie_break"])) if p.tie_break == "nll" else None
             difficulty = dict(zip(table["id"], table["difficulty"]))
-            parts = splits.easyhard_split(difficulty, p.n_test, p.n_val, seed=p.seed, tie_break=tie_break, n_easy_test=p.n_easy_test)
+        parts = splits.split_items(p.kind, ids, p.n_test, p.n_val, seed=p.seed, difficulty=difficulty, tie_break=tie_break, n_easy_test=p.n_easy_test)
     except splits.SplitSizeError as error:
         raise splits.SplitSizeError(
             f"config keys datasets.{dataset}.n_test ({p.n_test}) and datasets.{dataset}.n_val ({p.n_val}) "

@@ -7,6 +7,7 @@ import pytest
 from conftest import REPO
 from ensemw2s import claims_table as ct
 from ensemw2s.claims import load_claims
+from ensemw2s.splits import ID_SPLIT
 
 MEASURES = {"classification": ("acc",), "generation": ("option", "option_norm", "token")}
 TRACKS = {"sciq": "classification", "sandbox_binary": "classification", "quartz": "generation", "arc": "generation", "sandbox_mc": "generation"}
@@ -160,6 +161,26 @@ def test_rounds_thresholds_contrasts_and_id_ood():
     assert a.estimate == pytest.approx(3.2) and a.ci_low < 3.0 < a.ci_high and a.verdict == "reproduced"
     assert a.notes == ["round not stated: the best round, as the paper's plots"]
     assert ct.judge(acl | {"value": 6.0}, pd.concat([tidy("quartz"), tidy("arc")]), PAPER_RUN).verdict == "not reproduced"
+
+
+def test_id_and_ood_claims_read_the_id_ood_variant_split_where_it_ran():
+    """As id_ood_table: where the easy-hard variant ID_SPLIT ran (n_easy_test > 0), ID reads its
+    easy_test and OOD its hard test, never the main easy-hard split's; where it did not, OOD reads
+    the main split's hard test.  Expert gains: random 3 points, the variant 5, the main split 9
+    (+ 0.2 × seed each)."""
+    random_rows = tidy("quartz")[lambda f: f["split"] == "random"]
+    variant = tidy("quartz", expert_gain=0.05)[lambda f: f["split"] == "easyhard"].assign(split=ID_SPLIT)
+    main = tidy("quartz", expert_gain=0.09)[lambda f: f["split"] == "easyhard"]
+    main = main.drop(columns=[c for c in main if "easy_test" in c])  # the main split holds no item out
+    gain = claim(**MEAN_GAIN | dict(who="weak_ensemble", comparison="weak ensemble minus single weak expert (T=1)"), value=5.0,
+                 track="generation", measure="", datasets="quartz", round="")  # fmt: skip
+    both = pd.concat([random_rows, variant, main])
+    ood = ct.judge(gain | {"split": "ood"}, both, PAPER_RUN)
+    assert ood.estimate == pytest.approx(5.2) and ood.n_units == 1 and ood.target == "results/tables/id_ood.csv"
+    in_dist = ct.judge(gain | {"split": "id"}, both, PAPER_RUN)
+    assert in_dist.estimate == pytest.approx((3.2 + 5.2) / 2) and in_dist.n_units == 2  # the random test and the variant's easy_test
+    assert ct.judge(gain | {"split": "ood"}, pd.concat([random_rows, main]), PAPER_RUN).estimate == pytest.approx(9.2)
+    assert ct.judge(gain | {"split": "easyhard"}, both, PAPER_RUN).estimate == pytest.approx(9.2)  # the main tables' split
 
 
 def test_shipped_claims_all_get_a_row_and_a_known_verdict():

@@ -129,6 +129,66 @@ def test_easy_test_is_carved_from_the_easy_part_alone():
         splits.easyhard_split(rating, n_test=20, n_val=10, seed=0, n_easy_test=35)
 
 
+# The pools config/paper.yaml splits (max_items: 0, every hub split pooled): SciQ 11679 + 1000 + 1000,
+# QuaRTz 2696 + 384 + 784, ARC-Easy 2251 + 570 + 2376 and ARC-Challenge 1119 + 299 + 1172 items.
+PAPER_POOLS = {"sciq": 13679, "quartz": 3864, "arc": 7787}
+PAPER_EASY = {"sciq": 6089, "quartz": 1582, "arc": 3243}  # the easy half: the paper's weak-training sets
+
+
+def test_main_easy_hard_split_at_paper_scale_is_that_of_n_easy_test_0_and_the_id_variant_holds_the_items_out(repo):
+    """Issue 26 item 2: the main artifacts' easy-hard split (split kind easyhard) trains the weak
+    models on the whole easy half whatever datasets.<name>.n_easy_test is; only the ID / OOD
+    evaluation's variant (splits.ID_SPLIT) holds n_easy_test of those items out as easy_test.  On the
+    paper config's sizes, with ratings tied as token errors are (few values) and broken by an NLL."""
+    import random
+
+    import yaml
+
+    paper = yaml.safe_load((repo / "config/paper.yaml").read_text())
+    for dataset, n_pool in PAPER_POOLS.items():
+        entry = paper["datasets"][dataset]
+        assert entry["max_items"] == 0 and entry["n_easy_test"] > 0
+        ids = [f"{dataset}-{k:05d}" for k in range(n_pool)]
+        draw = random.Random(dataset)
+        rating = {i: draw.randrange(4) / 3 for i in ids}
+        nll = {i: draw.random() for i in ids}
+        sizes = dict(n_test=entry["n_test"], n_val=entry["n_val"])
+        for seed in paper["seeds"]:
+            common = dict(seed=seed, difficulty=rating, tie_break=nll)
+            main = splits.split_items("easyhard", ids, **sizes, **common, n_easy_test=entry["n_easy_test"])
+            assert main == splits.split_items("easyhard", ids, **sizes, **common, n_easy_test=0)
+            assert main == splits.easyhard_split(rating, **sizes, seed=seed, tie_break=nll, n_easy_test=0)
+            assert len(main["weak_train"]) == PAPER_EASY[dataset] and main["easy_test"] == []
+            variant = splits.split_items(splits.ID_SPLIT, ids, **sizes, **common, n_easy_test=entry["n_easy_test"])
+            assert len(variant["easy_test"]) == entry["n_easy_test"]
+            assert len(variant["weak_train"]) == PAPER_EASY[dataset] - entry["n_easy_test"]  # 5589, 1382, 2943
+            assert variant["weak_train"] == [i for i in main["weak_train"] if i not in set(variant["easy_test"])]
+            assert all(variant[part] == main[part] for part in ("strong_train", "val", "test"))
+    assert splits.held_out_easy("easyhard", 500) == splits.held_out_easy("random", 500) == 0 and splits.held_out_easy(splits.ID_SPLIT, 500) == 500
+    with pytest.raises(ValueError, match="unknown split kind 'hard'"):
+        splits.split_items("hard", ["a", "b", "c", "d"], 1, 1, seed=0, difficulty=dict.fromkeys("abcd", 0.0))
+    with pytest.raises(ValueError, match="needs a difficulty"):
+        splits.split_items(splits.ID_SPLIT, ["a", "b", "c", "d"], 1, 1, seed=0)
+
+
+def test_the_split_jobs_of_the_paper_config_hold_easy_items_out_of_the_id_variant_alone(repo):
+    """The split rule's settings under config/paper.yaml: n_easy_test reaches only the ID / OOD
+    variant's jobs, so the main easy-hard split is cut as with n_easy_test: 0 (and an edit of
+    n_easy_test reruns nothing of the main artifacts)."""
+    import yaml
+
+    from conftest import rule_settings
+
+    paper = yaml.safe_load((repo / "config/paper.yaml").read_text())
+    jobs = [{"dataset": d, "split": kind, "seed": "1"} for d in PAPER_POOLS for kind in ("random", "easyhard", splits.ID_SPLIT)]
+    held_out = [(job["dataset"], job["split"], settings["n_easy_test"]) for job, settings in zip(jobs, rule_settings("split", jobs, paper))]
+    assert held_out == [
+        (d, kind, paper["datasets"][d]["n_easy_test"] if kind == splits.ID_SPLIT else 0)
+        for d in PAPER_POOLS
+        for kind in ("random", "easyhard", splits.ID_SPLIT)
+    ]
+
+
 def test_empty_easy_test_is_not_an_evaluation_part(tmp_path):
     paths = {"test": "t", "val": "v", "easy_test": "e", "weak_train": "w"}
     content = {"t": [{"id": 1}], "v": [{"id": 2}], "e": [], "w": [{"id": 3}]}

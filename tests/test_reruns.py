@@ -11,12 +11,22 @@ from pathlib import Path
 import pytest
 
 from conftest import planned, snakemake
+from ensemw2s.splits import ID_SPLIT
 
 pytestmark = pytest.mark.workflow
 
 DATASETS = ("sandbox_mc", "quartz", "arc")  # the generation track of the default config
 CLS_DATASETS = ("sandbox_binary", "sciq")  # the classification track
 SPLITS = ("random", "easyhard")
+# The datasets whose ID / OOD evaluation runs its own easy-hard variant (n_easy_test > 0): the sandbox
+WITH_ID_SPLIT = ("sandbox_mc", "sandbox_binary")
+
+
+def splits_of(dataset: str) -> tuple[str, ...]:
+    """The splits a dataset's runs use: the main two, and the ID / OOD variant where it has one."""
+    return SPLITS + ((ID_SPLIT,) if dataset in WITH_ID_SPLIT else ())
+
+
 ROUNDS = (1, 2, 3)
 # Appendix G.2's ablations in the default config: sandbox_mc, random split, windows 1-3, both sample errors
 ABLATION_RUN = "sandbox_mc/random/seed0"
@@ -42,7 +52,7 @@ def edit(workdir: Path, tmp_path: Path, text: str) -> tuple[str, str]:
 def reports(datasets=DATASETS, weak_ensemble_gain=True, easy_vs_hard=True) -> dict[str, set[str]]:
     """Tables and figures downstream of the generation metrics of ``datasets``."""
     expected = {
-        "metrics": {f"results/metrics/{d}/{s}.csv" for d in datasets for s in SPLITS},
+        "metrics": {f"results/metrics/{d}/{s}.csv" for d in datasets for s in splits_of(d)},
         "pgr_figure": {f"figures/{d}_pgr.pdf" for d in datasets},
         "generation_bars": {f"figures/{d}_{s}_bars.pdf" for d in datasets for s in SPLITS},
     }
@@ -96,10 +106,10 @@ def test_student_learning_rate_reruns_only_that_models_students(default_run, tmp
     jobs = planned(default_run, *edit(default_run, tmp_path, "models:\n  tiny-strong: {lr: 2.0e-3}\n"))
     expected = {
         "generation_student": {
-            f"results/students/{d}/{s}/seed0/tiny-weak_to_tiny-strong/T{t}/metrics.json" for d in DATASETS for s in SPLITS for t in ROUNDS
+            f"results/students/{d}/{s}/seed0/tiny-weak_to_tiny-strong/T{t}/metrics.json" for d in DATASETS for s in splits_of(d) for t in ROUNDS
         },
-        "generation_gold_model": {f"results/oracle/{d}/{s}/seed0/tiny-strong/metrics.json" for d in DATASETS for s in SPLITS}
-        | {f"results/easy/{d}/easyhard/seed0/tiny-strong/metrics.json" for d in DATASETS},
+        "generation_gold_model": {f"results/oracle/{d}/{s}/seed0/tiny-strong/metrics.json" for d in DATASETS for s in splits_of(d)}
+        | {f"results/easy/{d}/{s}/seed0/tiny-strong/metrics.json" for d in DATASETS for s in splits_of(d) if s != "random"},
         **reports(),
         **combine_ablation(labels=False),
     }
@@ -111,19 +121,22 @@ def test_classification_student_learning_rate_reruns_only_that_tracks_students(d
     rater: its lr reruns that track's students and oracles, and sandbox_binary's ratings, its
     easy-hard split and everything trained on that split; nothing of the generation track."""
     jobs = planned(default_run, *edit(default_run, tmp_path, "models:\n  tiny-cls-strong: {lr: 2.0e-3}\n"))
-    rated = "sandbox_binary/easyhard/seed0/tiny-cls-weak"
+    rated = [f"sandbox_binary/{s}/seed0/tiny-cls-weak" for s in splits_of("sandbox_binary") if s != "random"]
     expected = {
         "difficulty_fold": {f"results/difficulty/sandbox_binary/fold{k}.csv" for k in range(3)},
         "difficulty": {"results/difficulty/sandbox_binary.csv"},
         "difficulty_histogram": {"figures/sandbox_binary_difficulty.pdf"},
-        "split": {"results/splits/sandbox_binary/easyhard/seed0/test.jsonl"},
-        "classification_round": {f"results/weak/{rated}/round{t}/stats.json" for t in ROUNDS},
-        "classification_labels": {f"results/labels/{rated}/T{t}.jsonl" for t in ROUNDS},
+        "split": {f"results/splits/sandbox_binary/{s}/seed0/test.jsonl" for s in splits_of("sandbox_binary") if s != "random"},
+        "classification_round": {f"results/weak/{r}/round{t}/stats.json" for r in rated for t in ROUNDS},
+        "classification_labels": {f"results/labels/{r}/T{t}.jsonl" for r in rated for t in ROUNDS},
         "classification_student": {
-            f"results/students/{d}/{s}/seed0/tiny-cls-weak_to_tiny-cls-strong/T{t}/metrics.json" for d in CLS_DATASETS for s in SPLITS for t in ROUNDS
+            f"results/students/{d}/{s}/seed0/tiny-cls-weak_to_tiny-cls-strong/T{t}/metrics.json"
+            for d in CLS_DATASETS
+            for s in splits_of(d)
+            for t in ROUNDS
         },
-        "classification_oracle": {f"results/oracle/{d}/{s}/seed0/tiny-cls-strong/metrics.json" for d in CLS_DATASETS for s in SPLITS},
-        "metrics": {f"results/metrics/{d}/{s}.csv" for d in CLS_DATASETS for s in SPLITS},
+        "classification_oracle": {f"results/oracle/{d}/{s}/seed0/tiny-cls-strong/metrics.json" for d in CLS_DATASETS for s in splits_of(d)},
+        "metrics": {f"results/metrics/{d}/{s}.csv" for d in CLS_DATASETS for s in splits_of(d)},
         "classification_table": {
             "results/tables/table1.csv",
             "results/tables/table2.csv",
@@ -143,7 +156,7 @@ def test_plot_setting_reruns_only_that_plot(default_run, tmp_path):
 
 def test_one_more_round_runs_only_the_new_round_and_its_consumers(default_run, tmp_path):
     jobs = planned(default_run, *edit(default_run, tmp_path, "generation:\n  models: [tiny-weak, tiny-strong]\n  rounds: 4\n"))
-    runs = [(d, s) for d in DATASETS for s in SPLITS]
+    runs = [(d, s) for d in DATASETS for s in splits_of(d)]
     expected = {
         "token_boosting_round": {f"results/weak/{d}/{s}/seed0/tiny-weak/round4/stats.json" for d, s in runs},
         "ensemble_pseudo_answers": {f"results/labels/{d}/{s}/seed0/tiny-weak/T4.jsonl" for d, s in runs},
@@ -182,7 +195,7 @@ def test_split_size_reruns_that_datasets_splits_and_downstream_only(default_run,
 def test_decoding_settings_rerun_the_pseudo_labels_and_their_students(default_run, tmp_path, setting):
     """The labels come from the decoded answers: every decoding setting reaches the label jobs."""
     jobs = planned(default_run, *edit(default_run, tmp_path, f"generation:\n  models: [tiny-weak, tiny-strong]\n  {setting}\n"))
-    runs = [(d, s) for d in DATASETS for s in SPLITS]
+    runs = [(d, s) for d in DATASETS for s in splits_of(d)]
     expected = {
         "ensemble_pseudo_answers": {f"results/labels/{d}/{s}/seed0/tiny-weak/T{t}.jsonl" for d, s in runs for t in ROUNDS},
         "generation_student": {f"results/students/{d}/{s}/seed0/tiny-weak_to_tiny-strong/T{t}/metrics.json" for d, s in runs for t in ROUNDS},

@@ -15,6 +15,7 @@ import yaml
 
 from ensemw2s import text
 from ensemw2s.files import read_json, read_jsonl
+from ensemw2s.splits import ID_SPLIT
 
 pytestmark = pytest.mark.workflow
 
@@ -388,30 +389,42 @@ def test_logit_combination_changes_the_pseudo_answers_scores(sandbox_run):
 
 
 def test_id_ood_table_reads_each_distribution_from_its_part(sandbox_run):
-    """easy_test holds n_easy_test easy items out of weak training; the ID row of the easy-hard
-    split is scored on it, the OOD row on the hard test set."""
+    """The ID / OOD variant (split easyhard-id) holds n_easy_test easy items out of weak training; its
+    ID rows are scored on them, its OOD rows on the hard test set; the main easy-hard split trains
+    the weak models on the whole easy half (issue 26 item 2).  Each row says its measure and how its
+    round T was chosen."""
     config = _config(sandbox_run)
     runs, _ = _generation_runs(sandbox_run)
     _, weak, strong = runs[0]
-    split_dir = sandbox_run / "results/splits/sandbox_mc/easyhard/seed0"
+    split_dir = sandbox_run / f"results/splits/sandbox_mc/{ID_SPLIT}/seed0"
     held_out = {r["id"] for r in read_jsonl(split_dir / "easy_test.jsonl")}
     assert len(held_out) == config["datasets"]["sandbox_mc"]["n_easy_test"]
-    assert not held_out & {r["id"] for r in read_jsonl(split_dir / "weak_train.jsonl")}
+    variant_weak = {r["id"] for r in read_jsonl(split_dir / "weak_train.jsonl")}
+    assert not held_out & variant_weak
+    main_dir = sandbox_run / "results/splits/sandbox_mc/easyhard/seed0"
+    assert {r["id"] for r in read_jsonl(main_dir / "weak_train.jsonl")} == variant_weak | held_out
+    assert read_jsonl(main_dir / "easy_test.jsonl") == []
     assert read_jsonl(sandbox_run / "results/splits/sandbox_mc/random/seed0/easy_test.jsonl") == []
     table = pd.read_csv(sandbox_run / "results/tables/id_ood.csv")
     assert {"sandbox_mc", "sandbox_binary"} <= set(table["dataset"])
     for dataset in ("sandbox_mc", "sandbox_binary"):
         rows = table[table["dataset"] == dataset]
-        assert sorted(zip(rows["split"], rows["distribution"])) == [("easyhard", "ID"), ("easyhard", "OOD (difficulty)"), ("random", "ID")]
-    row = table[(table["dataset"] == "sandbox_mc") & (table["split"] == "easyhard") & (table["distribution"] == "ID")].iloc[0]
-    labels = sandbox_run / f"results/labels/sandbox_mc/easyhard/seed0/{weak}"
-    single, ensemble = read_json(labels / "T1.metrics.json"), read_json(labels / f"T{int(row['t'])}.metrics.json")
+        assert sorted(set(zip(rows["split"], rows["distribution"]))) == [(ID_SPLIT, "ID"), (ID_SPLIT, "OOD (difficulty)"), ("random", "ID")]
+        assert set(rows["t_chosen_on"]) == {"test", "val"}
+    mc = table[(table["dataset"] == "sandbox_mc") & (table["split"] == ID_SPLIT) & (table["distribution"] == "ID") & (table["t_chosen_on"] == "test")]
+    labels = sandbox_run / f"results/labels/sandbox_mc/{ID_SPLIT}/seed0/{weak}"
+    single = read_json(labels / "T1.metrics.json")
     assert single["easy_test"]["n"] == len(held_out)
-    gain = ensemble["easy_test"]["option_accuracy"] - single["easy_test"]["option_accuracy"]
-    assert row["expert_gain"] == pytest.approx(gain, abs=1e-9)
-    oracle = read_json(sandbox_run / f"results/oracle/sandbox_mc/easyhard/seed0/{strong}/metrics.json")
-    assert row["oracle"] == pytest.approx(oracle["easy_test"]["option_accuracy"])
+    oracle = read_json(sandbox_run / f"results/oracle/sandbox_mc/{ID_SPLIT}/seed0/{strong}/metrics.json")
+    for measure, key, sign in (("option accuracy", "option_accuracy", 1), ("token error", "token_accuracy", -1)):
+        row = mc[mc["measure"] == measure].iloc[0]
+        ensemble = read_json(labels / f"T{int(row['t'])}.metrics.json")
+        gain = ensemble["easy_test"][key] - single["easy_test"][key]  # a token-error gain is the error's reduction
+        assert row["expert_gain"] == pytest.approx(gain, abs=1e-9)
+        oracle_value = oracle["easy_test"][key] if sign > 0 else 1 - oracle["easy_test"][key]
+        assert row["oracle"] == pytest.approx(oracle_value)
     for dataset, entry in config["datasets"].items():  # OOD by dataset: the configured others' test parts
+        easyhard = ID_SPLIT if entry["n_easy_test"] else "easyhard"
         for other in entry.get("ood_datasets", []):
             rows = table[(table["dataset"] == dataset) & (table["distribution"] == f"OOD (dataset {other})")]
-            assert set(rows["split"]) == set(SPLITS), (dataset, other)
+            assert set(rows["split"]) == {"random", easyhard}, (dataset, other)

@@ -9,6 +9,7 @@ import pytest
 
 from conftest import REPO, copy_workflow, planned, planned_jobs, snakemake, write_lines
 from ensemw2s.files import read_jsonl
+from ensemw2s.splits import ID_SPLIT
 
 pytestmark = pytest.mark.workflow
 
@@ -23,28 +24,30 @@ def test_dry_run_default_config(tmp_path):
     jobs = planned_jobs(result.stdout)
     # the 3 paper datasets and the 2 sandbox ones
     assert jobs["difficulty_fold"] == 5 * 3  # 5 datasets x 3 folds
-    assert jobs["split"] == 5 * 2  # 5 datasets x (random, easyhard) x 1 seed
+    # 5 datasets x (random, easyhard) x 1 seed, and the ID / OOD variant of the 2 sandbox datasets (n_easy_test > 0)
+    assert jobs["split"] == 5 * 2 + 2
     assert jobs["worked_examples"] == 1  # sandbox_mc's worked examples join the pretraining corpus
     # the classification pair trains from the generation pair's pretrained LMs (models.<name>.body)
     assert jobs["tiny_model"] == 2
     rounds = [b for b in result.stdout.split("\n\n") if "rule classification_round:" in b and "sandbox_binary" in b]
     assert rounds and all("results/models/tiny-weak" in b and "results/models/tiny-cls-weak" not in b for b in rounds)
-    # classification track (sandbox_binary, sciq): 2 datasets x 2 splits x 1 seed x T = 3, one pair
+    # classification track (sandbox_binary, sciq): (2 datasets x 2 splits + sandbox_binary's ID / OOD variant) x 1 seed x T = 3, one pair
     assert (jobs["classification_round"], jobs["classification_labels"], jobs["classification_student"], jobs["classification_oracle"]) == (
-        12,
-        12,
-        12,
-        4,
+        15,
+        15,
+        15,
+        5,
     )
-    # generation track (sandbox_mc, quartz, arc): 3 datasets x 2 splits x T = 3
-    assert jobs["token_boosting_round"] == jobs["ensemble_pseudo_answers"] == jobs["generation_student"] == 18
+    # generation track (sandbox_mc, quartz, arc): (3 datasets x 2 splits + sandbox_mc's ID / OOD variant) x T = 3
+    assert jobs["token_boosting_round"] == jobs["ensemble_pseudo_answers"] == jobs["generation_student"] == 21
 
 
 def test_dry_run_sandbox_config(tmp_path):
     result = snakemake("-n", "--directory", str(copy_workflow(tmp_path)), "--configfile", "config/sandbox.yaml", cwd=tmp_path)
     jobs = planned_jobs(result.stdout)
-    assert jobs["difficulty_fold"] == 2 * 3 and jobs["split"] == 2 * 2  # sandbox_mc, sandbox_binary
-    assert jobs["token_boosting_round"] == jobs["classification_round"] == 2 * 3
+    # sandbox_mc, sandbox_binary: random, easyhard and the ID / OOD split easyhard-id (n_easy_test > 0)
+    assert jobs["difficulty_fold"] == 2 * 3 and jobs["split"] == 2 * 3
+    assert jobs["token_boosting_round"] == jobs["classification_round"] == 3 * 3
 
 
 def test_dry_run_paper_config(tmp_path):
@@ -54,23 +57,62 @@ def test_dry_run_paper_config(tmp_path):
     # --configfile merges into config/config.yaml: the sandbox datasets stay registered, but no
     # track of the paper config names them, so they build nothing (and no tiny model is built).
     assert jobs["difficulty_fold"] == 3 * 10
-    assert jobs["split"] == 3 * 2 * 3
+    # 3 datasets x (random, easyhard, and the ID / OOD variant easyhard-id: n_easy_test > 0) x 3 seeds
+    assert jobs["split"] == 3 * 3 * 3
     assert "tiny_model" not in jobs  # hub models only
-    # Generation: 2 datasets x 2 splits x 3 seeds x 5 weak Pythias x T = 5 rounds (and as many ensembles);
+    # Generation: 2 datasets x 3 splits x 3 seeds x 5 weak Pythias x T = 5 rounds (and as many ensembles);
     # 15 weak -> strong pairs of 6 Pythias.
-    assert jobs["token_boosting_round"] == jobs["ensemble_pseudo_answers"] == 2 * 2 * 3 * 5 * 5
-    assert jobs["generation_student"] == 2 * 2 * 3 * 15 * 5
-    # SciQ: 2 splits x 3 seeds x 4 weak models x T = 10; 10 pairs; 4 strong models
+    assert jobs["token_boosting_round"] == jobs["ensemble_pseudo_answers"] == 2 * 3 * 3 * 5 * 5
+    assert jobs["generation_student"] == 2 * 3 * 3 * 15 * 5
+    # SciQ: 3 splits x 3 seeds x 4 weak models x T = 10; 10 pairs; 4 strong models
     assert (jobs["classification_round"], jobs["classification_labels"], jobs["classification_student"], jobs["classification_oracle"]) == (
-        240,
-        240,
-        600,
-        24,
+        360,
+        360,
+        900,
+        36,
     )
+    # The ID / OOD variant's own runs (README "ID vs OOD"): one more easy-hard pipeline per dataset
+    variant = {rule: sum(any(ID_SPLIT in path for path in job) for job in outputs) for rule, outputs in planned(result.stdout).items()}
+    assert {rule: n for rule, n in variant.items() if n} == {
+        "split": 3 * 3,
+        "classification_round": 120,
+        "classification_labels": 120,
+        "classification_student": 300,
+        "classification_oracle": 12,
+        "token_boosting_round": 150,
+        "ensemble_pseudo_answers": 150,
+        "generation_student": 450,
+        "generation_gold_model": 2 * 3 * (5 + 6),  # oracle: 5 strong Pythias; easy-trained: all 6
+        "metrics": 3,
+    }
+    assert sum(variant.values()) == 1380  # 5274 jobs in all, 3894 without the variant (+35 %)
     blocks = result.stdout.split("\n\n")
     rounds = [b for b in blocks if "rule classification_round:" in b]
     assert rounds and all("gpu=1" in b for b in rounds)
     assert any("gpt2-xl/round" in b and "mem_mb=48000" in b and "runtime=300" in b for b in rounds)
+
+
+def test_paper_config_main_artifacts_use_the_plain_easy_hard_split(tmp_path):
+    """Issue 26 item 2: the paper's tables and figures (Tables 1-8, Figures 2/4/15, 13-17, 9, 5)
+    plan no job of the ID / OOD variant: their easy-hard runs read results/splits/*/easyhard/, whose
+    split job holds no easy item out (tests/test_difficulty_splits.py: its settings and the split at
+    paper scale)."""
+    copy_workflow(tmp_path)
+    tables = [f"results/tables/table{n}.csv" for n in range(1, 9)] + ["results/tables/easy_vs_hard.csv"]
+    figures = [f"figures/{d}_pgr.pdf" for d in ("sciq", "quartz", "arc")] + ["figures/weak_ensemble_gain.pdf"]
+    figures += [f"figures/{d}_{s}_bars.pdf" for d in ("quartz", "arc") for s in ("random", "easyhard")]
+    jobs = planned(
+        snakemake(*tables, *figures, "-n", "--configfile", "config/paper.yaml", cwd=tmp_path).stdout
+    )  # targets first: --configfile takes several values
+    outputs = [path for rule in jobs.values() for job in rule for path in job]
+    assert not [path for path in outputs if ID_SPLIT in path]
+    assert {job for job in jobs["split"]} == {
+        frozenset(f"results/splits/{d}/{s}/seed{seed}/{part}.jsonl" for part in ("weak_train", "strong_train", "val", "test", "easy_test"))
+        for d in ("sciq", "quartz", "arc")
+        for s in ("random", "easyhard")
+        for seed in (0, 1, 2)
+    }
+    assert any("results/students/quartz/easyhard/" in path for path in outputs)  # the easy-hard runs are planned, on the plain split
 
 
 def _override(tmp_path: Path, text: str) -> str:

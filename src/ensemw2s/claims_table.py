@@ -9,7 +9,8 @@ in %) and, for a directional claim, the relation it states (in the comparison's 
 - ``measure``: the accuracy (:data:`MEASURES`; PGR and "not stated" read the track's round-selecting
   one, the binary label's or the option-wise accuracy);
 - ``split``: the split's test set (``any``: both splits; ``id``: the random split's test and the
-  easy-hard split's easy_test; ``ood``: the easy-hard split's hard test, as ``id_ood_table``);
+  easy_test of the easy-hard variant ``splits.ID_SPLIT``; ``ood``: the hard test of that variant,
+  or of the main easy-hard split where no variant ran, as ``id_ood_table``);
 - ``round``: the ensemble rounds (``best``: the round with the best seed-mean student on that test,
   the paper's plots; ``final``; ``all_n_ge_2``; listed rounds; empty: ``best``);
 - ``datasets`` and ``pairs``: the units (one unit = a dataset, split, pair and round);
@@ -40,7 +41,8 @@ import numpy as np
 import pandas as pd
 
 from .metrics import mean_sem, pgr, select_rounds
-from .report import TRACK_MEASURES
+from .report import TRACK_MEASURES, id_ood_frame
+from .splits import ID_SPLIT
 
 PAPER_DATASETS = {"classification": ("sciq",), "generation": ("quartz", "arc")}  # "datasets" empty = the track's
 TINY = "tiny models, not the paper's"
@@ -192,9 +194,12 @@ SPLIT_PARTS = {
     "random": [("random", "test")],
     "easyhard": [("easyhard", "test")],
     "any": [("random", "test"), ("easyhard", "test")],
-    "id": [("random", "test"), ("easyhard", "easy_test")],
-    "ood": [("easyhard", "test")],
+    "id": [("random", "test"), (ID_SPLIT, "easy_test")],
+    "ood": [(ID_SPLIT, "test"), ("easyhard", "test")],
 }
+# id / ood claims read report.id_ood_frame (each dataset's random split and its ID / OOD easy-hard
+# split: the variant ID_SPLIT where it ran, else the main one), as id_ood_table does.
+ID_OOD_CLAIM_SPLITS = ("id", "ood")
 
 
 def pick_rounds(by_round: pd.DataFrame, spec: str) -> tuple[list[int], str]:
@@ -465,6 +470,8 @@ def judge(claim: Mapping, tidy: pd.DataFrame, run: Run, *, datasets: Sequence[st
     data = tidy[tidy["dataset"].isin(in_run)]
     data = data[np.array([_pair_matches(w, s, claim["pairs"]) for w, s in zip(data["weak"], data["strong"])], dtype=bool)]
     parts = SPLIT_PARTS["any"] if test.contrast else SPLIT_PARTS[claim["split"]]
+    if claim["split"] in ID_OOD_CLAIM_SPLITS and not test.contrast and not data.empty:
+        data = id_ood_frame(data)
     if measure in TRACK_MEASURES[track].keys and not data.empty:
         units, j.notes = unit_rows(data, measure=measure, parts=parts, rounds=claim["round"])
         if not units.empty:

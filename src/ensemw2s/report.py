@@ -30,7 +30,7 @@ import pandas as pd
 from .boosting import paper_alpha
 from .labels import label
 from .metrics import mean_sem, pgr, select_rounds
-from .splits import OOD_PREFIX
+from .splits import ID_SPLIT, OOD_PREFIX
 from .tables import format_mean_sem
 
 SELECTIONS = ("best", "final", "val_selected")
@@ -639,54 +639,99 @@ def combine_table(tidy: pd.DataFrame, digits: int = 3) -> tuple[pd.DataFrame, pd
 # --------------------------------------------- ID vs OOD (the published version's evaluation)
 # Each split's parts play a role: the random split's test set is in-distribution (ID) for the weak
 # models; on the easy-hard split, easy_test (easy items held out of weak training) is ID and the
-# hard test set is out-of-distribution by difficulty.  Column prefix of a part in the tidy rows:
-# test -> "{role}_{m}", easy_test -> "{role}_easy_test_{m}".
-DISTRIBUTIONS = (("random", "ID", "test"), ("easyhard", "ID", "easy_test"), ("easyhard", "OOD (difficulty)", "test"))
+# hard test set is out-of-distribution by difficulty.  The easy-hard split is the ID / OOD
+# artifact's own variant (splits.ID_SPLIT) where a dataset holds easy items out, else the main one
+# (no easy_test there: no ID row).  Column prefix of a part in the tidy rows: test -> "{role}_{m}",
+# easy_test -> "{role}_easy_test_{m}".
+EASYHARD = "easyhard"  # the role; id_ood_split gives the split that plays it
+DISTRIBUTIONS = (("random", "ID", "test"), (EASYHARD, "ID", "easy_test"), (EASYHARD, "OOD (difficulty)", "test"))
+
+
+def id_ood_split(tidy: pd.DataFrame) -> str:
+    """The easy-hard split of one dataset's ID / OOD rows: ID_SPLIT where it ran, else easyhard."""
+    return ID_SPLIT if (tidy["split"] == ID_SPLIT).any() else "easyhard"
+
+
+def id_ood_frame(tidy: pd.DataFrame) -> pd.DataFrame:
+    """The rows the ID / OOD evaluation reads (tidy rows of any datasets): each dataset's random split
+    and its :func:`id_ood_split` (the main easy-hard rows are left out where the variant ran)."""
+    keep = [rows[rows["split"].isin(("random", id_ood_split(rows)))] for _, rows in tidy.groupby("dataset", sort=False)]
+    return pd.concat(keep, ignore_index=True) if keep else tidy.iloc[0:0]
 
 
 def distributions(tidy: pd.DataFrame, measure: str) -> list[tuple[str, str, str]]:
-    """(split, distribution, part) of one dataset's tidy rows: :data:`DISTRIBUTIONS`, then OOD by
-    dataset for every ``ood_*`` part its jobs evaluated (on either split)."""
+    """(split, distribution, part) of one dataset's tidy rows: :data:`DISTRIBUTIONS` (the easy-hard
+    role played by :func:`id_ood_split`), then OOD by dataset for every ``ood_*`` part its jobs
+    evaluated (on either split)."""
+    easyhard = id_ood_split(tidy)
     prefix, suffix = f"transfer_{OOD_PREFIX}", f"_{measure}"
     others = sorted({c.removeprefix("transfer_").removesuffix(suffix) for c in tidy.columns if c.startswith(prefix) and c.endswith(suffix)})
-    return [*DISTRIBUTIONS, *((split, f"OOD (dataset {part.removeprefix(OOD_PREFIX)})", part) for split in ("random", "easyhard") for part in others)]
+    return [
+        *((easyhard if split == EASYHARD else split, distribution, part) for split, distribution, part in DISTRIBUTIONS),
+        *((split, f"OOD (dataset {part.removeprefix(OOD_PREFIX)})", part) for split in ("random", easyhard) for part in others),
+    ]
 
 
-ID_OOD_KEYS = ("track", "dataset", "split", "distribution", "part", "weak", "strong")
+# The measures of each track's ID / OOD rows: (tidy measure, label, shown as an error).  A token
+# error row shows 1 − token accuracy, and its gains are error reductions (single − ensemble), so a
+# positive gain is an improvement under every measure (Section 4.2.1 measures experts in token error).
+ID_OOD_MEASURES = {
+    "generation": (("option", "option accuracy", False), ("token", "token error", True)),
+    "classification": (("acc", "accuracy", False),),
+}
+# How the round T of a row is chosen (metrics.select_rounds, per pair on the seed-mean student of
+# the row's measure): on the row's own part (best, the paper's plots), on validation, or the last.
+ID_OOD_SELECTIONS = {"best": "test", "val_selected": "val", "final": "last round"}
+ID_OOD_KEYS = ("track", "dataset", "split", "distribution", "part", "measure", "t_chosen_on", "weak", "strong")
+ID_OOD_MODELS = ("weak_single", "weak_ensemble", "baseline_student", "ensemble_student", "oracle", "easy_trained")
 
 
-def id_ood_rows(tidy: pd.DataFrame, *, track: str, selection: str = "best", easy: Mapping[tuple[str, str], Mapping] | None = None) -> pd.DataFrame:
-    """One row per (distribution, seed, weak, strong) of one dataset's tidy rows (both splits):
-    on that distribution's part, the single weak model, the weak ensemble and the ensemble-trained
-    student at the pair's round T (``selection`` on the seed-mean student accuracy of that part:
-    best, final, or val_selected on val), the baseline student (T = 1), the oracle, the expert gain
-    (ensemble − single) and the student gain (ensemble- − baseline-supervised), and the strong
-    model trained on easy ground truth (``easy``: {(seed, model): its metrics}) where given.
-    Accuracies are the track's round-selecting measure (option-wise, or the binary label's)."""
-    measures = TRACK_MEASURES[track]
-    measure, rows = measures.select_on, []
-    for split, distribution, part in distributions(tidy, measure):
-        data = tidy[tidy["split"] == split]
-        score = _part_column("transfer", part, measure)
-        if data.empty or score not in data or data[score].isna().all():
-            continue  # no such part evaluated (n_easy_test: 0)
-        for (weak, strong), pair in data.groupby(["weak", "strong"], sort=False):
-            by_round = pair.groupby("t", as_index=False)[[score, f"transfer_val_{measure}"]].mean()
-            t = select_rounds(by_round, score=score, val=f"transfer_val_{measure}")[selection]
-            for seed, runs in pair.groupby("seed", sort=False):
-                baseline, pick = runs[runs["t"] == 1].iloc[0], runs[runs["t"] == t].iloc[0]
-                row = {"track": track, "dataset": runs["dataset"].iloc[0], "split": split, "distribution": distribution, "part": part}
-                row.update({"seed": int(seed), "weak": weak, "strong": strong, "t": int(t)})
-                row["weak_single"] = baseline[_part_column("weak", part, measure)]
-                row["weak_ensemble"] = pick[_part_column("ensemble", part, measure)]
-                row["baseline_student"] = baseline[score]
-                row["ensemble_student"] = pick[score]
-                row["oracle"] = baseline[_part_column("oracle", part, measure)]
-                row["expert_gain"] = row["weak_ensemble"] - row["weak_single"]
-                row["student_gain"] = row["ensemble_student"] - row["baseline_student"]
-                trained_easy = (easy or {}).get((str(seed), strong)) if split == "easyhard" else None
-                row["easy_trained"] = float(trained_easy[part][measures.keys[measure]]) if trained_easy and part in trained_easy else float("nan")
-                rows.append(row)
+def id_ood_rows(
+    tidy: pd.DataFrame,
+    *,
+    track: str,
+    selections: Sequence[str] = ("best", "val_selected"),
+    easy: Mapping[tuple[str, str], Mapping] | None = None,
+) -> pd.DataFrame:
+    """One row per (distribution, measure, selection, seed, weak, strong) of one dataset's tidy rows
+    (random split and :func:`id_ood_split`): on that distribution's part and measure
+    (:data:`ID_OOD_MEASURES`), the single weak model, the weak ensemble and the ensemble-trained
+    student at the pair's round T (each of ``selections``, labelled ``t_chosen_on``: best on the
+    part, val_selected on val, or final; on the seed-mean student of that measure), the baseline
+    student (T = 1), the oracle, the expert gain (ensemble − single) and the student gain
+    (ensemble- − baseline-supervised), and the strong model trained on easy ground truth (``easy``:
+    {(seed, model): its metrics}) where given.  An error measure shows 1 − accuracy and gains as
+    error reductions."""
+    rows = []
+    for split, distribution, part in distributions(tidy, TRACK_MEASURES[track].select_on):
+        for measure, label, as_error in ID_OOD_MEASURES[track]:
+            key = TRACK_MEASURES[track].keys[measure]
+            data = tidy[tidy["split"] == split]
+            score, val = _part_column("transfer", part, measure), f"transfer_val_{measure}"
+            if data.empty or score not in data or data[score].isna().all():
+                continue  # no such part evaluated (n_easy_test: 0), or not this measure
+            for (weak, strong), pair in data.groupby(["weak", "strong"], sort=False):
+                by_round = pair.groupby("t", as_index=False)[[score, val]].mean()
+                chosen = select_rounds(by_round, score=score, val=val)
+                for selection in dict.fromkeys(selections):
+                    t = chosen[selection]
+                    for seed, runs in pair.groupby("seed", sort=False):
+                        baseline, pick = runs[runs["t"] == 1].iloc[0], runs[runs["t"] == t].iloc[0]
+                        row = {"track": track, "dataset": runs["dataset"].iloc[0], "split": split, "distribution": distribution, "part": part}
+                        row.update({"measure": label, "t_chosen_on": ID_OOD_SELECTIONS[selection]})
+                        row.update({"seed": int(seed), "weak": weak, "strong": strong, "t": int(t)})
+                        row["weak_single"] = baseline[_part_column("weak", part, measure)]
+                        row["weak_ensemble"] = pick[_part_column("ensemble", part, measure)]
+                        row["baseline_student"] = baseline[score]
+                        row["ensemble_student"] = pick[score]
+                        row["oracle"] = baseline[_part_column("oracle", part, measure)]
+                        row["expert_gain"] = row["weak_ensemble"] - row["weak_single"]  # = error(single) − error(ensemble)
+                        row["student_gain"] = row["ensemble_student"] - row["baseline_student"]
+                        trained_easy = (easy or {}).get((str(seed), strong)) if split != "random" else None
+                        row["easy_trained"] = float(trained_easy[part][key]) if trained_easy and part in trained_easy else float("nan")
+                        if as_error:
+                            row.update({model: 1.0 - row[model] for model in ID_OOD_MODELS})
+                        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -703,12 +748,14 @@ ID_OOD_SHOWN = (
 
 
 def id_ood_table(rows: pd.DataFrame, digits: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(numbers, shown): mean ± SEM over seeds per (track, dataset, distribution, pair) of
-    :func:`id_ood_rows`, the published abstract's quantities (expert and student gain, ID and OOD)."""
+    """(numbers, shown): mean ± SEM over seeds per (track, dataset, distribution, measure, how T
+    was chosen, pair) of :func:`id_ood_rows`, the published abstract's quantities (expert and student
+    gain, ID and OOD)."""
     if rows.empty:
         raise ValueError("no ID / OOD results: every dataset lacks an evaluated part")
     numeric = aggregate_seeds(rows, ID_OOD_KEYS)
-    shown = numeric[["track", "dataset", "distribution", "split", "weak", "strong", "t"]].rename(columns={"t": "T"}).copy()
+    shown = numeric[["track", "dataset", "distribution", "split", "measure", "weak", "strong", "t_chosen_on", "t"]]
+    shown = shown.rename(columns={"t_chosen_on": "T chosen on", "t": "T"}).copy()
     for column, name in ID_OOD_SHOWN:
         shown[name] = _pm_column(numeric, column, digits)
     return numeric, shown

@@ -6,9 +6,11 @@ strong training, so both split kinds have the same part sizes.
 
 ``easy_test`` (the published version's in-distribution evaluation) holds ``n_easy_test`` items of
 the easy-hard split's easy half, drawn at random (seeded, an RNG of its own) before weak training:
-the weak models' own distribution, held out.  It is carved from ``weak_train`` alone, so every
-other part holds the same items as with ``n_easy_test = 0``.  On the random split the test set is
-already in-distribution, and ``easy_test`` is empty.
+the weak models' own distribution, held out.  Only the split kind :data:`ID_SPLIT` holds them out:
+it is the easy-hard split with ``easy_test`` carved from ``weak_train`` alone (every other part
+holds the same items), run for the ID / OOD artifact only, so the main easy-hard split keeps the
+paper's easy half whole for weak training (Appendix E) whatever ``n_easy_test`` is.  On the random
+split the test set is already in-distribution, and ``easy_test`` is empty.
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
+# The main artifacts' splits (every table and figure of the paper), and the easy-hard variant that
+# holds n_easy_test easy items out of weak training, used by the ID / OOD evaluation alone.
+SPLIT_KINDS = ("random", "easyhard")
+ID_SPLIT = "easyhard-id"
+EASYHARD_KINDS = ("easyhard", ID_SPLIT)  # the splits cut by difficulty
 PARTS = ("weak_train", "strong_train", "val", "test", "easy_test")
 # The parts every model is evaluated on (when not empty): test (on the easy-hard split the hard,
 # out-of-distribution test), val, and easy_test (in-distribution on the easy-hard split).
@@ -97,6 +104,34 @@ def carve_easy_test(easy: Sequence[str], n_easy_test: int, *, seed: int) -> set[
     if n_easy_test < 0 or n_easy_test > len(easy) - 1:
         raise SplitSizeError(f"n_easy_test={n_easy_test} must be >= 0 and leave at least one of the {len(easy)} easy items for weak training")
     return set(random.Random(f"easy_test/{seed}").sample(sorted(easy), n_easy_test))
+
+
+def held_out_easy(kind: str, n_easy_test: int) -> int:
+    """The easy items ``kind`` holds out of weak training: ``n_easy_test`` on :data:`ID_SPLIT`,
+    none on the main splits (the paper's weak-training sets)."""
+    return n_easy_test if kind == ID_SPLIT else 0
+
+
+def split_items(
+    kind: str,
+    ids: Sequence[str],
+    n_test: int,
+    n_val: int,
+    *,
+    seed: int,
+    difficulty: Mapping[str, float] | None = None,
+    tie_break: Mapping[str, float] | None = None,
+    n_easy_test: int = 0,
+) -> dict[str, list[str]]:
+    """The split ``kind`` (:data:`SPLIT_KINDS` or :data:`ID_SPLIT`) of ``ids``: random, or easy-hard
+    by ``difficulty`` with the easy items :func:`held_out_easy` gives ``kind``."""
+    if kind == "random":
+        return random_split(ids, n_test, n_val, seed=seed)
+    if kind not in EASYHARD_KINDS:
+        raise ValueError(f"unknown split kind {kind!r}: one of {', '.join(('random', *EASYHARD_KINDS))}")
+    if difficulty is None or set(difficulty) != set(ids):
+        raise ValueError(f"the {kind} split needs a difficulty for exactly its {len(ids)} items")
+    return easyhard_split(difficulty, n_test, n_val, seed=seed, tie_break=tie_break, n_easy_test=held_out_easy(kind, n_easy_test))
 
 
 def read_parts(paths: Mapping[str, str], read, parts: Sequence[str] = EVAL_PARTS) -> dict[str, list[dict]]:
