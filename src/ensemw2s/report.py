@@ -704,7 +704,7 @@ def id_ood_rows(
     error reductions."""
     rows = []
     for split, distribution, part in distributions(tidy, TRACK_MEASURES[track].select_on):
-        for measure, label, as_error in ID_OOD_MEASURES[track]:
+        for measure, measure_label, as_error in ID_OOD_MEASURES[track]:
             key = TRACK_MEASURES[track].keys[measure]
             data = tidy[tidy["split"] == split]
             score, val = _part_column("transfer", part, measure), f"transfer_val_{measure}"
@@ -718,7 +718,7 @@ def id_ood_rows(
                     for seed, runs in pair.groupby("seed", sort=False):
                         baseline, pick = runs[runs["t"] == 1].iloc[0], runs[runs["t"] == t].iloc[0]
                         row = {"track": track, "dataset": runs["dataset"].iloc[0], "split": split, "distribution": distribution, "part": part}
-                        row.update({"measure": label, "t_chosen_on": ID_OOD_SELECTIONS[selection]})
+                        row.update({"measure": measure_label, "t_chosen_on": ID_OOD_SELECTIONS[selection]})
                         row.update({"seed": int(seed), "weak": weak, "strong": strong, "t": int(t)})
                         row["weak_single"] = baseline[_part_column("weak", part, measure)]
                         row["weak_ensemble"] = pick[_part_column("ensemble", part, measure)]
