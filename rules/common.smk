@@ -23,6 +23,16 @@ HUB_MODELS = [name for name, entry in MODELS.items() if "hub" in entry]
 # Sandbox datasets whose solved comparisons join the tiny models' pretraining corpus.
 WORKED_EXAMPLE_DATASETS = [d for d, e in config["datasets"].items() if e["source"] == "sandbox" and e.get("pretrain_examples", 0)]
 TRAINED_TOKENIZERS = [name for name, entry in config["tokenizers"].items() if "vocab_size" in entry]
+# Sandbox datasets that write judged comparisons (results/corpus/<name>.judged.txt) for pretraining.
+JUDGED_DATASETS = [d for d, e in config["datasets"].items() if e["source"] == "sandbox" and e.get("judged_comparisons", False)]
+# The corpora a tiny model pretrains on, or a BPE tokenizer trains on (models.<name>.pretrain_corpus,
+# tokenizers.<name>.corpus): the pooled label-free text, or a sandbox dataset's judged comparisons.
+CORPORA = {"pooled": "results/corpus/pretrain.txt"} | {f"{d}.judged": f"results/corpus/{d}.judged.txt" for d in JUDGED_DATASETS}
+
+
+def corpus_files(names):
+    """The files of the named corpora (CORPORA), in order."""
+    return [CORPORA[name] for name in names]
 
 
 def weights_of(name):
@@ -56,6 +66,16 @@ def _check_references():
                 raise ValueError(f"config key datasets.{dataset}.ood_datasets: {other!r} is not another key of datasets with task: {entry['task']}")
         if entry.get("operation") == "largest" and entry["min_operands"] > entry["max_operands"]:
             raise ValueError(f"config key datasets.{dataset}.max_operands: {entry['max_operands']} < min_operands {entry['min_operands']}")
+        if entry.get("judged_comparisons") and entry.get("operation") != "max":
+            raise ValueError(
+                f"config key datasets.{dataset}.judged_comparisons: judged comparisons are of operation: max, "
+                f"not of {entry.get('operation')!r} (set judged_comparisons: false)"
+            )
+    for key, entries, field in (("tokenizers", config["tokenizers"], "corpus"), ("models", MODELS, "pretrain_corpus")):
+        for name, entry in entries.items():
+            for corpus in entry.get(field, []):
+                if corpus not in CORPORA:
+                    raise ValueError(f"config key {key}.{name}.{field}: {corpus!r} is not a corpus ({', '.join(CORPORA)})")
     for name, entry in MODELS.items():
         if "body" in entry and (entry["body"] not in MODELS or "body" in MODELS[entry["body"]]):
             raise ValueError(f"config key models.{name}.body: {entry['body']!r} is not a key of models without a body of its own")

@@ -58,6 +58,25 @@ rule worked_examples:
         "../scripts/worked_examples.py"
 
 
+rule judged_comparisons:
+    input:
+        dataset_file,
+    output:
+        "results/corpus/{dataset}.judged.txt",
+    log:
+        "results/logs/corpus/{dataset}.judged.log",
+    conda:
+        ENV
+    params:
+        settings=job_settings(
+            min_digits=dataset_setting("min_digits"),
+            max_digits=dataset_setting("max_digits"),
+            seed=dataset_setting("seed"),
+        ),
+    script:
+        "../scripts/judged_comparisons.py"
+
+
 rule corpus:
     input:
         records=expand("results/data/{dataset}.jsonl", dataset=DATASETS),

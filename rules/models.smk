@@ -3,7 +3,7 @@
 
 rule tokenizer:
     input:
-        lambda wc: ["results/corpus/pretrain.txt"] if "vocab_size" in config["tokenizers"][wc.tokenizer] else [],
+        lambda wc: corpus_files(config["tokenizers"][wc.tokenizer]["corpus"]) if "vocab_size" in config["tokenizers"][wc.tokenizer] else [],
     output:
         directory("results/tokenizers/{tokenizer}"),
     log:
@@ -23,7 +23,7 @@ rule tokenizer:
 rule tiny_model:
     input:
         tokenizer=lambda wc: f"results/tokenizers/{MODELS[wc.model]['tokenizer']}",
-        corpus="results/corpus/pretrain.txt",
+        corpus=lambda wc: corpus_files(MODELS[wc.model]["pretrain_corpus"]),
     output:
         directory("results/models/{model}"),
     log:

@@ -1,4 +1,4 @@
-"""Build a tiny causal LM from its registry entry and pretrain it on the label-free corpus."""
+"""Build a tiny causal LM from its registry entry and pretrain it on its corpora (models.<name>.pretrain_corpus)."""
 
 from pathlib import Path
 
@@ -24,7 +24,7 @@ with job(snakemake.log[0], snakemake.threads) as log:
     model = models.build_tiny_model(arch, tokenizer, p.init_seed)
     log.info("%s: %d parameters", arch, sum(t.numel() for t in model.parameters()))
     if p.pretrain_steps:
-        texts = Path(snakemake.input.corpus).read_text(encoding="utf-8").splitlines()
+        texts = [line for path in snakemake.input.corpus for line in Path(path).read_text(encoding="utf-8").splitlines()]
         settings = TrainSettings(
             epochs=1,
             max_steps=p.pretrain_steps,

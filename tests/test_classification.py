@@ -494,3 +494,42 @@ def test_tables_follow_the_weak_to_strong_model_order_not_the_alphabet():
         ("pythia-70m", "pythia-410m"),
         ("pythia-160m", "pythia-410m"),
     ]
+
+
+def test_resampling_agrees_with_the_weighted_loss_in_expectation():
+    """AdaBoost by resampling (classification.weighting: resample) and the D_t-weighted loss
+    (loss) train on the same objective in expectation: the mean loss over the n items drawn from D_t,
+    averaged over draws (seeds), equals the weighted loss train_classifier minimises, for a fixed
+    model."""
+    import torch
+
+    from ensemw2s.losses import ClassifierBatch, classifier_loss_count, classifier_loss_sum
+    from ensemw2s.train import normalised_weights
+
+    n = 8
+    table = torch.tensor([[3.0, -3.0], [2.0, 0.0], [0.0, 0.0], [-1.0, 2.0], [1.0, 1.0], [0.0, 3.0], [2.0, 2.0], [-2.0, 1.0]])  # fixed logits
+
+    class Fixed(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.anchor = torch.nn.Parameter(torch.zeros(1))
+
+        def forward(self, input_ids, attention_mask):
+            return type("Out", (), {"logits": table[input_ids[:, 0]] + self.anchor})()
+
+    labels = torch.tensor([[0.0, 1.0]] * n)  # example 0 (the heaviest) costs most
+    weights = np.array([8.0, 1.0, 1.0, 4.0, 1.0, 0.5, 2.0, 1.0])
+    weights /= weights.sum()
+
+    def mean_loss(indices, w):
+        idx = torch.as_tensor(indices)
+        batch = ClassifierBatch(idx[:, None], torch.ones(len(idx), 1, dtype=torch.long), labels[idx], torch.as_tensor(w, dtype=torch.float32))
+        return float(classifier_loss_sum(Fixed(), batch)) / classifier_loss_count(batch)
+
+    weighted = mean_loss(range(n), normalised_weights(weights, "D_t"))
+    draws = [mean_loss(classification.resample_indices(weights, seed), [1.0] * n) for seed in range(4000)]
+    uniform = mean_loss(range(n), [1.0] * n)
+    assert weighted - uniform > 0.5  # the weights matter here
+    assert np.mean(draws) == pytest.approx(weighted, abs=4 * np.std(draws) / np.sqrt(len(draws)))
+    assert classification.resample_indices(weights, 5).size == n  # n draws per round
+    assert classification.resample_indices(weights, 5).tolist() != classification.resample_indices(weights, 6).tolist()  # seeded per round

@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from ensemw2s import data, sandbox
+from ensemw2s.text import classification_text
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +160,54 @@ def test_worked_examples_teach_the_skill_without_the_task_questions():
         sandbox.worked_examples(10, questions, [0, 0])
     with pytest.raises(sandbox.SandboxError, match="could not draw"):
         sandbox.worked_examples(500, set(), [1], min_operands=2, min_digits=1, max_digits=1)  # only 90 pairs of one digit
+
+
+def _binary_task():
+    """sandbox_binary as the default config builds it: max(a,b) of two-digit operands, binary."""
+    return sandbox.generate("sandbox_binary", n_items=3000, min_digits=2, max_digits=2, seed=0, binary=True, operation="max")
+
+
+def test_judged_comparisons_hold_no_task_pair_in_either_order():
+    records = _binary_task()
+    task_pairs = {sandbox.operand_set(r["question"]) for r in records}
+    lines = sandbox.judged_comparisons(task_pairs, min_digits=2, max_digits=2, seed=0)
+    by_pair = {}
+    for line in lines:
+        question, answer = line.removeprefix("Q: ").split(" A: ")
+        shown, verdict = answer.split(" ")
+        a, b = sorted(sandbox.operand_set(question))
+        assert (verdict == "yes") == (int(shown) == b) and int(shown) in (a, b)  # judged correctly
+        by_pair.setdefault(frozenset((a, b)), set()).add((question, shown))
+    assert not set(by_pair) & task_pairs  # exclusion by unordered operand set
+    assert not {line.split(" A: ")[0].removeprefix("Q: ") for line in lines} & {r["question"] for r in records}
+    every_pair = {frozenset((a, b)) for a in range(10, 100) for b in range(10, 100) if a != b}
+    assert set(by_pair) == every_pair - task_pairs  # every other two-digit pair ...
+    assert all(len(four) == 4 for four in by_pair.values()) and len(lines) == 4 * len(by_pair)  # ... both orders x both verdicts
+    assert lines == sandbox.judged_comparisons(task_pairs, min_digits=2, max_digits=2, seed=0)
+    assert lines != sandbox.judged_comparisons(task_pairs, min_digits=2, max_digits=2, seed=1)  # shuffled by the seed
+    assert lines[:4] != sorted(lines[:4]) or lines[4:8] != sorted(lines[4:8])
+    # the task's own layout (ensemw2s.text.classification_text) plus a verdict
+    record = next(r for r in records if r["binary_label"] == 1)
+    assert sandbox.judged_line(43, 65, 65, True) == "Q: max(43,65)=? A: 65 yes"
+    assert classification_text(record) + " yes" == sandbox.judged_line(
+        *map(int, record["question"][4:-3].split(",")), int(record["binary_answer"]), True
+    )
+    with pytest.raises(sandbox.SandboxError):
+        sandbox.operand_set("12+39=?")
+
+
+def test_whole_number_tokenizer_reads_every_two_digit_number_as_one_token():
+    """tokenizers.<name>.split_digits: false, trained on the judged corpus as the default config's
+    bpe-judged-whole is: each of 10..99 is one token, alone and where the task shows it."""
+    from ensemw2s.models import train_bpe_tokenizer
+
+    records = _binary_task()
+    lines = sandbox.judged_comparisons({sandbox.operand_set(r["question"]) for r in records}, min_digits=2, max_digits=2, seed=0)
+    whole = train_bpe_tokenizer(lines, 512, split_digits=False)
+    for n in range(10, 100):
+        assert len(whole.tokenize(str(n))) == 1, (n, whole.tokenize(str(n)))
+        tokens = whole.tokenize(f"Q: max({n},{109 - n})=? A: {n}")
+        numbers = [t.lstrip("Ġ") for t in tokens if any(c.isdigit() for c in t)]
+        assert numbers == [str(n), str(109 - n), str(n)], tokens
+    split = train_bpe_tokenizer(lines, 512, split_digits=True)  # the strong model's: digit by digit
+    assert all(sum(c.isdigit() for c in t) <= 1 for t in split.tokenize("Q: max(43,65)=? A: 43"))

@@ -231,6 +231,40 @@ def worked_examples(
     raise SandboxError(f"could not draw {n_examples} distinct worked examples outside the task's {len(exclude)} questions")
 
 
+def operand_set(question: str) -> frozenset[int]:
+    """The unordered operands of a comparison question ``max(a,b,...)=?``."""
+    if not (question.startswith("max(") and question.endswith(")=?")):
+        raise SandboxError(f"not a comparison question: {question!r}")
+    return frozenset(int(v) for v in question[4:-3].split(","))
+
+
+def judged_line(a: int, b: int, shown: int, right: bool) -> str:
+    """A judged comparison in the classification task's own layout (ensemw2s.text.classification_text)
+    plus its verdict: "Q: max(43,65)=? A: 43 no"."""
+    return f"Q: max({a},{b})=? A: {shown} {'yes' if right else 'no'}"
+
+
+def judged_comparisons(exclude: set[frozenset[int]], *, min_digits: int, max_digits: int, seed: int = 0) -> list[str]:
+    """Every judged comparison of two distinct numbers of one length (digits in ``[min_digits,
+    max_digits]``) whose *unordered* operand set is not in ``exclude`` (the task's pairs,
+    :func:`operand_set`: no task question appears in either order): all four lines of each pair,
+    both orders x both verdicts (the larger shown: yes; the smaller: no), in an order shuffled by
+    ``seed`` (a pretraining stream mixes the pairs).  Pretraining knowledge of the comparison in the
+    task's layout, for the strong model to surface (README, "The sandbox")."""
+    if not 1 <= min_digits <= max_digits:
+        raise SandboxError(f"need 1 <= min_digits <= max_digits, got {min_digits}, {max_digits}")
+    lines: list[str] = []
+    for digits in range(min_digits, max_digits + 1):
+        numbers = range(0 if digits == 1 else 10 ** (digits - 1), 10**digits)
+        for a in numbers:
+            for b in numbers:
+                if a < b and frozenset((a, b)) not in exclude:
+                    for x, y in ((a, b), (b, a)):
+                        lines += [judged_line(x, y, b, True), judged_line(x, y, a, False)]
+    random.Random(f"sandbox-judged:{seed}:{min_digits}:{max_digits}").shuffle(lines)
+    return lines
+
+
 def _draw_operand(digits: int, rng: random.Random) -> int:
     return rng.randrange(10) if digits == 1 else rng.randrange(10 ** (digits - 1), 10**digits)
 
