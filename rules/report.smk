@@ -273,7 +273,7 @@ rule id_ood_table:
         report("results/tables/id_ood.csv", caption="../report/id_ood.rst", category="both tracks", subcategory=ALL_DATASETS_SUBCATEGORY),
         "results/tables/id_ood.md",
         "results/tables/id_ood.tex",
-        "results/tables/id_ood_seeds.csv",
+        "results/metrics/id_ood_seeds.csv",
     log:
         "results/logs/tables/id_ood.log",
     conda:
@@ -302,7 +302,7 @@ rule id_ood_figure:
     """Small multiples: one panel per track and gain, ID vs OOD side by side per pair (seeds: the
     per-seed rows of the ID / OOD table, aggregated by the figure)."""
     input:
-        "results/tables/id_ood_seeds.csv",
+        "results/metrics/id_ood_seeds.csv",
     output:
         report("figures/id_ood.pdf", caption="../report/id_ood.rst", category="both tracks", subcategory=ALL_DATASETS_SUBCATEGORY),
     log:

@@ -70,6 +70,29 @@ def reports(datasets=DATASETS, weak_ensemble_gain=True, easy_vs_hard=True) -> di
 POOLED = {"id_ood_table": {"results/tables/id_ood.csv"}, "id_ood_figure": {"figures/id_ood.pdf"}, "claims_table": {"results/tables/claims.csv"}}
 
 
+BASELINE_KINDS = ("bagging", "seeds", "compute")  # ablations.baselines of the default config, on ABLATION_RUN
+
+
+def baselines(rounds=(2, 3), members=False, labels=True) -> dict[str, set[str]]:
+    """The plain-ensemble baselines' jobs of ``rounds`` (T = 1 is the main run's) and their table and figure."""
+    expected = {
+        "plain_ensemble_student": {
+            f"results/baselines/students/{ABLATION_RUN}/tiny-weak_to_tiny-strong/{k}/T{t}/metrics.json" for k in BASELINE_KINDS for t in rounds
+        },
+        "baselines_table": {"results/tables/baselines_sandbox_mc.csv"},
+        "baselines_figure": {"figures/baselines_sandbox_mc.pdf"},
+    }
+    if labels:
+        expected["plain_ensemble_labels"] = {
+            f"results/baselines/labels/{ABLATION_RUN}/tiny-weak/{k}/T{t}.jsonl" for k in BASELINE_KINDS for t in rounds
+        }
+    if members:
+        expected["plain_ensemble_member"] = {
+            f"results/baselines/experts/{ABLATION_RUN}/tiny-weak/{k}/expert{t}/stats.json" for k in BASELINE_KINDS for t in rounds
+        }
+    return expected
+
+
 def combine_ablation(rounds=(2, 3), labels=True) -> dict[str, set[str]]:
     """The logit-combination jobs (Figure 10) of ``rounds`` (T = 1 is the main run's) and their table and figure."""
     expected = {
@@ -112,6 +135,7 @@ def test_student_learning_rate_reruns_only_that_models_students(default_run, tmp
         | {f"results/easy/{d}/{s}/seed0/tiny-strong/metrics.json" for d in DATASETS for s in splits_of(d) if s != "random"},
         **reports(),
         **combine_ablation(labels=False),
+        **baselines(labels=False),
     }
     assert_plan(jobs, expected)
 
@@ -163,6 +187,7 @@ def test_one_more_round_runs_only_the_new_round_and_its_consumers(default_run, t
         "generation_student": {f"results/students/{d}/{s}/seed0/tiny-weak_to_tiny-strong/T4/metrics.json" for d, s in runs},
         **reports(easy_vs_hard=False),  # the easy-vs-hard table uses no boosting round
         **combine_ablation(rounds=(4,)),
+        **baselines(rounds=(4,), members=True),
         "ablation_boosting_round": {f"results/ablations/boosting/{ABLATION_RUN}/tiny-weak/{v}/round4/stats.json" for v in ABLATION_VARIANTS},
         "ensemble_curve": {f"results/ablations/curves/{ABLATION_RUN}/tiny-weak/{v}.json" for v in ("token-L1", *ABLATION_VARIANTS)},
         "ablation_curve_table": {"results/tables/ablation_window_tiny-weak.csv", "results/tables/ablation_weighting_sandbox_mc.csv"},
@@ -201,6 +226,7 @@ def test_decoding_settings_rerun_the_pseudo_labels_and_their_students(default_ru
         "generation_student": {f"results/students/{d}/{s}/seed0/tiny-weak_to_tiny-strong/T{t}/metrics.json" for d, s in runs for t in ROUNDS},
         **reports(easy_vs_hard=False),
         **combine_ablation(),
+        **baselines(),
     }
     assert_plan(jobs, expected)
 
@@ -444,7 +470,7 @@ def test_a_truncated_label_file_fails_the_jobs_that_read_it_naming_it_and_the_ne
 
     result = snakemake("-c2", cwd=work, check=False)
     assert result.returncode != 0
-    failed_logs = re.findall(r"log: (results/logs/\S+\.log)", result.stdout + result.stderr)
+    failed_logs = re.findall(r"Error in rule \S+:\n(?:    .*\n)*?    log: (results/logs/\S+\.log)", result.stdout + result.stderr)
     assert failed_logs, result.stderr[-3000:]
     for log in failed_logs:
         text = (work / log).read_text()
