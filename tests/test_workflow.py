@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -27,10 +28,10 @@ def test_dry_run_default_config(tmp_path):
     # 5 datasets x (random, easyhard) x 1 seed, and the ID / OOD variant of the 2 sandbox datasets (n_easy_test > 0)
     assert jobs["split"] == 5 * 2 + 2
     assert jobs["worked_examples"] == 1  # sandbox_mc's worked examples join the pretraining corpus
-    # the classification pair trains from the generation pair's pretrained LMs (models.<name>.body)
     assert jobs["tiny_model"] == 4  # the generation pair, and the classification pair pretrained on its judged corpus
-    rounds = [b for b in result.stdout.split("\n\n") if "rule classification_round:" in b and "sandbox_binary" in b]
-    assert rounds and all("results/models/tiny-weak" in b and "results/models/tiny-cls-weak" not in b for b in rounds)
+    blocks = re.split(r"\n(?=\[[^\]\n]+\]\n)", result.stdout)  # one block per planned job, each opened by its timestamp line
+    rounds = [b for b in blocks if "rule classification_round:" in b and "sandbox_binary" in b]
+    assert len(rounds) == 9 and all("results/models/tiny-cls-weak" in b and "results/models/tiny-weak" not in b for b in rounds)
     # classification track (sandbox_binary, sciq): (2 datasets x 2 splits + sandbox_binary's ID / OOD variant) x 1 seed x T = 3, one pair
     assert (jobs["classification_round"], jobs["classification_labels"], jobs["classification_student"], jobs["classification_oracle"]) == (
         15,
