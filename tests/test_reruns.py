@@ -314,7 +314,8 @@ def output_records(workdir: Path) -> dict[str, tuple[Path, dict]]:
     for file in root.rglob("*"):
         if file.is_file():
             path = base64.urlsafe_b64decode("".join(file.relative_to(root).parts)).decode()
-            records[path] = (file, json.loads(file.read_text()))
+            if (workdir / path).exists():  # a record outlives an output no rule writes any more
+                records[path] = (file, json.loads(file.read_text()))
     return records
 
 
@@ -389,10 +390,13 @@ def packed(edits: list[tuple[Job, dict]]) -> list[dict[Job, dict]]:
 
 
 def dry_run_reasons(workdir: Path) -> dict[str, str]:
-    """{output path: the reason line of the planned job that writes it} of ``snakemake -n``."""
+    """{output path: the reason line of the planned job that writes it} of ``snakemake -n`` (rule
+    ``all``'s block, which has no output, names none)."""
     reasons, outputs = {}, []
     for line in snakemake("-n", cwd=workdir).stdout.splitlines():
-        if line.startswith("    output: "):
+        if re.match(r"^(local)?rule \S+:$", line):
+            outputs = []
+        elif line.startswith("    output: "):
             outputs = line[len("    output: ") :].split(", ")
         elif line.startswith("    reason: "):
             reasons.update(dict.fromkeys(outputs, line[len("    reason: ") :]))
