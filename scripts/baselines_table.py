@@ -16,7 +16,9 @@ def with_items(metrics_paths, choices_paths):
     """Each job's (metrics, per-test-item correctness); the two lists name the same jobs in order."""
     pairs = []
     for metrics, choices in zip(metrics_paths, choices_paths, strict=True):
-        if metrics.rsplit(".metrics.json", 1)[0].rsplit("/metrics.json", 1)[0] != choices.rsplit(".choices.csv", 1)[0].rsplit("/choices.csv", 1)[0]:
+        if metrics.removesuffix("metrics.json") != choices.removesuffix(
+            "choices.csv"
+        ):  # T2.metrics.json / T2.choices.csv, T2/metrics.json / T2/choices.csv
             raise ValueError(f"{metrics} and {choices} are not the same job's")
         pairs.append((read_json(metrics), baselines.test_correct(pd.read_csv(choices, dtype={"id": str}))))
     return pairs

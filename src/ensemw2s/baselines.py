@@ -126,39 +126,34 @@ def baseline_rows(labels: Sequence[tuple[dict, dict]], students: Sequence[tuple[
         t = int(run["t"])
         return [(*(str(run[f]) for f in fields), m, t) for m in (methods if t == 1 else [run.get("kind", "boosting")])]
 
-    label_by = {k: v for metrics, items in labels for k in keys(metrics["run"], "split", "seed", "weak") for v in [(metrics, items)]}
+    label_by = {key: (metrics, items) for metrics, items in labels for key in keys(metrics["run"], "split", "seed", "weak")}
+    student_by = {key: (metrics, items) for metrics, items in students for key in keys(metrics["run"], "split", "seed", "weak", "strong")}
     oracle_by = {(o["run"]["split"], str(o["run"]["seed"]), o["run"]["model"]): o for o in oracles}
     rows = []
-    for metrics, items in students:
-        run = metrics["run"]
-        for split, seed, weak, strong, method, t in keys(run, "split", "seed", "weak", "strong"):
-            ensemble, ensemble_items = label_by[split, seed, weak, method, t]
-            single, single_items = label_by[split, seed, weak, method, 1]
-            student_single = next(
-                (m, i)
-                for m, i in students
-                if all(str(m["run"][f]) == v for f, v in zip(("split", "seed", "weak", "strong", "t"), (split, seed, weak, strong, "1")))
-            )
-            oracle = float(oracle_by[split, seed, strong]["test"][MEASURE])
-            weak_acc, student_acc = float(single["test"][MEASURE]), float(metrics["test"][MEASURE])
-            rows.append(
-                {
-                    "split": split,
-                    "seed": int(seed),
-                    "weak": weak,
-                    "strong": strong,
-                    "method": method,
-                    "t": t,
-                    "ensemble": float(ensemble["test"][MEASURE]),
-                    "student": student_acc,
-                    "weak_single": weak_acc,
-                    "student_single": float(student_single[0]["test"][MEASURE]),
-                    "oracle": oracle,
-                    "pgr": pgr(student_acc, weak_acc, oracle),
-                    "_ensemble_items": _paired(ensemble_items, single_items, f"{method} T={t} vs the single weak model ({split}, seed {seed})"),
-                    "_student_items": _paired(items, student_single[1], f"{method} T={t} student vs the single weak model's ({split}, seed {seed})"),
-                }
-            )
+    for (split, seed, weak, strong, method, t), (metrics, items) in student_by.items():
+        ensemble, ensemble_items = label_by[split, seed, weak, method, t]
+        single, single_items = label_by[split, seed, weak, method, 1]
+        student_single = student_by[split, seed, weak, strong, method, 1]
+        oracle = float(oracle_by[split, seed, strong]["test"][MEASURE])
+        weak_acc, student_acc = float(single["test"][MEASURE]), float(metrics["test"][MEASURE])
+        rows.append(
+            {
+                "split": split,
+                "seed": int(seed),
+                "weak": weak,
+                "strong": strong,
+                "method": method,
+                "t": t,
+                "ensemble": float(ensemble["test"][MEASURE]),
+                "student": student_acc,
+                "weak_single": weak_acc,
+                "student_single": float(student_single[0]["test"][MEASURE]),
+                "oracle": oracle,
+                "pgr": pgr(student_acc, weak_acc, oracle),
+                "_ensemble_items": _paired(ensemble_items, single_items, f"{method} T={t} vs the single weak model ({split}, seed {seed})"),
+                "_student_items": _paired(items, student_single[1], f"{method} T={t} student vs the single weak model's ({split}, seed {seed})"),
+            }
+        )
     if not rows:
         raise ValueError("no student results to collect")
     order = {m: i for i, m in enumerate(methods)}

@@ -206,10 +206,10 @@ def evaluate_multiple_choice(
     ``choice_eos``), and token-wise accuracy over the gold answer's units (EOS one of them only with
     ``eos_unit``)."""
     pairs, spans = [], []
+    eos_scored = choice_eos or eos_unit  # an EOS no score counts takes no place in the length budget
     for record in records:
         prompt = sft_prompt(record)
         spans.append(range(len(pairs), len(pairs) + len(record["choices"])))
-        eos_scored = choice_eos or eos_unit
         pairs.extend(encode_pair(tokenizer, prompt, sft_answer(c), max_length=max_length, eos_in_budget=eos_scored) for c in record["choices"])
     batches, current = [], []
     for span in _longest_first(spans, pairs):  # questions of similar length batched together: little padding

@@ -347,7 +347,7 @@ def baselines_figure(table, path: str, *, title: str, labels: dict[str, str]) ->
 
     sns.set_theme(style="whitegrid")
     runs = list(dict.fromkeys(zip(table["split"], table["weak"], table["strong"])))
-    methods = [m for m in dict.fromkeys(table["method"])]
+    methods = list(dict.fromkeys(table["method"]))
     colours = dict(zip(methods, sns.color_palette("colorblind", len(methods))))
     figure, axes = _panel_grid(len(runs), 2)
     for row, (split, weak, strong) in enumerate(runs):
