@@ -37,7 +37,7 @@ with job(snakemake.log[0], snakemake.threads) as log:
             weighting=p.weighting,
             on_reject=p.on_reject,
             max_retries=getattr(p, "max_retries", 0),  # only rounds t >= 2 under on_reject: retry get it
-            dropout=None if p.dropout == "keep" else float(p.dropout),
+            dropout=classification.dropout_probability(p.dropout),
             head_init=p.head_init,
         )
         if "expert" in out.keys():

@@ -41,7 +41,7 @@ with job(snakemake.log[0], snakemake.threads) as log:
         loss=p.loss,
         aux_coef=p.aux_coef,
         warmup_frac=p.warmup_frac,
-        dropout=None if p.dropout == "keep" else float(p.dropout),
+        dropout=classification.dropout_probability(p.dropout),
         head_init=p.head_init,
         threshold=getattr(p, "logconf_threshold", "batch"),  # only students get it: the oracle's loss is xent
     )

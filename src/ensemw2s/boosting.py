@@ -35,6 +35,7 @@ EPS_CLIP = 1e-10  # ε is clipped into [EPS_CLIP, 1 - EPS_CLIP]: a perfect exper
 BOUNDARY_RTOL = 1e-9  # |ε − threshold| ≤ BOUNDARY_RTOL · threshold counts as ε = threshold: rejected
 ON_REJECT = ("break", "continue")
 RETRY = "retry"  # classification's third on_reject: retrain the rejected round, then as break
+ON_REJECT_ANY = (*ON_REJECT, RETRY)
 RETRY_SEED_STRIDE = 100_000  # retry k of a round trains with its seed + k * stride (retry_seed)
 # The generation track's boosting settings (Algorithm 1 and the Appendix G.2 ablations).
 ROUND1_SCHEMES = ("uniform", "drawn")
@@ -166,8 +167,8 @@ def stopped_at(previous: dict | None, on_reject: str) -> int | None:
     """The round at which boosting stopped before this one, from the previous round's stats, or
     None if this round trains.  Under ``break`` a rejected round stops the run (Algorithm 1 line 8),
     and every round after a stopped one is stopped at the same round."""
-    if on_reject not in (*ON_REJECT, RETRY):
-        raise ValueError(f"on_reject must be one of {(*ON_REJECT, RETRY)}, got {on_reject!r}")
+    if on_reject not in ON_REJECT_ANY:
+        raise ValueError(f"on_reject must be one of {ON_REJECT_ANY}, got {on_reject!r}")
     if previous is None or on_reject == "continue":  # retry: a round still rejected after its retries stops as break
         return None
     if previous.get("stopped_at") is not None:

@@ -25,7 +25,7 @@ from . import boosting, splits
 from .metrics import accuracy, agreement
 
 PARTS = splits.PARTS  # every part is predicted by every round (easy_test only where not empty)
-ON_REJECT = (*boosting.ON_REJECT, boosting.RETRY)
+ON_REJECT = boosting.ON_REJECT_ANY
 WEIGHTINGS = ("uniform", "loss", "resample")  # uniform: round 1, the single-weak baseline
 VOTES = ("soft", "hard")
 STUDENT_LOSSES = ("xent", "logconf")
@@ -102,6 +102,12 @@ def one_hot(labels: Sequence[int]) -> list[list[float]]:
 
 def soft_rows(p_label1: Sequence[float]) -> list[list[float]]:
     return [[1.0 - float(p), float(p)] for p in p_label1]
+
+
+def dropout_probability(value) -> float | None:
+    """A job's ``dropout`` setting as :func:`load_seeded_classifier` takes it: a probability, or
+    None for ``keep`` (the model's own)."""
+    return None if value is None or value == "keep" else float(value)
 
 
 def load_seeded_classifier(spec, seed: int, *, dropout: float | None = None, head_init: str = "default"):

@@ -168,9 +168,9 @@ def rate_fold_job(p, records: Sequence[dict]):
     """:func:`rate_fold` with the settings ``p`` of a ``difficulty_fold`` job (rules/difficulty.smk):
     the rater trains with its dataset's track's settings; the classification track's dropout
     ("keep" = the model's own) and head initialisation reach a classification rater only."""
+    from .classification import dropout_probability
     from .train import settings_from_params, spec_from_params
 
-    dropout = getattr(p, "dropout", None)
     return rate_fold(
         p.task,
         spec_from_params(p),
@@ -182,7 +182,7 @@ def rate_fold_job(p, records: Sequence[dict]):
         eos_unit=p.eos_unit,
         error=p.error,
         choice_eos=p.choice_eos,
-        dropout=None if dropout is None or dropout == "keep" else float(dropout),
+        dropout=dropout_probability(getattr(p, "dropout", None)),
         head_init=getattr(p, "head_init", "default"),
     )
 
