@@ -493,7 +493,7 @@ def claims_metrics():
     return list(dict.fromkeys(main + id_ood_metrics()))
 
 
-CLAIMS_TABLE = [f"results/tables/claims.{ext}" for ext in ("csv", "md", "tex")]
+CLAIMS_TABLE = [f"results/tables/claims.{ext}" for ext in ("csv", "md", "tex")] + ["results/tables/claims_units.csv"]
 
 
 def paper_models():

@@ -5,6 +5,7 @@ from snakemake.iocontainers import Snakemake
 
 from ensemw2s import claims_table
 from ensemw2s.claims import load_claims
+from ensemw2s.files import atomic_open
 from ensemw2s.runtime import job, job_settings
 from ensemw2s.tables import write_table
 
@@ -15,7 +16,9 @@ with job(snakemake.log[0]) as log:
     claims = load_claims(inp.claims)
     tidy = pd.concat([pd.read_csv(path) for path in inp.metrics], ignore_index=True)  # rows name their dataset and split
     run = claims_table.Run(tracks=p.tracks, sandbox=p.sandbox, paper_models=p.paper_models, tables=p.tables, rounds_tables=p.rounds_tables)
-    table = claims_table.claims_table(claims, tidy, run)
+    table, units = claims_table.judged_claims(claims, tidy, run)
     shown = table[list(claims_table.COLUMNS)]
-    write_table(table, snakemake.output[0].removesuffix(".csv"), p.caption, display=shown)
-    log.info("%d claims, %d rows: %s", len(claims), len(table), claims_table.verdict_counts(table))
+    write_table(table, snakemake.output.table.removesuffix(".csv"), p.caption, display=shown)
+    with atomic_open(snakemake.output.units) as handle:
+        units.to_csv(handle, index=False)
+    log.info("%d claims, %d rows: %s; %d unit values", len(claims), len(table), claims_table.verdict_counts(table), len(units))

@@ -95,6 +95,24 @@ def test_a_quantitative_claim_needs_the_sign_and_the_paper_value_in_the_interval
     assert (one_seed.verdict, one_seed.reason) == ("not comparable", "one seed: no interval") and one_seed.estimate == pytest.approx(5.0)
 
 
+def test_the_unit_values_are_what_each_reproduced_value_aggregates():
+    """claims_units.csv: one row per claim scope, unit and seed, the value computed from the
+    accuracies beside it; the claims table's mean over pairs is their per-seed mean, averaged."""
+    data = pd.concat([tidy("sciq", pairs=(("w", "s"), ("w", "m"))), tidy("sandbox_binary", student_gain=-0.01)])
+    claims = pd.DataFrame([claim(**MEAN_GAIN, id="mean", value=5.0), claim(id="direction")])
+    table, units = ct.judged_claims(claims, data, PAPER_RUN)
+    assert list(units.columns) == list(ct.UNIT_VALUE_COLUMNS)
+    assert units.groupby(["id", "scope"]).size().to_dict() == {
+        ("direction", "paper: sciq"): 6,  # 2 pairs × 3 seeds, the best round each (T = 2: the first of equal students)
+        ("direction", "sandbox: direction only (sandbox_binary)"): 3,
+        ("mean", "paper: sciq"): 6,
+    }
+    assert (units["value"] == 100 * (units["student"] - units["baseline"])).all()
+    mean = units[units["id"] == "mean"]
+    assert table.loc[table["id"] == "mean", "estimate"].item() == pytest.approx(mean.groupby("seed")["value"].mean().mean())
+    assert set(mean["t"]) == {2} and set(mean["quantity"]) == {"student_gain"} and set(mean["unit"]) == {"points"}
+
+
 def test_tiny_models_make_paper_claims_not_comparable_but_the_sandbox_judges_the_direction():
     data = pd.concat([tidy("sciq"), tidy("sandbox_binary", student_gain=-0.01)])
     table = ct.claims_table(pd.DataFrame([claim()]), data, TINY_RUN)

@@ -422,6 +422,7 @@ REPORT_ARTIFACTS = {
     "figures/id_ood.pdf": ("both tracks", "all datasets", "published version"),
     "results/tables/id_ood.csv": ("both tracks", "all datasets", "published version"),
     "results/tables/claims.csv": ("claims", "all datasets", "resources/paper/claims.csv"),  # the paper's claims, judged
+    "results/tables/claims_units.csv": ("claims", "all datasets", "headline quantities"),  # ... and the values behind them
     # beyond the paper: plain ensembles beside boosting
     "figures/baselines_sandbox_mc.pdf": ("generation", "baselines", "beyond the paper"),
     "results/tables/baselines_sandbox_mc.csv": ("generation", "baselines", "beyond the paper"),

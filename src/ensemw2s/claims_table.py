@@ -298,6 +298,7 @@ class Judgement:
     n_seeds: int = 0
     n_units: int = 0
     n_holding: float = float("nan")
+    values: pd.DataFrame | None = None  # the per-seed values of the claim's units (:data:`UNIT_VALUE_COLUMNS`)
 
 
 @dataclass(frozen=True)
@@ -373,6 +374,7 @@ def _judge_values(claim: Mapping, test: Test, values: pd.DataFrame, keys: Sequen
     per_unit = per_unit.reset_index()
     undefined = int(per_unit["value"].isna().sum())
     per_unit = per_unit.dropna(subset=["value"]).reset_index(drop=True)
+    j.values = values.assign(quantity=test.quantity, unit=quantity.unit, contrast=test.contrast)
     values = values.dropna(subset=["value"])
     j.n_units, j.n_seeds = len(per_unit), int(values["seed"].nunique())
     over = f"{_units_words(per_unit, keys)}; {j.n_seeds} seed(s)" + (f"; {undefined} unit(s) undefined, left out" if undefined else "")
@@ -514,6 +516,23 @@ def is_direction_claim(claim: Mapping) -> bool:
     )
 
 
+# The values behind each reproduced value: one row per claim scope, unit (dataset, split, test
+# part, pair, round; a contrast's unit is a dataset and pair, its value easy-hard minus random)
+# and seed, with the accuracies it is computed from; undefined values (a PGR where oracle <= weak)
+# kept as NaN.
+ACCURACIES = ("weak_single", "weak_ensemble", "student", "baseline", "oracle")
+UNIT_VALUE_COLUMNS = ("id", "scope", "quantity", "unit", "contrast", "dataset", "split", "part", "weak", "strong", "t", "seed", "value", *ACCURACIES)
+
+
+def unit_values(judged: Sequence[tuple[str, Judgement]]) -> pd.DataFrame:
+    """The per-seed values of every (claim id, judgement) that computed any: :data:`UNIT_VALUE_COLUMNS`."""
+    frames = [j.values.assign(id=claim_id, scope=j.scope) for claim_id, j in judged if j.values is not None]
+    if not frames:
+        return pd.DataFrame(columns=UNIT_VALUE_COLUMNS)
+    units = pd.concat(frames, ignore_index=True).reindex(columns=UNIT_VALUE_COLUMNS)
+    return units.astype({"t": "Int64", "seed": "Int64"})  # a contrast's unit has no round
+
+
 COLUMNS = ("id", "claim", "location", "scope", "paper value", "reproduced value", "rule", "verdict", "reason", "notes", "target")
 NUMERIC = ("estimate", "sem", "ci_low", "ci_high", "n_seeds", "n_units", "n_holding")
 
@@ -521,13 +540,20 @@ NUMERIC = ("estimate", "sem", "ci_low", "ci_high", "n_seeds", "n_units", "n_hold
 def claims_table(claims: pd.DataFrame, tidy: pd.DataFrame, run: Run) -> pd.DataFrame:
     """One row per claim (its paper scope), then one per (direction claim, sandbox dataset of its
     track) right below it: :data:`COLUMNS` as text, :data:`NUMERIC` as numbers."""
-    rows = []
+    return judged_claims(claims, tidy, run)[0]
+
+
+def judged_claims(claims: pd.DataFrame, tidy: pd.DataFrame, run: Run) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The claims table (:func:`claims_table`) and the per-seed unit values behind its reproduced
+    values (:func:`unit_values`): the paper's headline quantities, unit by unit."""
+    rows, judged = [], []
     for claim in claims.to_dict("records"):
         scopes = [(None, False)]
         if is_direction_claim(claim):
             scopes += [([d], True) for d in run.sandbox if run.tracks.get(d) == claim["track"]]
         for datasets, sandbox in scopes:
             j = judge(claim, tidy, run, datasets=datasets, sandbox=sandbox)
+            judged.append((claim["id"], j))
             rows.append(
                 {
                     "id": claim["id"],
@@ -544,7 +570,7 @@ def claims_table(claims: pd.DataFrame, tidy: pd.DataFrame, run: Run) -> pd.DataF
                     **{name: getattr(j, name) for name in NUMERIC},
                 }
             )
-    return pd.DataFrame(rows, columns=[*COLUMNS, *NUMERIC])
+    return pd.DataFrame(rows, columns=[*COLUMNS, *NUMERIC]), unit_values(judged)
 
 
 def verdict_counts(table: pd.DataFrame) -> dict[str, int]:
