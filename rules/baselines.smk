@@ -95,7 +95,7 @@ rule baselines_table:
     params:
         settings=job_settings(
             methods=["boosting", *BASELINES],
-            bootstrap_resamples=ABLATIONS["bootstrap_resamples"],
+            bootstrap_resamples=config["eval"]["bootstrap_resamples"],
             caption=lambda wc: (
                 f"Plain ensembles as baselines on {wc.dataset}: weak ensemble and student test accuracy per T (mean ± SEM over "
                 f"{len(config['seeds'])} seed(s)); gains over the single weak model (T = 1) with 95 % paired-bootstrap intervals over test items."

@@ -50,6 +50,7 @@ rule classification_labels:
     output:
         labels="results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.jsonl",
         metrics="results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.metrics.json",
+        predictions="results/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.predictions.csv",
     log:
         "results/logs/labels/{dataset}/{split}/seed{seed}/{weak}/T{t}.log",
     wildcard_constraints:
@@ -107,7 +108,8 @@ rule classification_oracle:
         unpack(split_parts),
         model=lambda wc: model_inputs(wc.model),
     output:
-        "results/oracle/{dataset}/{split}/seed{seed}/{model}/metrics.json",
+        metrics="results/oracle/{dataset}/{split}/seed{seed}/{model}/metrics.json",
+        predictions="results/oracle/{dataset}/{split}/seed{seed}/{model}/predictions.csv",
     log:
         "results/logs/oracle/{dataset}/{split}/seed{seed}/{model}.log",
     wildcard_constraints:

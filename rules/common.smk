@@ -165,6 +165,16 @@ def run_results(wc):
     }
 
 
+def item_results(wc):
+    """run_results' students, labels and oracles, and the per-item results each writes beside its
+    metrics (generation choices.csv, classification predictions.csv; ensemw2s.gains.item_file):
+    what the gains' bootstrap intervals resample."""
+    results = {role: run_results(wc)[role] for role in ("students", "labels", "oracles")}
+    suffix = "choices.csv" if track_of(wc.dataset) == "generation" else "predictions.csv"
+    items = {f"{role}_items": [path.removesuffix("metrics.json") + suffix for path in paths] for role, paths in results.items()}
+    return results | items
+
+
 def _check_split_sizes():
     """n_val >= 1 where a track uses the dataset (both report the round chosen on validation).
     n_test + n_val larger than the pool fails in the split job (scripts/make_split.py), naming the keys."""

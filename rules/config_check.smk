@@ -9,7 +9,7 @@ from snakemake.exceptions import WorkflowError
 # name before validation, with a warning naming the new key.  Both tracks name "how the experts'
 # outputs are combined" `combine` (generation.combine: prob | logit, classification.combine:
 # soft | hard).
-RENAMED_KEYS = {"classification.vote": "classification.combine"}
+RENAMED_KEYS = {"classification.vote": "classification.combine", "ablations.bootstrap_resamples": "eval.bootstrap_resamples"}
 
 
 def apply_renamed_keys(config, renamed):

@@ -67,6 +67,7 @@ rule difficulty_histogram:
 # for ARC) drawn from them by the same report module.
 localrules:
     metrics,
+    gain_intervals,
     pgr_figure,
 
 
@@ -87,6 +88,29 @@ rule metrics:
         ),
     script:
         "../scripts/collect_metrics.py"
+
+
+rule gain_intervals:
+    """Each gain the tables report (weak ensemble − single weak, student − baseline student, PGR
+    of each) per (pair, T) with its 95 % paired bootstrap interval over test items, combined over
+    seeds (ensemw2s.gains, ensemw2s.bootstrap)."""
+    input:
+        unpack(item_results),
+    output:
+        "results/metrics/{dataset}/{split}.intervals.csv",
+    log:
+        "results/logs/metrics/{dataset}/{split}.intervals.log",
+    wildcard_constraints:
+        dataset=alternatives(CLS.datasets + GEN.datasets),
+    conda:
+        ENV
+    params:
+        settings=job_settings(
+            track=lambda wc: track_of(wc.dataset),
+            bootstrap_resamples=config["eval"]["bootstrap_resamples"],
+        ),
+    script:
+        "../scripts/gain_intervals.py"
 
 
 rule pgr_figure:
@@ -120,7 +144,8 @@ localrules:
 
 rule classification_table:
     input:
-        lambda wc: "results/metrics/{}/{}.csv".format(*CLS_TABLES[wc.table][:2]),
+        metrics=lambda wc: "results/metrics/{}/{}.csv".format(*CLS_TABLES[wc.table][:2]),
+        intervals=lambda wc: "results/metrics/{}/{}.intervals.csv".format(*CLS_TABLES[wc.table][:2]),
     output:
         report(
             "results/tables/{table}.csv",
@@ -153,7 +178,8 @@ rule classification_table:
                 + (f"mean ± SEM over {len(config['seeds'])} seeds" if len(config["seeds"]) > 1 else "one seed (no SEM)")
                 + f". weak (T=t): the weak model alone (T=1) and the t-round ensemble's {CLASSIFICATION['combine']} vote, whose labels the "
                 "students learn; α_t = ½ln((1−ε_t)/ε_t) and Err_t, the weighted training error, per round; w2s ensemble: the student of the "
-                "best round T ≥ 2 on test (the paper's choice; the final and validation-selected rounds and the other vote are in the CSV)."
+                "best round T ≥ 2 on test (the paper's choice; the final and validation-selected rounds and the other vote are in the CSV). "
+                "Each gain with its 95 % paired bootstrap interval over test items, combined over seeds."
             ),
         ),
     script:
@@ -178,6 +204,8 @@ for _dataset in GEN.datasets:
         input:
             random=f"results/metrics/{_dataset}/random.csv",
             easyhard=f"results/metrics/{_dataset}/easyhard.csv",
+            random_intervals=f"results/metrics/{_dataset}/random.intervals.csv",
+            easyhard_intervals=f"results/metrics/{_dataset}/easyhard.intervals.csv",
         output:
             **{
                 kind: [

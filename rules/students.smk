@@ -45,7 +45,8 @@ rule generation_gold_model:
         easy_test=split_part("easy_test"),
         model=lambda wc: model_inputs(wc.model),
     output:
-        "results/{trained_on}/{dataset}/{split}/seed{seed}/{model}/metrics.json",
+        metrics="results/{trained_on}/{dataset}/{split}/seed{seed}/{model}/metrics.json",
+        choices="results/{trained_on}/{dataset}/{split}/seed{seed}/{model}/choices.csv",
     log:
         "results/logs/{trained_on}/{dataset}/{split}/seed{seed}/{model}.log",
     wildcard_constraints:

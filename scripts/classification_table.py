@@ -11,8 +11,9 @@ snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemak
 
 p = job_settings(snakemake)
 with job(snakemake.log[0]) as log:
-    tidy = pd.read_csv(snakemake.input[0])
-    tables = report.classification_tables(tidy, p.models)
+    tidy = pd.read_csv(snakemake.input.metrics)
+    intervals = pd.read_csv(snakemake.input.intervals, dtype={"seed": str})
+    tables = report.classification_tables(tidy, p.models, intervals=intervals)
     for (numbers, display), path, caption in zip(
         tables.values(), (snakemake.output[0], snakemake.output[3]), (p.caption, p.caption + " Per boosting round T."), strict=True
     ):

@@ -14,6 +14,10 @@ snakemake: Snakemake = globals()["snakemake"]  # set by the preamble of Snakemak
 p = job_settings(snakemake)
 inp, out = snakemake.input, snakemake.output
 SPLITS = ("random", "easyhard")
+INTERVALS = (
+    "Option accuracy (the main file): each gain with its 95 % paired bootstrap interval over test items, combined over seeds "
+    "(results/metrics/<dataset>/<split>.intervals.csv)."
+)
 
 
 def stem(paths):
@@ -22,13 +26,15 @@ def stem(paths):
 
 with job(snakemake.log[0]) as log:
     tidy = {split: pd.read_csv(getattr(inp, split)) for split in SPLITS}
+    intervals = {split: pd.read_csv(getattr(inp, f"{split}_intervals"), dtype={"seed": str}) for split in SPLITS}
     seeds = tidy["random"]["seed"].nunique()
     spread = f"mean ± SEM over {seeds} seeds" if seeds > 1 else "one seed (no SEM)"
-    tables = report.generation_tables(tidy, p.report_seed)
+    tables = report.generation_tables(tidy, p.report_seed, intervals_by_split=intervals)
     for split, title in zip(SPLITS, p.titles[:2]):
         caption = (
             f"{title}: weak-to-strong generalization on {p.dataset} ({label(split)} split), test {{measure}}, {spread}. "
-            "w2s ensemble: the best round T on test (the paper's choice); the final and validation-selected rounds are in the CSV."
+            "w2s ensemble: the best round T on test (the paper's choice); the final and validation-selected rounds are in the CSV. "
+            f"{INTERVALS}"
         )
         numbers, shown = tables[split]
         write_measure_tables(numbers, shown, stem(getattr(out, split)), caption)
@@ -38,6 +44,6 @@ with job(snakemake.log[0]) as log:
         shown,
         stem(out.one_run),
         f"{p.titles[2]}: {p.dataset}, one run (seed {p.report_seed}), test {{measure}}: the w2s ensemble (this run's best round T) "
-        "and its improvement over the w2s baseline.",
+        "and its improvement over the w2s baseline (option accuracy: with its 95 % paired bootstrap interval over test items).",
     )
     log.info("%d seeds", seeds)

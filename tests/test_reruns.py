@@ -53,6 +53,7 @@ def reports(datasets=DATASETS, weak_ensemble_gain=True, easy_vs_hard=True) -> di
     """Tables and figures downstream of the generation metrics of ``datasets``."""
     expected = {
         "metrics": {f"results/metrics/{d}/{s}.csv" for d in datasets for s in splits_of(d)},
+        "gain_intervals": {f"results/metrics/{d}/{s}.intervals.csv" for d in datasets for s in SPLITS},  # the main tables' splits
         "pgr_figure": {f"figures/{d}_pgr.pdf" for d in datasets},
         "generation_bars": {f"figures/{d}_{s}_bars.pdf" for d in datasets for s in SPLITS},
     }
@@ -161,6 +162,7 @@ def test_classification_student_learning_rate_reruns_only_that_tracks_students(d
         },
         "classification_oracle": {f"results/oracle/{d}/{s}/seed0/tiny-cls-strong/metrics.json" for d in CLS_DATASETS for s in splits_of(d)},
         "metrics": {f"results/metrics/{d}/{s}.csv" for d in CLS_DATASETS for s in splits_of(d)},
+        "gain_intervals": {f"results/metrics/{d}/{s}.intervals.csv" for d in CLS_DATASETS for s in SPLITS},
         "classification_table": {
             "results/tables/table1.csv",
             "results/tables/table2.csv",

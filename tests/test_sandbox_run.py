@@ -121,6 +121,28 @@ def test_classification_sandbox_ensemble_beats_one_weak_and_student_beats_its_su
         assert final["pgr"] >= MIN_PGR[split], numbers
 
 
+@pytest.mark.parametrize(("dataset", "measure"), [("sandbox_mc", "option"), ("sandbox_binary", "acc")])
+def test_the_tables_gains_are_the_tidy_metrics_differences_with_their_intervals(sandbox_run, dataset, measure):
+    """results/metrics/<dataset>/<split>.intervals.csv (the gains' bootstrap intervals beside the
+    tables' values) is computed from the per-item files of the same jobs as the tidy metrics: its
+    estimates are the tidy differences, inside their own intervals."""
+    for split in SPLITS:
+        tidy = pd.read_csv(sandbox_run / f"results/metrics/{dataset}/{split}.csv")
+        intervals = pd.read_csv(sandbox_run / f"results/metrics/{dataset}/{split}.intervals.csv", dtype={"seed": str})
+        combined = intervals[intervals["seed"] == "all"].set_index(["weak", "strong", "t"])
+        assert len(combined) == len(tidy.drop_duplicates(["weak", "strong", "t"]))
+        for (weak, strong, t), runs in tidy.groupby(["weak", "strong", "t"]):
+            baseline = tidy[(tidy["weak"] == weak) & (tidy["strong"] == strong) & (tidy["t"] == 1)].set_index("seed")
+            runs = runs.set_index("seed")
+            row = combined.loc[(weak, strong, t)]
+            expert = (runs[f"ensemble_{measure}"] - runs[f"weak_{measure}"]).mean()
+            student = (runs[f"transfer_{measure}"] - baseline[f"transfer_{measure}"]).mean()
+            assert row["expert_gain"] == pytest.approx(expert, abs=1e-9), (split, t)
+            assert row["student_gain"] == pytest.approx(student, abs=1e-9), (split, t)
+            for gain in ("expert_gain", "student_gain"):
+                assert row[f"{gain}_low"] <= row[gain] <= row[f"{gain}_high"], (split, t, gain)
+
+
 def test_classification_sandbox_boosts_with_several_experts(sandbox_run):
     runs, rounds = _classification_runs(sandbox_run)
     for split, weak, strong in runs:

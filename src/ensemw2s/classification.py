@@ -407,6 +407,14 @@ def ensemble_part(predictions: Sequence[pd.DataFrame], alphas: Sequence[float], 
     return pd.DataFrame({"id": first["id"], "label": first["label"], "p_label1": vote(probs, alphas, kind)})
 
 
+def ensemble_predictions(predictions: Sequence[pd.DataFrame], alphas: Sequence[float], *, kind: str = "soft") -> pd.DataFrame:
+    """The α-vote of the given rounds' experts on every part they predicted, as a predictions file
+    (:func:`predictions_frame`'s columns: part, id, label, p_label1)."""
+    parts = list(dict.fromkeys(predictions[0]["part"]))
+    frames = [ensemble_part(predictions, alphas, part, kind=kind).assign(part=part) for part in parts]
+    return pd.concat(frames, ignore_index=True)[["part", "id", "label", "p_label1"]]
+
+
 def supervisor_probabilities(
     predictions: Sequence[pd.DataFrame], alphas: Sequence[float], parts: dict[str, Sequence[dict]], *, kind: str = "soft"
 ) -> dict[str, list[float]]:

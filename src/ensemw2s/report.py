@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from . import gains
 from .boosting import paper_alpha
 from .labels import label
 from .metrics import mean_sem, pgr, select_rounds
@@ -250,15 +251,25 @@ def _pm_column(frame: pd.DataFrame, column: str, digits: int = 3, signed: bool =
 PAPER_ROLES = ("weak", "baseline", "ensemble", "oracle", "baseline_pgr", "ensemble_pgr")
 
 
-def generation_table(aggregated: pd.DataFrame, measure: str = "option", selection: str = "best") -> pd.DataFrame:
+def generation_table(
+    aggregated: pd.DataFrame, measure: str = "option", selection: str = "best", intervals: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Tables 3/4 and 6/7 as printed, for one accuracy ``measure``: one row per pair at the
     ``selection`` round (the paper's: best), weak, w2s baseline, w2s ensemble, oracle and both PGRs,
-    "mean ± SEM" over seeds (plain values at one seed).  The other selections stay in the CSV."""
+    "mean ± SEM" over seeds (plain values at one seed).  The other selections stay in the CSV.
+    ``intervals`` (:func:`ensemw2s.gains.gain_intervals`, of ``measure``): each gain with its 95 %
+    bootstrap interval beside them."""
     rows = aggregated[aggregated["selection"] == selection].reset_index(drop=True)
     display = pd.DataFrame({"weak model": rows["weak"], "strong model": rows["strong"], "T": rows["t"].astype(int)})
     for role in PAPER_ROLES:
         display[label(role)] = _pm_column(rows, f"{role}_{measure}")
-    return display
+    return _with_intervals(display, rows[["weak", "strong", "t"]], intervals)
+
+
+def _with_intervals(display: pd.DataFrame, keys: pd.DataFrame, intervals: pd.DataFrame | None, seed: str = gains.ALL_SEEDS) -> pd.DataFrame:
+    if intervals is None:
+        return display
+    return pd.concat([display, gains.interval_columns(keys, intervals, seed=seed)], axis=1)
 
 
 def classification_pairs(
@@ -299,12 +310,15 @@ def classification_pairs(
     return by_model_order(pd.DataFrame(rows), models_order)
 
 
-def classification_table(pairs: pd.DataFrame, measures: Measures = CLASSIFICATION, digits: int = 3, selection: str = "best") -> pd.DataFrame:
+def classification_table(
+    pairs: pd.DataFrame, measures: Measures = CLASSIFICATION, digits: int = 3, selection: str = "best", intervals: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Tables 1/2 as printed: per pair, the weak model's accuracy as a single expert (T = 1) and
     as the T-round ensemble of each round (the vote its students learn), α_t (Algorithm 2's
     ½ ln((1 − ε)/ε)) and Err_t (weighted training error) per round, then the w2s baseline, the
     w2s ensemble at the ``selection`` round (the paper's: best), the oracle and both PGRs; "mean
-    ± SEM" over seeds (plain values at one seed).  Other rounds and votes stay in the CSV."""
+    ± SEM" over seeds (plain values at one seed).  Other rounds and votes stay in the CSV.
+    ``intervals``: as :func:`generation_table`'s."""
 
     def pm(row, column):
         return _pm(row[column], row[f"{column}_sem"], digits)
@@ -326,7 +340,8 @@ def classification_table(pairs: pd.DataFrame, measures: Measures = CLASSIFICATIO
         shown["PGR baseline"] = pm(row, "baseline_pgr")
         shown["PGR ensemble"] = pm(row, f"{selection}_pgr")
         rows.append(shown)
-    return pd.DataFrame(rows)
+    keys = pd.DataFrame({"weak": pairs["weak"], "strong": pairs["strong"], "t": pairs[f"{selection}_t"]}).reset_index(drop=True)
+    return _with_intervals(pd.DataFrame(rows), keys, intervals)
 
 
 def rounds_table(rounds: pd.DataFrame, measures: Measures, digits: int = 3) -> pd.DataFrame:
@@ -366,13 +381,22 @@ def one_run_table(per_seed: pd.DataFrame, seed: int, measures: Measures = GENERA
     return out.reset_index(drop=True)
 
 
-def one_run_shown(table: pd.DataFrame, measure: str = "option", digits: int = 3) -> pd.DataFrame:
+def one_run_shown(
+    table: pd.DataFrame, measure: str = "option", digits: int = 3, intervals_by_split: Mapping[str, pd.DataFrame] | None = None, seed: int = 0
+) -> pd.DataFrame:
     """Tables 5/8 as printed, for one accuracy ``measure``: per split and pair, weak, w2s
-    baseline, w2s ensemble (the run's best round T), oracle and the improvement over the baseline."""
+    baseline, w2s ensemble (the run's best round T), oracle and the improvement over the baseline;
+    with ``intervals_by_split``, the run's (``seed``'s) 95 % bootstrap interval of it."""
     shown = pd.DataFrame({"split": table["split"].map(label), "weak model": table["weak"], "strong model": table["strong"], "T": table["t"]})
     for role in ("weak", "baseline", "ensemble", "oracle"):
         shown[label(role)] = [f"{v:.{digits}f}" for v in table[f"{role}_{measure}"]]
     shown["improvement"] = [f"{v:+.{digits}f}" for v in table[f"improvement_{measure}"]]
+    if intervals_by_split:
+        header = gains.INTERVAL_HEADERS["student_gain"]
+        cells = pd.Series("", index=table.index, dtype=object)
+        for split, rows in table.groupby("split", sort=False):
+            cells.loc[rows.index] = gains.interval_columns(rows, intervals_by_split[split], seed=str(seed))[header]
+        shown[header] = cells
     return shown
 
 
@@ -491,27 +515,45 @@ def bars_frame(per_seed: pd.DataFrame, seed: int, measures: Measures = GENERATIO
 
 
 # ---------------------------------------------------------------- the four steps, one call each
-def classification_tables(tidy: pd.DataFrame, models_order: Sequence[str], measures: Measures = CLASSIFICATION) -> dict:
-    """Tables 1/2 of one split: ``{"pairs": (numbers, display), "rounds": (numbers, display)}``."""
+def classification_tables(
+    tidy: pd.DataFrame, models_order: Sequence[str], measures: Measures = CLASSIFICATION, intervals: pd.DataFrame | None = None
+) -> dict:
+    """Tables 1/2 of one split: ``{"pairs": (numbers, display), "rounds": (numbers, display)}``;
+    ``intervals`` (:func:`ensemw2s.gains.gain_intervals`) beside the pairs' gains."""
     aggregated = aggregate_seeds(per_seed_summary(tidy, measures), ["weak", "strong", "selection"])
     rounds = aggregate_rounds(tidy, measures, models_order)
     pairs = classification_pairs(aggregated, rounds, models_order, measures=measures)
-    return {"pairs": (pairs, classification_table(pairs, measures)), "rounds": (rounds, rounds_table(rounds, measures))}
+    return {"pairs": (pairs, classification_table(pairs, measures, intervals=intervals)), "rounds": (rounds, rounds_table(rounds, measures))}
 
 
-def generation_tables(tidy_by_split: Mapping[str, pd.DataFrame], report_seed: int, measures: Measures = GENERATION) -> dict:
+def generation_tables(
+    tidy_by_split: Mapping[str, pd.DataFrame],
+    report_seed: int,
+    measures: Measures = GENERATION,
+    intervals_by_split: Mapping[str, pd.DataFrame] | None = None,
+) -> dict:
     """Tables 3/4/5 (6/7/8): ``{split: (numbers, {measure: display}) for each split, "one_run":
-    (numbers, {measure: display})}``; one display per accuracy measure (its own file)."""
+    (numbers, {measure: display})}``; one display per accuracy measure (its own file).
+    ``intervals_by_split`` (:func:`ensemw2s.gains.gain_intervals` of each split, on the track's
+    round-selecting measure): the gains' 95 % bootstrap intervals in that measure's tables."""
+    intervals_by_split = intervals_by_split or {}
     _, aggregated = split_summaries(tidy_by_split, measures)
     tables = {}
     for split in tidy_by_split:
         numeric = aggregated[aggregated["split"] == split].reset_index(drop=True)
-        tables[split] = (numeric, {m: generation_table(numeric, m) for m in measures.keys})
+        bounds = intervals_by_split.get(split)
+        tables[split] = (numeric, {m: generation_table(numeric, m, intervals=bounds if m == measures.select_on else None) for m in measures.keys})
     one_run = pd.concat(
         [one_run_summary(tidy, report_seed, measures).assign(split=split) for split, tidy in tidy_by_split.items()], ignore_index=True
     )
     numbers = one_run_table(one_run, report_seed, measures)
-    tables["one_run"] = (numbers, {m: one_run_shown(numbers, m) for m in measures.keys})
+    tables["one_run"] = (
+        numbers,
+        {
+            m: one_run_shown(numbers, m, intervals_by_split=intervals_by_split if m == measures.select_on else None, seed=report_seed)
+            for m in measures.keys
+        },
+    )
     return tables
 
 
