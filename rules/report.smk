@@ -18,6 +18,7 @@ rule claims_table:
     input:
         claims="resources/paper/claims.csv",
         metrics=claims_metrics(),
+        intervals=[f"results/metrics/{dataset}/{split}.intervals.csv" for dataset in ID_OOD_DATASETS for split in SPLIT_KINDS],
     output:
         table=report(CLAIMS_TABLE[0], caption="../report/claims.rst", category="claims", subcategory=ALL_DATASETS_SUBCATEGORY),
         md=CLAIMS_TABLE[1],
@@ -36,8 +37,9 @@ rule claims_table:
             rounds_tables=claims_tables()[1],
             caption=(
                 f"The paper's claims judged against this run ({len(config['seeds'])} seed(s)): paper value, reproduced value (mean ± SEM over "
-                "seeds, per-seed accuracies: no per-item bootstrap), the judging rule and a verdict; claims about the paper's datasets "
-                "are not comparable on tiny models, and the method's direction is also judged on the sandbox."
+                "seeds; where it is one pair's gain or PGR on a main test set, its 95 % paired bootstrap interval over test items), the "
+                "judging rule and a verdict; claims about the paper's datasets are not comparable on tiny models, and the method's "
+                "direction is also judged on the sandbox."
             ),
         ),
     script:

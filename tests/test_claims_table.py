@@ -1,6 +1,8 @@
 """The claims table (ensemw2s.claims_table): each claim's test, on synthetic tidy metrics where the
 answer is known: a claim that reproduces, one that does not, and the not-comparable cases."""
 
+import math
+
 import pandas as pd
 import pytest
 
@@ -111,6 +113,29 @@ def test_the_unit_values_are_what_each_reproduced_value_aggregates():
     mean = units[units["id"] == "mean"]
     assert table.loc[table["id"] == "mean", "estimate"].item() == pytest.approx(mean.groupby("seed")["value"].mean().mean())
     assert set(mean["t"]) == {2} and set(mean["quantity"]) == {"student_gain"} and set(mean["unit"]) == {"points"}
+
+
+def test_a_one_unit_gain_carries_its_bootstrap_interval():
+    """A claim whose value is one pair's gain on a main test set shows that unit's paired bootstrap
+    interval (results/metrics/*/*.intervals.csv, all seeds); claims_units.csv has it per unit."""
+    data = tidy("sciq", pairs=(("w", "s"), ("w", "m")))
+    rows = []
+    for strong, low in (("s", 0.01), ("m", 0.02)):
+        for t in (1, 2, 3):
+            row = {"dataset": "sciq", "split": "random", "weak": "w", "strong": strong, "t": t, "seed": "all"}
+            for gain in ("expert_gain", "student_gain", "pgr", "baseline_pgr"):
+                row |= {gain: 0.0, f"{gain}_low": low, f"{gain}_high": low + 0.05}
+            rows.append(row)
+    intervals = pd.DataFrame(rows)
+    table, units = ct.judged_claims(
+        pd.DataFrame([claim(**(MEAN_GAIN | {"aggregate": "max_over_pairs"}), value=5.0)]), data, PAPER_RUN, intervals=intervals
+    )
+    assert (table["boot_low"].item(), table["boot_high"].item()) == pytest.approx((1.0, 6.0))  # pair w -> s: the largest gain, in points
+    assert "95 % bootstrap [1.00, 6.00]" in table["reproduced value"].item()
+    assert dict(zip(units["strong"], units["boot_low"].round(6))) == {"s": 1.0, "m": 2.0}
+    # the mean over two pairs is no one unit's: no interval (no joint bootstrap over pairs)
+    mean = ct.judge(claim(**MEAN_GAIN, value=5.0), data, PAPER_RUN, intervals=intervals)
+    assert math.isnan(mean.boot_low) and "bootstrap" not in mean.reproduced
 
 
 def test_tiny_models_make_paper_claims_not_comparable_but_the_sandbox_judges_the_direction():

@@ -17,9 +17,12 @@ in %) and, for a directional claim, the relation it states (in the comparison's 
 - ``aggregate``: how units combine (:data:`AGGREGATES`).
 
 A quantitative claim is reproduced when the reproduced value has the paper's sign and the paper's
-value lies in its 95 % interval, mean ± t·SEM over seeds: the tidy metrics hold per-seed accuracies,
-not per-item scores, so no paired bootstrap (``ensemw2s.bootstrap``) is possible here.  A directional
-claim is reproduced when its relation holds on the units its aggregate names (seed means).
+value lies in its 95 % interval, mean ± t·SEM over seeds (the variance of training seeds, which the
+paper's own seeds carry too).  A value that is one unit's (a pair's gain or PGR on a main test set)
+also shows that unit's paired bootstrap interval over test items (``ensemw2s.gains``: test-item
+sampling, all seeds combined), as do the unit rows of :func:`unit_values`; a mean over several
+pairs has none.  A directional claim is reproduced when its relation holds on the units its
+aggregate names (seed means).
 
 Scope: a claim is judged on the paper's datasets it names; on a run whose models are not the paper's
 (registry entries without ``hub``) that row is ``not comparable``.  The method's direction (ensemble
@@ -40,6 +43,7 @@ from fnmatch import fnmatchcase
 import numpy as np
 import pandas as pd
 
+from .gains import ALL_SEEDS
 from .metrics import mean_sem, pgr, select_rounds
 from .report import TRACK_MEASURES, id_ood_frame
 from .splits import ID_SPLIT
@@ -80,6 +84,9 @@ QUANTITIES = {
     ),
     "oracle_gap": Quantity("oracle − single weak expert", "points", lambda u: 100 * (u["oracle"] - u["weak_single"])),
 }
+# Quantities with a paired bootstrap interval per unit (ensemw2s.gains, its column): on a main
+# split's test part, in the track's round-selecting measure, all seeds combined.
+BOOTSTRAPPED = {"expert_gain": "expert_gain", "student_gain": "student_gain", "ensemble_pgr": "pgr", "baseline_pgr": "baseline_pgr"}
 # The method's direction: these quantities > 0 on pairs = "all" are judged on the sandbox too.
 DIRECTION_QUANTITIES = ("expert_gain", "student_gain", "pgr_gain")
 
@@ -299,6 +306,8 @@ class Judgement:
     n_units: int = 0
     n_holding: float = float("nan")
     values: pd.DataFrame | None = None  # the per-seed values of the claim's units (:data:`UNIT_VALUE_COLUMNS`)
+    boot_low: float = float("nan")  # the paired bootstrap interval of a one-unit value (:data:`BOOTSTRAPPED`)
+    boot_high: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -354,7 +363,7 @@ def rule_words(claim: Mapping, test: Test) -> str:
     if relation is None:
         return (
             f"{what} ({quantity.unit}) {agg_words}: the paper's sign, and the paper's value within the 95 % interval "
-            "(mean ± t·SEM over seeds: the tidy metrics hold per-seed accuracies, no per-item scores to bootstrap)"
+            "(mean ± t·SEM over seeds: training-seed variance; a bootstrap interval beside the value is test-item sampling)"
         )
     rule = f"{what} {_relation_words(relation, quantity.unit)} {agg_words}, on seed means{test.note}"
     if test.also:
@@ -362,10 +371,28 @@ def rule_words(claim: Mapping, test: Test) -> str:
     return rule + (", on each dataset" if test.per_dataset else "")
 
 
-def _judge_values(claim: Mapping, test: Test, values: pd.DataFrame, keys: Sequence[str], j: Judgement) -> None:
+def _with_bootstrap(values: pd.DataFrame, test: Test, boot: pd.DataFrame | None) -> pd.DataFrame:
+    """``values`` with each unit's bootstrap interval (``boot_low``, ``boot_high``, in the
+    quantity's unit) from ``boot`` (:func:`ensemw2s.gains.gain_intervals` rows of all seeds, with
+    ``dataset`` and ``split``); NaN where the unit has none (another part, a contrast)."""
+    values = values.assign(boot_low=float("nan"), boot_high=float("nan"))
+    if boot is None or test.contrast or test.quantity not in BOOTSTRAPPED:
+        return values
+    column = BOOTSTRAPPED[test.quantity]
+    lookup = {(r["dataset"], r["split"], r["weak"], r["strong"], int(r["t"])): r for r in boot.to_dict("records")}
+    for index, row in values.iterrows():
+        found = lookup.get((row["dataset"], row["split"], row["weak"], row["strong"], int(row["t"])))
+        if found is not None and row["part"] == "test":
+            values.loc[index, ["boot_low", "boot_high"]] = 100 * found[f"{column}_low"], 100 * found[f"{column}_high"]
+    return values
+
+
+def _judge_values(claim: Mapping, test: Test, values: pd.DataFrame, keys: Sequence[str], j: Judgement, boot: pd.DataFrame | None = None) -> None:
     """Fill ``j`` (value, rule, verdict) from the per-seed values of the claim's units.  Undefined
-    values (a PGR where oracle <= weak) are left out, and counted in the reproduced value."""
+    values (a PGR where oracle <= weak) are left out, and counted in the reproduced value.  A value
+    that is one unit's gets that unit's bootstrap interval (``boot``, :func:`_with_bootstrap`)."""
     quantity = QUANTITIES[test.quantity]
+    values = _with_bootstrap(values, test, boot)
     relation = claim_relation(test, claim["comparison"])
     aggregate, enough = claim["aggregate"], AGGREGATES[claim["aggregate"]][1]
     per_unit = values.groupby(list(keys), sort=False).agg(value=("value", lambda v: mean_sem(v)[0]))
@@ -388,14 +415,17 @@ def _judge_values(claim: Mapping, test: Test, values: pd.DataFrame, keys: Sequen
         chosen = values.merge(top[list(keys)].to_frame().T.astype(per_unit[list(keys)].dtypes.to_dict()), on=list(keys))["value"]
         j.estimate, j.sem = mean_sem(chosen)
         j.ci_low, j.ci_high = interval95(j.estimate, j.sem, len(chosen))
+        _one_unit_bootstrap(j, values, keys, top)
         where = "; ".join(f"{_signed(row['value'], quantity.unit)} at {_unit_name(row, keys)}" for row in best)
-        j.reproduced = f"max {_pm(j.estimate, j.sem, quantity.unit)} ({where}; of {over})"
+        j.reproduced = f"max {_pm(j.estimate, j.sem, quantity.unit)}{_boot_words(j, quantity.unit)} ({where}; of {over})"
         scores = [row["value"] for row in best]
     elif aggregate == "mean_over_pairs":
         per_seed = values.groupby("seed")["value"].mean()
         j.estimate, j.sem = mean_sem(per_seed)
         j.ci_low, j.ci_high = interval95(j.estimate, j.sem, len(per_seed))
-        j.reproduced = f"{_pm(j.estimate, j.sem, quantity.unit)} (mean over {over})"
+        if len(per_unit) == 1:
+            _one_unit_bootstrap(j, values, keys, per_unit.iloc[0])
+        j.reproduced = f"{_pm(j.estimate, j.sem, quantity.unit)}{_boot_words(j, quantity.unit)} (mean over {over})"
         scores = [j.estimate]
     if relation is None:  # a quantitative value claim
         paper = float(claim["value"])
@@ -418,9 +448,27 @@ def _judge_values(claim: Mapping, test: Test, values: pd.DataFrame, keys: Sequen
         ok = ok & per_unit["also"].apply(lambda v: RELATIONS[test.also[1]](v, test.also[2]))
     j.n_holding = int(ok.sum())
     j.estimate = float(per_unit["value"].mean())
+    if len(per_unit) == 1:
+        _one_unit_bootstrap(j, values, keys, per_unit.iloc[0])
     low, high = per_unit["value"].min(), per_unit["value"].max()
     j.reproduced = f"{j.n_holding}/{j.n_units} hold (from {_signed(low, quantity.unit)} to {_signed(high, quantity.unit)}; {over})"
+    j.reproduced += _boot_words(j, quantity.unit)
     j.verdict = "reproduced" if enough(j.n_holding, j.n_units) else "not reproduced"
+
+
+def _one_unit_bootstrap(j: Judgement, values: pd.DataFrame, keys: Sequence[str], unit: pd.Series) -> None:
+    """``j``'s bootstrap interval: that of ``unit`` (one of ``values``' units), where it has one."""
+    rows = values
+    for key in keys:
+        rows = rows[rows[key].astype(str) == str(unit[key])]
+    if not rows.empty:
+        j.boot_low, j.boot_high = float(rows["boot_low"].iloc[0]), float(rows["boot_high"].iloc[0])
+
+
+def _boot_words(j: Judgement, unit: str) -> str:
+    if math.isnan(j.boot_low) or math.isnan(j.boot_high):
+        return ""
+    return f"; 95 % bootstrap [{j.boot_low:.2f}, {j.boot_high:.2f}]{' %' if unit == '%' else ''}"
 
 
 def _target(claim: Mapping, test: Test, datasets: Sequence[str], run: Run) -> str:
@@ -447,8 +495,18 @@ def _short(quote: str, limit: int = 90) -> str:
     return quote if len(quote) <= limit else quote[: limit - 1].rstrip() + "…"
 
 
-def judge(claim: Mapping, tidy: pd.DataFrame, run: Run, *, datasets: Sequence[str] | None = None, sandbox: bool = False) -> Judgement:
-    """One claim on ``datasets`` (default: the paper's datasets it names) of the tidy metrics."""
+def judge(
+    claim: Mapping,
+    tidy: pd.DataFrame,
+    run: Run,
+    *,
+    datasets: Sequence[str] | None = None,
+    sandbox: bool = False,
+    intervals: pd.DataFrame | None = None,
+) -> Judgement:
+    """One claim on ``datasets`` (default: the paper's datasets it names) of the tidy metrics;
+    ``intervals``: every (dataset, split)'s :func:`ensemw2s.gains.gain_intervals` rows, with
+    ``dataset`` and ``split`` columns (the units' bootstrap intervals)."""
     test = find_test(claim["who"], claim["comparison"])
     track = claim["track"]
     named = datasets or [d for d in claim["datasets"].split(";") if d] or list(PAPER_DATASETS[track])
@@ -478,8 +536,11 @@ def judge(claim: Mapping, tidy: pd.DataFrame, run: Run, *, datasets: Sequence[st
         units, j.notes = unit_rows(data, measure=measure, parts=parts, rounds=claim["round"])
         if not units.empty:
             values, keys = claim_values(units, test)
+            boot = None
+            if intervals is not None and measure == TRACK_MEASURES[track].select_on:
+                boot = intervals[intervals["seed"].astype(str) == ALL_SEEDS]
             if not values.empty:
-                _judge_values(claim, test, values, keys, j)
+                _judge_values(claim, test, values, keys, j, boot)
     if claim["measure"] == "token_error":
         j.notes.append("token error read as token accuracy: error(single) − error(ensemble) = accuracy(ensemble) − accuracy(single)")
     if claim["split"] == "any" and not test.contrast:
@@ -518,10 +579,13 @@ def is_direction_claim(claim: Mapping) -> bool:
 
 # The values behind each reproduced value: one row per claim scope, unit (dataset, split, test
 # part, pair, round; a contrast's unit is a dataset and pair, its value easy-hard minus random)
-# and seed, with the accuracies it is computed from; undefined values (a PGR where oracle <= weak)
-# kept as NaN.
+# and seed, with the unit's bootstrap interval over all seeds where it has one (BOOTSTRAPPED) and
+# the accuracies it is computed from; undefined values (a PGR where oracle <= weak) kept as NaN.
 ACCURACIES = ("weak_single", "weak_ensemble", "student", "baseline", "oracle")
-UNIT_VALUE_COLUMNS = ("id", "scope", "quantity", "unit", "contrast", "dataset", "split", "part", "weak", "strong", "t", "seed", "value", *ACCURACIES)
+UNIT_VALUE_COLUMNS = (
+    *("id", "scope", "quantity", "unit", "contrast", "dataset", "split", "part", "weak", "strong", "t", "seed", "value"),
+    *("boot_low", "boot_high", *ACCURACIES),
+)
 
 
 def unit_values(judged: Sequence[tuple[str, Judgement]]) -> pd.DataFrame:
@@ -534,25 +598,26 @@ def unit_values(judged: Sequence[tuple[str, Judgement]]) -> pd.DataFrame:
 
 
 COLUMNS = ("id", "claim", "location", "scope", "paper value", "reproduced value", "rule", "verdict", "reason", "notes", "target")
-NUMERIC = ("estimate", "sem", "ci_low", "ci_high", "n_seeds", "n_units", "n_holding")
+NUMERIC = ("estimate", "sem", "ci_low", "ci_high", "boot_low", "boot_high", "n_seeds", "n_units", "n_holding")
 
 
-def claims_table(claims: pd.DataFrame, tidy: pd.DataFrame, run: Run) -> pd.DataFrame:
+def claims_table(claims: pd.DataFrame, tidy: pd.DataFrame, run: Run, *, intervals: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per claim (its paper scope), then one per (direction claim, sandbox dataset of its
     track) right below it: :data:`COLUMNS` as text, :data:`NUMERIC` as numbers."""
-    return judged_claims(claims, tidy, run)[0]
+    return judged_claims(claims, tidy, run, intervals=intervals)[0]
 
 
-def judged_claims(claims: pd.DataFrame, tidy: pd.DataFrame, run: Run) -> tuple[pd.DataFrame, pd.DataFrame]:
+def judged_claims(claims: pd.DataFrame, tidy: pd.DataFrame, run: Run, *, intervals: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The claims table (:func:`claims_table`) and the per-seed unit values behind its reproduced
-    values (:func:`unit_values`): the paper's headline quantities, unit by unit."""
+    values (:func:`unit_values`): the paper's headline quantities, unit by unit.  ``intervals``:
+    as :func:`judge`'s."""
     rows, judged = [], []
     for claim in claims.to_dict("records"):
         scopes = [(None, False)]
         if is_direction_claim(claim):
             scopes += [([d], True) for d in run.sandbox if run.tracks.get(d) == claim["track"]]
         for datasets, sandbox in scopes:
-            j = judge(claim, tidy, run, datasets=datasets, sandbox=sandbox)
+            j = judge(claim, tidy, run, datasets=datasets, sandbox=sandbox, intervals=intervals)
             judged.append((claim["id"], j))
             rows.append(
                 {
