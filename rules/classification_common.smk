@@ -16,7 +16,6 @@ def classification_training_params(model_of):
     settings = training_params(model_of, CLASSIFICATION)
     dropout = CLASSIFICATION["dropout"]
     settings.update(
-        max_grad_norm=CLASSIFICATION["max_grad_norm"],
         dropout="keep" if dropout is None or dropout == "keep" else float(dropout),
         head_init=CLASSIFICATION["head_init"],
     )

@@ -11,7 +11,7 @@ GEN_CONSTRAINTS = dict(
 
 def generation_training_params(model_of):
     """training_params with the generation block's training choices (the twin of
-    classification_training_params): its lr schedule, for a job's job_settings."""
+    classification_training_params): its lr schedule and gradient clipping, for a job's job_settings."""
     return training_params(model_of, GENERATION)
 
 
