@@ -22,7 +22,7 @@ rule plain_ensemble_member:
         **model_resources(weak_model),
     params:
         settings=job_settings(
-            **training_params(weak_model),
+            **generation_training_params(weak_model),
             kind=lambda wc: wc.kind,
             t=lambda wc: int(wc.t),
             seed=lambda wc: int(wc.seed),

@@ -13,11 +13,9 @@ def classification_training_params(model_of):
     """training_params plus the track's training choices (Burns et al.'s by default), for a job's job_settings:
     lr schedule, gradient clipping (0 = none), dropout (a probability, or "keep" = the model's
     own) and the classifier head's initialisation."""
-    settings = training_params(model_of)
+    settings = training_params(model_of, CLASSIFICATION)
     dropout = CLASSIFICATION["dropout"]
     settings.update(
-        lr_schedule=CLASSIFICATION["lr_schedule"],
-        max_grad_norm=CLASSIFICATION["max_grad_norm"],
         dropout="keep" if dropout is None or dropout == "keep" else float(dropout),
         head_init=CLASSIFICATION["head_init"],
     )

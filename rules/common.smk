@@ -408,12 +408,18 @@ def job_settings(**values):
     return JobSettings(values)
 
 
-def training_params(model_of):
-    """The training settings of the model ``model_of(wc)``, for a job's ``job_settings``."""
+def training_params(model_of, track):
+    """The training settings of the model ``model_of(wc)`` in a track, for a job's ``job_settings``:
+    the model's, the shared ``training`` block's, and the ones each track sets under the same name
+    in its own block ``track`` (GENERATION or CLASSIFICATION): ``lr_schedule`` and ``max_grad_norm``.
+    The tracks' own helpers (generation_training_params, classification_training_params) call it."""
     settings = {key: model_setting(model_of, key) for key in ("lr", "batch_size", "micro_batch_size", "trust_remote_code")}
-    for key in ("max_length", "eval_batch_size", "weight_decay", "warmup_ratio", "lr_schedule", "mixed_precision"):
+    for key in ("max_length", "eval_batch_size", "weight_decay", "warmup_ratio"):
         settings[key] = config["training"][key]
+    settings["lr_schedule"] = track.get("lr_schedule")
+    settings["mixed_precision"] = config["training"]["mixed_precision"]
     settings["model_source"] = lambda wc: model_source(model_of(wc))
+    settings["max_grad_norm"] = track.get("max_grad_norm")
     return settings
 
 
@@ -421,9 +427,10 @@ def rater_training_params(model_of):
     """The training settings of a difficulty rater (paper App. G.1: "the same training parameters as
     used in the training of the actual w2s results"): those of the track whose task ``wc.dataset``
     has, classification_training_params (lr schedule, clipping, dropout, head init of the
-    classification block) or training_params (the generation track's).  A key of the other track
-    only is not passed, so an edit of classification.* never reruns a generation dataset's folds."""
-    by_track = {"classification": classification_training_params(model_of), "generation": training_params(model_of)}
+    classification block) or generation_training_params (lr schedule and clipping of the generation
+    block).  A key of the other track only is not passed, so an edit of classification.* never reruns
+    a generation dataset's folds."""
+    by_track = {"classification": classification_training_params(model_of), "generation": generation_training_params(model_of)}
     keys = dict.fromkeys(key for settings in by_track.values() for key in settings)
 
     def of_the_track(key):

@@ -6,10 +6,16 @@ import os
 from snakemake.exceptions import WorkflowError
 
 # Keys renamed for one release, {old dotted key: new dotted key}: an old key is moved to its new
-# name before validation, with a warning naming the new key.  Both tracks name "how the experts'
-# outputs are combined" `combine` (generation.combine: prob | logit, classification.combine:
-# soft | hard).
-RENAMED_KEYS = {"classification.vote": "classification.combine", "ablations.bootstrap_resamples": "eval.bootstrap_resamples"}
+# name before validation, with a warning naming the new key.  What the two tracks both have, they
+# name alike: "how the experts' outputs are combined" is `combine` (generation.combine: prob |
+# logit, classification.combine: soft | hard); each track's learning-rate schedule is its block's
+# `lr_schedule` (the shared `training` block keeps only what both tracks use).  The bootstrap's
+# resamples serve every gain's interval, not only the ablations': `eval.bootstrap_resamples`.
+RENAMED_KEYS = {
+    "classification.vote": "classification.combine",
+    "training.lr_schedule": "generation.lr_schedule",
+    "ablations.bootstrap_resamples": "eval.bootstrap_resamples",
+}
 
 
 def apply_renamed_keys(config, renamed):

@@ -21,7 +21,7 @@ rule token_boosting_round:
         **model_resources(weak_model),
     params:
         settings=job_settings(
-            **training_params(weak_model),
+            **generation_training_params(weak_model),
             t=lambda wc: int(wc.t),
             seed=lambda wc: int(wc.seed),
             epochs=epochs_of(weak_model),

@@ -7,6 +7,14 @@ GEN_CONSTRAINTS = dict(
     strong=alternatives(GEN.strong),
     t=r"\d+",
 )
+
+
+def generation_training_params(model_of):
+    """training_params with the generation block's training choices (the twin of
+    classification_training_params): its lr schedule and gradient clipping, for a job's job_settings."""
+    return training_params(model_of, GENERATION)
+
+
 # Paper table numbers: (random, easy-hard, one-run improvements) per dataset; other datasets (the
 # sandbox) get tables named after themselves.
 GEN_TABLE_NUMBERS = {"quartz": (3, 4, 5), "arc": (6, 7, 8)}

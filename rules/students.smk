@@ -23,7 +23,7 @@ rule generation_student:
         **model_resources(strong_model),
     params:
         settings=job_settings(
-            **training_params(strong_model),
+            **generation_training_params(strong_model),
             seed=lambda wc: int(wc.seed),
             epochs=epochs_of(strong_model),
             choice_eos=config["eval"]["choice_eos"],
@@ -60,7 +60,7 @@ rule generation_gold_model:
         **model_resources(model_wildcard),
     params:
         settings=job_settings(
-            **training_params(model_wildcard),
+            **generation_training_params(model_wildcard),
             seed=lambda wc: int(wc.seed),
             epochs=epochs_of(model_wildcard),
             choice_eos=config["eval"]["choice_eos"],

@@ -31,6 +31,18 @@ def schema_keys(schema: dict) -> list[str]:
     return list(leaves(schema, ""))
 
 
+def test_the_tracks_name_what_they_share_alike():
+    """What both tracks have is a key of both blocks, under one name (rules/config_check.smk
+    RENAMED_KEYS reads the old names for one release); the shared training block holds no key a
+    track sets for itself."""
+    properties = config_docs.load(SCHEMA)["properties"]
+    generation, classification, training = (properties[block]["properties"] for block in ("generation", "classification", "training"))
+    shared = {"datasets", "models", "rounds", "combine", "on_reject", "figure_round", "lr_schedule", "max_grad_norm"}
+    assert shared <= generation.keys() & classification.keys(), shared - (generation.keys() & classification.keys())
+    assert not (generation.keys() | classification.keys()) & training.keys()
+    assert "vote" not in classification
+
+
 def test_committed_config_readme_is_current():
     rendered = config_docs.render(config_docs.load(SCHEMA))
     assert README.read_text(encoding="utf-8") == rendered, f"config/README.md is stale: regenerate it with `{config_docs.COMMAND}`"

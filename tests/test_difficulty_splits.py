@@ -259,9 +259,11 @@ TRAINING_KEYS = (
     "lr_schedule",
     "mixed_precision",
     "model_source",
+    "max_grad_norm",
 )
-CLS_ONLY_KEYS = ("max_grad_norm", "dropout", "head_init")
+CLS_ONLY_KEYS = ("dropout", "head_init")
 CLS_EDIT = {"classification": {"lr_schedule": "constant", "max_grad_norm": 0.5, "dropout": 0.25, "head_init": "zero"}}
+GEN_EDIT = {"generation": {"lr_schedule": "cosine", "max_grad_norm": 0.25}}
 FOLDS = [{"dataset": "sandbox_binary", "fold": "0"}, {"dataset": "sandbox_mc", "fold": "1"}]
 
 
@@ -270,11 +272,12 @@ def test_a_difficulty_fold_gets_the_training_settings_of_its_datasets_track():
     results"): sandbox_binary's rater (tiny-cls-strong) gets the classification block's lr schedule,
     clipping, dropout and head init, exactly the settings that model's classification oracle gets;
     sandbox_mc's rater (tiny-weak) the generation track's, and no classification key, so an edit of
-    classification.* changes nothing of a generation dataset's folds."""
+    classification.* changes nothing of a generation dataset's folds; and the other way round for
+    generation.{lr_schedule,max_grad_norm}, the same names in the generation block."""
     from conftest import rule_settings
 
     binary, mc = rule_settings("difficulty_fold", FOLDS, CLS_EDIT)
-    assert {key: binary[key] for key in ("lr_schedule", *CLS_ONLY_KEYS)} == CLS_EDIT["classification"]
+    assert {key: binary[key] for key in ("lr_schedule", "max_grad_norm", *CLS_ONLY_KEYS)} == CLS_EDIT["classification"]
     (oracle,) = rule_settings(
         "classification_oracle", [{"dataset": "sandbox_binary", "split": "random", "seed": "0", "model": "tiny-cls-strong"}], CLS_EDIT
     )
@@ -283,8 +286,21 @@ def test_a_difficulty_fold_gets_the_training_settings_of_its_datasets_track():
         "generation_gold_model", [{"trained_on": "oracle", "dataset": "sandbox_mc", "split": "random", "seed": "0", "model": "tiny-weak"}]
     )
     assert {key: mc[key] for key in TRAINING_KEYS} == {key: gold[key] for key in TRAINING_KEYS}
-    assert mc["lr_schedule"] == "linear" and not set(CLS_ONLY_KEYS) & set(mc)
-    assert rule_settings("difficulty_fold", FOLDS)[1] == mc  # the classification edit leaves it alone
+    assert (mc["lr_schedule"], mc["max_grad_norm"]) == ("linear", 1.0) and not set(CLS_ONLY_KEYS) & set(mc)
+    default = rule_settings("difficulty_fold", FOLDS)
+    assert default[1] == mc  # the classification edit leaves it alone
+    # the generation block's lr schedule and clipping (the same names) reach the generation
+    # dataset's rater as its gold model, and leave the classification dataset's alone
+    binary_gen, mc_gen = rule_settings("difficulty_fold", FOLDS, GEN_EDIT)
+    (gold_gen,) = rule_settings(
+        "generation_gold_model", [{"trained_on": "oracle", "dataset": "sandbox_mc", "split": "random", "seed": "0", "model": "tiny-weak"}], GEN_EDIT
+    )
+    assert (
+        {key: mc_gen[key] for key in ("lr_schedule", "max_grad_norm")}
+        == GEN_EDIT["generation"]
+        == {key: gold_gen[key] for key in ("lr_schedule", "max_grad_norm")}
+    )
+    assert binary_gen == default[0]
 
 
 def test_a_classification_rater_trains_with_the_tracks_dropout_head_and_schedule(tmp_path, monkeypatch, tiny_model, tokenizer):

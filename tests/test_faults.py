@@ -185,26 +185,48 @@ def test_bad_jsonl_record_fails_the_dataset_job_naming_file_line_and_key(tmp_pat
 
 
 # ------------------------------------------------------------------------- config: renamed keys
+# (old key, new key, a value other than the default, the rule and job whose settings read it, the
+# job setting's name and default value): what both tracks have is named alike
+# (rules/config_check.smk RENAMED_KEYS)
+RENAMED = [
+    ("classification.vote", "classification.combine", "hard", "classification_labels", "vote", "soft"),
+    ("training.lr_schedule", "generation.lr_schedule", "cosine", "token_boosting_round", "lr_schedule", "linear"),
+]
+RENAMED_JOBS = {
+    "classification_labels": {"dataset": "sciq", "split": "random", "seed": "0", "weak": "tiny-cls-weak", "t": "2"},
+    "token_boosting_round": {"dataset": "sandbox_mc", "split": "random", "seed": "0", "weak": "tiny-weak", "t": "2"},
+}
+
+
+def _nested(dotted: str, value) -> dict:
+    *parents, leaf = dotted.split(".")
+    block = {leaf: value}
+    for part in reversed(parents):
+        block = {part: block}
+    return block
+
+
 @pytest.mark.workflow
-def test_renamed_key_warns_naming_the_new_key_and_plans_as_the_new_key(tmp_path):
-    """classification.vote is classification.combine (both tracks call it combine); the old name is read
-    for one release, with a warning, and gives the jobs the same settings and plan as the new one."""
+@pytest.mark.parametrize("old_key, new_key, value, rule, setting, default", RENAMED, ids=[old for old, *_ in RENAMED])
+def test_renamed_key_warns_naming_the_new_key_and_plans_as_the_new_key(tmp_path, old_key, new_key, value, rule, setting, default):
+    """An old key is read for one release, with a warning naming the new key, and gives the jobs
+    the same settings and plan as the new one: classification.vote is classification.combine (both
+    tracks call it combine); training.lr_schedule is generation.lr_schedule (as
+    classification.lr_schedule)."""
+    import yaml
+
     from conftest import rule_settings
 
     (tmp_path / "old").mkdir(), (tmp_path / "new").mkdir()
-    old_run = _dry_run(tmp_path / "old", "classification:\n  vote: hard\n")
-    new_run = _dry_run(tmp_path / "new", "classification:\n  combine: hard\n")
+    old_run = _dry_run(tmp_path / "old", yaml.safe_dump(_nested(old_key, value)))
+    new_run = _dry_run(tmp_path / "new", yaml.safe_dump(_nested(new_key, value)))
     assert old_run.returncode == new_run.returncode == 0, old_run.stderr[-3000:]
-    warning = "config key classification.vote is renamed classification.combine (the old name is accepted for one release): write classification.combine: hard"
+    warning = f"config key {old_key} is renamed {new_key} (the old name is accepted for one release): write {new_key}: {value}"
     assert warning in old_run.stdout + old_run.stderr
     assert "is renamed" not in new_run.stdout + new_run.stderr
     assert planned(old_run.stdout) == planned(new_run.stdout)
-    jobs = [{"dataset": "sciq", "split": "random", "seed": "0", "weak": "tiny-cls-weak", "t": "2"}]
-    old, new, default = (
-        rule_settings("classification_labels", jobs, config)
-        for config in ({"classification": {"vote": "hard"}}, {"classification": {"combine": "hard"}}, None)
-    )
-    assert old == new and old[0]["vote"] == "hard" and default[0]["vote"] == "soft"
+    old, new, shipped = (rule_settings(rule, [RENAMED_JOBS[rule]], config) for config in (_nested(old_key, value), _nested(new_key, value), None))
+    assert old == new and old[0][setting] == value and shipped[0][setting] == default
 
 
 # ------------------------------------------------------------------------- config: schema errors

@@ -203,8 +203,9 @@ def test_max_grad_norm_zero_does_not_clip_and_is_settable_from_params(tokenizer)
         checkpoint_dir="",
         checkpoint_every=0,
     )
-    assert train.settings_from_params(SimpleNamespace(**params), seed=0, epochs=1).max_grad_norm == 1.0  # other tracks
     assert train.settings_from_params(SimpleNamespace(**params, max_grad_norm=0.0), seed=0, epochs=1).max_grad_norm == 0.0
+    with pytest.raises(AttributeError, match="max_grad_norm"):  # every track's jobs pass it (generation.max_grad_norm: 1.0)
+        train.settings_from_params(SimpleNamespace(**params), seed=0, epochs=1)
 
 
 def test_finished_training_removes_its_checkpoint_and_empty_parents(tokenizer, tmp_path):

@@ -456,8 +456,8 @@ def spec_from_params(params) -> ModelSpec:
 
 
 def settings_from_params(params, *, seed: int, epochs: int) -> TrainSettings:
-    """TrainSettings from a workflow job's ``params`` (see ``training_params`` in rules/common.smk).
-    ``max_grad_norm`` is optional (the classification track sets it; otherwise 1.0)."""
+    """TrainSettings from a workflow job's ``params`` (see ``training_params`` in rules/common.smk:
+    every track sets ``lr_schedule`` and ``max_grad_norm`` in its own block)."""
     return TrainSettings(
         epochs=int(epochs),
         lr=float(params.lr),
@@ -470,6 +470,6 @@ def settings_from_params(params, *, seed: int, epochs: int) -> TrainSettings:
         mixed_precision=str(params.mixed_precision),
         checkpoint_dir=str(params.checkpoint_dir),
         checkpoint_every=int(operational("checkpoint_every")),  # operational: not a params value
-        max_grad_norm=float(getattr(params, "max_grad_norm", 1.0)),
+        max_grad_norm=float(params.max_grad_norm),
         label=str(getattr(params, "model_source", "")),
     )
