@@ -3,6 +3,8 @@
 import json
 import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -508,6 +510,34 @@ def test_report_lists_every_figure_and_table(default_run, tmp_path):
     assert order.index("figures/arc_easyhard_bars.png") < order.index("results/tables/sandbox_mc_random.html")  # the paper's first
     assert "weak-to-strong generalization" in _report_data(html, "workflow_desc")  # report/workflow.rst, the front page
     assert planned_jobs(snakemake("-n", cwd=default_run).stdout) == {}  # the shared default run stays complete
+
+
+def _visible_text(dom: str) -> str:
+    """The text of a page as rendered: no scripts (the report's data sit in them as JSON), no tags."""
+    dom = re.sub(r"<(script|style)\b.*?</\1>", " ", dom, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", dom))
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="needs Debian's chromium (.ci/run installs it)")
+def test_report_renders_in_a_headless_browser(default_run, tmp_path):
+    """The report opened in a real browser (headless Chromium): after its JavaScript ran, the front
+    page lists the claims table first, then the paper's tables and figures in paper order (Table 3
+    among them), and the menu lists the claims first; the screenshot is kept beside the test's files."""
+    report = tmp_path / "report.html"
+    snakemake("--report", str(report), cwd=default_run)
+    browser = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--virtual-time-budget=10000"]
+    # tall: the report centres its front page vertically, so a short window cuts off its top
+    screenshot = tmp_path / "report.png"
+    subprocess.run([*browser, "--window-size=1400,5000", f"--screenshot={screenshot}", report.as_uri()], check=True, capture_output=True, timeout=120)
+    assert screenshot.read_bytes().startswith(b"\x89PNG")
+    dom = subprocess.run([*browser, "--dump-dom", report.as_uri()], check=True, capture_output=True, text=True, timeout=120).stdout
+    text = _visible_text(dom)
+    front = text[text.index("Every table and figure, claims first") :]
+    entries = ("claims : the paper's claims, judged", "Table 1 :", "Table 3 : weak-to-strong per pair (quartz, random)", "Figure 2 :")
+    places = [front.index(entry) for entry in entries]
+    assert places == sorted(places), front[:2000]
+    menu = [text.index(category) for category in REPORT_CATEGORIES.values()]
+    assert menu == sorted(menu) and menu[0] < text.index("Every table and figure")  # the menu: claims first
 
 
 def test_sciq_options_rerun_exactly_their_jobs(default_run, tmp_path):
