@@ -114,11 +114,20 @@ rule ablation_combine_table:
     input:
         unpack(combine_results),
     output:
-        report(
-            "results/tables/ablation_combine_{dataset}.csv", caption="../report/ablation_combine.rst", category="generation", subcategory="ablations"
+        *(
+            (
+                report(
+                    f"results/tables/ablation_combine_{{dataset}}.{ext}",
+                    caption="../report/ablation_combine.rst",
+                    category=REPORT_CATEGORIES["generation"],
+                    subcategory="ablations",
+                    labels=report_labels(ext.upper(), "Figure 10", f"{ABLATION_SHOWS['combine']} (table)", dataset="{dataset}"),
+                )
+                if ext in ("csv", "html")
+                else f"results/tables/ablation_combine_{{dataset}}.{ext}"
+            )
+            for ext in TABLE_FILES
         ),
-        "results/tables/ablation_combine_{dataset}.md",
-        "results/tables/ablation_combine_{dataset}.tex",
     log:
         "results/logs/tables/ablation_combine_{dataset}.log",
     wildcard_constraints:
@@ -145,9 +154,22 @@ rule ablation_curve_table:
             else curve_files([wc.name], GEN.weak, WEIGHTING_VARIANTS)
         ),
     output:
-        report("results/tables/ablation_{kind}_{name}.csv", caption="../report/ablation_curves.rst", category="generation", subcategory="ablations"),
-        "results/tables/ablation_{kind}_{name}.md",
-        "results/tables/ablation_{kind}_{name}.tex",
+        *(
+            (
+                report(
+                    f"results/tables/ablation_{{kind}}_{{name}}.{ext}",
+                    caption="../report/ablation_curves.rst",
+                    category=REPORT_CATEGORIES["generation"],
+                    subcategory="ablations",
+                    labels=report_labels(
+                        ext.upper(), lambda wc: ABLATION_ARTIFACTS[wc.kind], lambda wc: ablation_shows(wc, "table"), dataset=ablation_dataset
+                    ),
+                )
+                if ext in ("csv", "html")
+                else f"results/tables/ablation_{{kind}}_{{name}}.{ext}"
+            )
+            for ext in TABLE_FILES
+        ),
     log:
         "results/logs/tables/ablation_{kind}_{name}.log",
     wildcard_constraints:
@@ -172,7 +194,18 @@ rule ablation_figure:
     input:
         "results/tables/ablation_{kind}_{name}.csv",
     output:
-        report("figures/ablation_{kind}_{name}.pdf", caption="../report/ablation_figure.rst", category="generation", subcategory="ablations"),
+        *(
+            report(
+                f"figures/ablation_{{kind}}_{{name}}.{ext}",
+                caption="../report/ablation_figure.rst",
+                category=REPORT_CATEGORIES["generation"],
+                subcategory="ablations",
+                labels=report_labels(
+                    ext.upper(), lambda wc: ABLATION_ARTIFACTS[wc.kind], lambda wc: ablation_shows(wc, "figure"), dataset=ablation_dataset
+                ),
+            )
+            for ext in FIGURE_FILES
+        ),
     log:
         "results/logs/figures/ablation_{kind}_{name}.log",
     wildcard_constraints:

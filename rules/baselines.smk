@@ -83,9 +83,20 @@ rule baselines_table:
     input:
         unpack(baseline_results),
     output:
-        report("results/tables/baselines_{dataset}.csv", caption="../report/baselines.rst", category="generation", subcategory="baselines"),
-        "results/tables/baselines_{dataset}.md",
-        "results/tables/baselines_{dataset}.tex",
+        *(
+            (
+                report(
+                    f"results/tables/baselines_{{dataset}}.{ext}",
+                    caption="../report/baselines.rst",
+                    category=REPORT_CATEGORIES["generation"],
+                    subcategory="baselines",
+                    labels=report_labels(ext.upper(), "baselines", "boosting vs plain ensembles (table)", dataset="{dataset}"),
+                )
+                if ext in ("csv", "html")
+                else f"results/tables/baselines_{{dataset}}.{ext}"
+            )
+            for ext in TABLE_FILES
+        ),
     log:
         "results/logs/tables/baselines_{dataset}.log",
     wildcard_constraints:
@@ -109,7 +120,16 @@ rule baselines_figure:
     input:
         "results/tables/baselines_{dataset}.csv",
     output:
-        report("figures/baselines_{dataset}.pdf", caption="../report/baselines.rst", category="generation", subcategory="baselines"),
+        *(
+            report(
+                f"figures/baselines_{{dataset}}.{ext}",
+                caption="../report/baselines.rst",
+                category=REPORT_CATEGORIES["generation"],
+                subcategory="baselines",
+                labels=report_labels(ext.upper(), "baselines", "boosting vs plain ensembles (figure)", dataset="{dataset}"),
+            )
+            for ext in FIGURE_FILES
+        ),
     log:
         "results/logs/figures/baselines_{dataset}.log",
     wildcard_constraints:

@@ -55,5 +55,5 @@ def classification_table_dataset(wc):
 
 
 def classification_targets():
-    targets = [f"results/tables/{table}.{ext}" for table in CLS_TABLES for ext in ("csv", "md", "tex")]
-    return targets + [f"figures/{dataset}_pgr.pdf" for dataset in CLS.datasets]
+    targets = [f"results/tables/{table}.{ext}" for table in CLS_TABLES for ext in TABLE_FILES]
+    return targets + [f"figures/{dataset}_pgr.{ext}" for dataset in CLS.datasets for ext in FIGURE_FILES]

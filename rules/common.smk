@@ -2,6 +2,8 @@ import math
 import os
 import re
 
+from ensemw2s.labels import label, paper_figure, report_order
+
 # Helpers shared by every stage: config look-ups (each returning one leaf value), model sources,
 # resources, and the target lists.  No rule lives here.
 
@@ -251,11 +253,54 @@ _warn_what_is_off()
 # Snakemake report (snakemake --report): figures and tables are grouped by track (category), then
 # dataset (subcategory); artifacts that pool the generation datasets get this subcategory.
 ALL_DATASETS_SUBCATEGORY = "all datasets"
+# The report lists categories sorted by name: the number puts the claims first and the tracks in
+# paper order (report/workflow.rst says so).
+REPORT_CATEGORIES = {
+    "claims": "1. claims",
+    "classification": "2. classification",
+    "generation": "3. generation",
+    "both tracks": "4. both tracks",
+}
+# The files of a table (ensemw2s.tables.write_table) and of a figure (ensemw2s.plots.save_figure);
+# the report shows the HTML and the PNG rendered, and lists the CSV and the PDF beside them.
+TABLE_FILES = ("csv", "md", "tex", "html")
+FIGURE_FILES = ("pdf", "png")
 
 
 def report_track(wc):
     """The report category of a dataset's artifacts: the track that uses ``wc.dataset``."""
-    return track_of(wc.dataset)
+    return REPORT_CATEGORIES[track_of(wc.dataset)]
+
+
+def table_artifact(title, twin):
+    """The report's artifact of a table titled ``title``: the paper's "Table n", or, on a dataset
+    the paper has not, "like" its ``twin`` (the paper's table of the same kind)."""
+    return title if title.startswith("Table ") else f"like {twin}"
+
+
+def report_labels(fmt, artifact, shows, dataset="", split=""):
+    """``labels`` of a report entry: the report shows them as columns instead of the file's path,
+    and sorts a subcategory's entries by them, first label first.  "#": the artifact's place in
+    paper order (ensemw2s.labels.REPORT_ORDER); the artifact ("Table 3"), what it shows, its
+    dataset and split (wildcards in braces, or functions of them; splits as ensemw2s.labels names
+    them); ``fmt``: HTML / PNG, shown rendered, or CSV / PDF, the files themselves (every table and
+    figure is in the report both ways)."""
+
+    def labels(wc):
+        def value(item):
+            return item(wc) if callable(item) else item.format(**dict(wc.items()))
+
+        named = value(artifact)
+        return {
+            "#": report_order(named),
+            "artifact": named,
+            "shows": value(shows),
+            "dataset": value(dataset),
+            "split": label(value(split)),
+            "format": fmt,
+        }
+
+    return labels
 
 
 def alternatives(names):
@@ -510,7 +555,7 @@ def claims_metrics():
     return list(dict.fromkeys(main + id_ood_metrics()))
 
 
-CLAIMS_TABLE = [f"results/tables/claims.{ext}" for ext in ("csv", "md", "tex")] + ["results/tables/claims_units.csv"]
+CLAIMS_TABLE = [f"results/tables/claims.{ext}" for ext in TABLE_FILES] + ["results/tables/claims_units.csv"]
 
 
 def paper_models():
@@ -558,11 +603,11 @@ def all_targets():
     targets = []
     for dataset in [d for d in DATASETS if d in GEN.datasets + CLS.datasets]:
         targets.append(f"results/difficulty/{dataset}.csv")
-        targets.append(f"figures/{dataset}_difficulty.pdf")
+        targets.extend(f"figures/{dataset}_difficulty.{ext}" for ext in FIGURE_FILES)
         for split in SPLIT_KINDS:
             for seed in config["seeds"]:
                 targets.extend(split_files(dataset, split, seed))
     if ID_OOD_DATASETS:
-        targets.extend(["results/tables/id_ood.csv", "results/tables/id_ood.md", "results/tables/id_ood.tex", "figures/id_ood.pdf"])
+        targets.extend([f"results/tables/id_ood.{ext}" for ext in TABLE_FILES] + [f"figures/id_ood.{ext}" for ext in FIGURE_FILES])
         targets = CLAIMS_TABLE + targets  # first: the paper's claims, judged
     return targets + classification_targets() + generation_targets() + ablation_targets() + job_results()

@@ -21,7 +21,7 @@ GEN_TABLE_NUMBERS = {"quartz": (3, 4, 5), "arc": (6, 7, 8)}
 GEN_TABLE_KINDS = ("random", "easyhard", "one_run")
 # One shown table per accuracy measure (ensemw2s.labels.MEASURE_SUFFIXES): option accuracy in
 # {stem}.md/.tex, token accuracy in {stem}_token.*, acc_norm in {stem}_norm.*; {stem}.csv has all.
-GEN_MEASURE_FILES = [f"{suffix}.{ext}" for suffix in ("", "_token", "_norm") for ext in ("md", "tex")]
+GEN_MEASURE_FILES = [f"{suffix}.{ext}" for suffix in ("", "_token", "_norm") for ext in ("md", "tex", "html")]
 
 
 def generation_tables(dataset):
@@ -59,10 +59,10 @@ def generation_targets():
     for dataset in GEN.datasets:
         for stem, _ in generation_tables(dataset).values():
             targets.extend([f"{stem}.csv"] + [stem + tail for tail in GEN_MEASURE_FILES])
-        targets.append(f"figures/{dataset}_pgr.pdf")
-        targets.extend(f"figures/{dataset}_{split}_bars.pdf" for split in SPLIT_KINDS)
+        targets.extend(f"figures/{dataset}_pgr.{ext}" for ext in FIGURE_FILES)
+        targets.extend(f"figures/{dataset}_{split}_bars.{ext}" for split in SPLIT_KINDS for ext in FIGURE_FILES)
     if GEN.datasets:
-        targets.append("figures/weak_ensemble_gain.pdf")
+        targets.extend(f"figures/weak_ensemble_gain.{ext}" for ext in FIGURE_FILES)
         targets.extend(["results/tables/easy_vs_hard.csv"] + [f"results/tables/easy_vs_hard{tail}" for tail in GEN_MEASURE_FILES])
     return targets
 
@@ -193,18 +193,33 @@ def curve_files(datasets, weaks, variants):
     ]
 
 
+# The report's names of an ablation (wildcard kind): the paper's artifact and what it shows.
+ABLATION_ARTIFACTS = {"combine": "Figure 10", "window": "Figures 11-12", "weighting": "Appendix G.2"}
+ABLATION_SHOWS = {"combine": "probability vs logit combination", "window": "error window L", "weighting": "token- vs sample-level weighting"}
+
+
+def ablation_shows(wc, what):
+    # the window ablation is one weak model's ({name}) over every ablation dataset
+    model = f" of {wc.name}" if wc.kind == "window" else ""
+    return f"{ABLATION_SHOWS[wc.kind]}{model} ({what})"
+
+
+def ablation_dataset(wc):
+    return "all" if wc.kind == "window" else wc.name
+
+
 def ablation_targets():
     targets = []
     for dataset in ABLATION_DATASETS:
-        targets.append(f"figures/ablation_combine_{dataset}.pdf")
-        targets.extend(f"results/tables/ablation_combine_{dataset}.{ext}" for ext in ("csv", "md", "tex"))
+        targets.extend(f"figures/ablation_combine_{dataset}.{ext}" for ext in FIGURE_FILES)
+        targets.extend(f"results/tables/ablation_combine_{dataset}.{ext}" for ext in TABLE_FILES)
         if WEIGHTING_VARIANTS:
-            targets.append(f"figures/ablation_weighting_{dataset}.pdf")
-            targets.extend(f"results/tables/ablation_weighting_{dataset}.{ext}" for ext in ("csv", "md", "tex"))
+            targets.extend(f"figures/ablation_weighting_{dataset}.{ext}" for ext in FIGURE_FILES)
+            targets.extend(f"results/tables/ablation_weighting_{dataset}.{ext}" for ext in TABLE_FILES)
     if ABLATION_DATASETS:
         for model in WINDOW_MODELS:
-            targets.append(f"figures/ablation_window_{model}.pdf")
-            targets.extend(f"results/tables/ablation_window_{model}.{ext}" for ext in ("csv", "md", "tex"))
+            targets.extend(f"figures/ablation_window_{model}.{ext}" for ext in FIGURE_FILES)
+            targets.extend(f"results/tables/ablation_window_{model}.{ext}" for ext in TABLE_FILES)
     return targets + baseline_targets()
 
 
@@ -281,6 +296,6 @@ def baseline_results(wc):
 def baseline_targets():
     targets = []
     for dataset in ABLATION_DATASETS if BASELINES else []:
-        targets.extend(f"results/tables/baselines_{dataset}.{ext}" for ext in ("csv", "md", "tex"))
-        targets.append(f"figures/baselines_{dataset}.pdf")
+        targets.extend(f"results/tables/baselines_{dataset}.{ext}" for ext in TABLE_FILES)
+        targets.extend(f"figures/baselines_{dataset}.{ext}" for ext in FIGURE_FILES)
     return targets

@@ -1,7 +1,8 @@
 # Tables and figures: cheap, local, never retrain anything.  First the claims table: the paper's
-# claims (resources/paper/claims.csv), one row each, judged against every dataset's tidy metrics.  Each figure, and the CSV of each table
-# (its .md / .tex siblings hold the same numbers), is marked for `snakemake --report`: category = the
-# track, subcategory = the dataset (report/*.rst are the captions; report/workflow.rst the front page).
+# claims (resources/paper/claims.csv), one row each, judged against every dataset's tidy metrics.  Each figure (PNG shown, PDF) and
+# each table (HTML shown, CSV; its .md / .tex siblings hold the same numbers) is marked for `snakemake --report`: category = the
+# track, subcategory = the dataset, labels = the paper artifact (report_labels; report/*.rst are the captions, report/workflow.rst
+# the front page).
 
 
 localrules:
@@ -20,10 +21,29 @@ rule claims_table:
         metrics=claims_metrics(),
         intervals=[f"results/metrics/{dataset}/{split}.intervals.csv" for dataset in ID_OOD_DATASETS for split in SPLIT_KINDS],
     output:
-        table=report(CLAIMS_TABLE[0], caption="../report/claims.rst", category="claims", subcategory=ALL_DATASETS_SUBCATEGORY),
+        table=report(
+            CLAIMS_TABLE[0],
+            caption="../report/claims.rst",
+            category=REPORT_CATEGORIES["claims"],
+            subcategory=ALL_DATASETS_SUBCATEGORY,
+            labels=report_labels("CSV", "claims", "the paper's claims, judged"),
+        ),
         md=CLAIMS_TABLE[1],
         tex=CLAIMS_TABLE[2],
-        units=report(CLAIMS_TABLE[3], caption="../report/claims_units.rst", category="claims", subcategory=ALL_DATASETS_SUBCATEGORY),
+        html=report(
+            CLAIMS_TABLE[3],
+            caption="../report/claims.rst",
+            category=REPORT_CATEGORIES["claims"],
+            subcategory=ALL_DATASETS_SUBCATEGORY,
+            labels=report_labels("HTML", "claims", "the paper's claims, judged"),
+        ),
+        units=report(
+            CLAIMS_TABLE[4],
+            caption="../report/claims_units.rst",
+            category=REPORT_CATEGORIES["claims"],
+            subcategory=ALL_DATASETS_SUBCATEGORY,
+            labels=report_labels("CSV", "claims (units)", "each claim's values, unit by unit"),
+        ),
     log:
         "results/logs/tables/claims.log",
     conda:
@@ -50,7 +70,21 @@ rule difficulty_histogram:
     input:
         "results/difficulty/{dataset}.csv",
     output:
-        report("figures/{dataset}_difficulty.pdf", caption="../report/difficulty_histogram.rst", category=report_track, subcategory="{dataset}"),
+        *(
+            report(
+                f"figures/{{dataset}}_difficulty.{ext}",
+                caption="../report/difficulty_histogram.rst",
+                category=report_track,
+                subcategory="{dataset}",
+                labels=report_labels(
+                    ext.upper(),
+                    lambda wc: paper_figure("difficulty histogram", wc.dataset, track_of(wc.dataset)),
+                    "difficulty ratings",
+                    dataset="{dataset}",
+                ),
+            )
+            for ext in FIGURE_FILES
+        ),
     log:
         "results/logs/figures/{dataset}_difficulty.log",
     conda:
@@ -120,7 +154,18 @@ rule pgr_figure:
         random="results/metrics/{dataset}/random.csv",
         easyhard="results/metrics/{dataset}/easyhard.csv",
     output:
-        report("figures/{dataset}_pgr.pdf", caption="../report/pgr_figure.rst", category=report_track, subcategory="{dataset}"),
+        *(
+            report(
+                f"figures/{{dataset}}_pgr.{ext}",
+                caption="../report/pgr_figure.rst",
+                category=report_track,
+                subcategory="{dataset}",
+                labels=report_labels(
+                    ext.upper(), lambda wc: paper_figure("PGR figure", wc.dataset, track_of(wc.dataset)), "transfer and PGR", dataset="{dataset}"
+                ),
+            )
+            for ext in FIGURE_FILES
+        ),
     log:
         "results/logs/figures/{dataset}_pgr.log",
     wildcard_constraints:
@@ -149,22 +194,29 @@ rule classification_table:
         metrics=lambda wc: "results/metrics/{}/{}.csv".format(*CLS_TABLES[wc.table][:2]),
         intervals=lambda wc: "results/metrics/{}/{}.intervals.csv".format(*CLS_TABLES[wc.table][:2]),
     output:
-        report(
-            "results/tables/{table}.csv",
-            caption="../report/classification_table.rst",
-            category="classification",
-            subcategory=classification_table_dataset,
-        ),
-        "results/tables/{table}.md",
-        "results/tables/{table}.tex",
-        report(
-            "results/tables/{table}_rounds.csv",
-            caption="../report/classification_table_rounds.rst",
-            category="classification",
-            subcategory=classification_table_dataset,
-        ),
-        "results/tables/{table}_rounds.md",
-        "results/tables/{table}_rounds.tex",
+        **{
+            kind: [
+                (
+                    report(
+                        f"results/tables/{{table}}{tail}.{ext}",
+                        caption=f"../report/classification_table{tail}.rst",
+                        category=REPORT_CATEGORIES["classification"],
+                        subcategory=classification_table_dataset,
+                        labels=report_labels(
+                            ext.upper(),
+                            lambda wc: table_artifact(CLS_TABLES[wc.table][2], f"Table {1 + SPLIT_KINDS.index(CLS_TABLES[wc.table][1])}"),
+                            shows,
+                            dataset=classification_table_dataset,
+                            split=lambda wc: CLS_TABLES[wc.table][1],
+                        ),
+                    )
+                    if ext in ("csv", "html")
+                    else f"results/tables/{{table}}{tail}.{ext}"
+                )
+                for ext in TABLE_FILES
+            ]
+            for kind, tail, shows in (("pairs", "", "weak-to-strong per pair"), ("rounds", "_rounds", "weak-to-strong per pair, round by round"))
+        },
     log:
         "results/logs/tables/{table}.log",
     wildcard_constraints:
@@ -211,10 +263,26 @@ for _dataset in GEN.datasets:
         output:
             **{
                 kind: [
-                    report(f"{stem}.csv", caption=f"../report/generation_table_{kind}.rst", category="generation", subcategory=_dataset),
-                    *(stem + tail for tail in GEN_MEASURE_FILES),
+                    (
+                        report(
+                            stem + tail,
+                            caption=f"../report/generation_table_{kind}.rst",
+                            category=REPORT_CATEGORIES["generation"],
+                            subcategory=_dataset,
+                            labels=report_labels(
+                                tail.removeprefix(".").upper(),
+                                table_artifact(title, generation_tables("quartz")[kind][1]),
+                                "one run: ensemble vs baseline" if kind == "one_run" else "weak-to-strong per pair",
+                                dataset=_dataset,
+                                split="" if kind == "one_run" else kind,
+                            ),
+                        )
+                        if tail in (".csv", ".html")  # option accuracy; the other measures' files beside it
+                        else stem + tail
+                    )
+                    for tail in [".csv", *GEN_MEASURE_FILES]
                 ]
-                for kind, (stem, _) in _tables.items()
+                for kind, (stem, title) in _tables.items()
             },
         log:
             f"results/logs/tables/{_dataset}.log",
@@ -236,7 +304,22 @@ rule generation_bars:
     input:
         "results/metrics/{dataset}/{split}.csv",
     output:
-        report("figures/{dataset}_{split}_bars.pdf", caption="../report/generation_bars.rst", category="generation", subcategory="{dataset}"),
+        *(
+            report(
+                f"figures/{{dataset}}_{{split}}_bars.{ext}",
+                caption="../report/generation_bars.rst",
+                category=REPORT_CATEGORIES["generation"],
+                subcategory="{dataset}",
+                labels=report_labels(
+                    ext.upper(),
+                    lambda wc: paper_figure("bars", wc.dataset, "generation", wc.split),
+                    "weak, baseline, ensemble, oracle",
+                    dataset="{dataset}",
+                    split="{split}",
+                ),
+            )
+            for ext in FIGURE_FILES
+        ),
     log:
         "results/logs/figures/{dataset}_{split}_bars.log",
     wildcard_constraints:
@@ -256,11 +339,15 @@ rule weak_ensemble_gain:
     input:
         expand("results/metrics/{dataset}/{split}.csv", dataset=GEN.datasets, split=SPLIT_KINDS),
     output:
-        report(
-            "figures/weak_ensemble_gain.pdf",
-            caption="../report/weak_ensemble_gain.rst",
-            category="generation",
-            subcategory=ALL_DATASETS_SUBCATEGORY,
+        *(
+            report(
+                f"figures/weak_ensemble_gain.{ext}",
+                caption="../report/weak_ensemble_gain.rst",
+                category=REPORT_CATEGORIES["generation"],
+                subcategory=ALL_DATASETS_SUBCATEGORY,
+                labels=report_labels(ext.upper(), "Figure 3", "single weak model vs weak ensemble", dataset="all"),
+            )
+            for ext in FIGURE_FILES
         ),
     log:
         "results/logs/figures/weak_ensemble_gain.log",
@@ -281,8 +368,20 @@ rule easy_vs_hard:
     input:
         unpack(easy_vs_hard_inputs),
     output:
-        report("results/tables/easy_vs_hard.csv", caption="../report/easy_vs_hard.rst", category="generation", subcategory=ALL_DATASETS_SUBCATEGORY),
-        *(f"results/tables/easy_vs_hard{tail}" for tail in GEN_MEASURE_FILES),
+        *(
+            (
+                report(
+                    f"results/tables/easy_vs_hard{tail}",
+                    caption="../report/easy_vs_hard.rst",
+                    category=REPORT_CATEGORIES["generation"],
+                    subcategory=ALL_DATASETS_SUBCATEGORY,
+                    labels=report_labels(tail.removeprefix(".").upper(), "Figure 5", "trained on easy vs hard, tested on hard", dataset="all"),
+                )
+                if tail in (".csv", ".html")  # option accuracy; the other measures' files beside it
+                else f"results/tables/easy_vs_hard{tail}"
+            )
+            for tail in [".csv", *GEN_MEASURE_FILES]
+        ),
     log:
         "results/logs/tables/easy_vs_hard.log",
     conda:
@@ -303,10 +402,21 @@ rule id_ood_table:
     input:
         unpack(id_ood_inputs),
     output:
-        report("results/tables/id_ood.csv", caption="../report/id_ood.rst", category="both tracks", subcategory=ALL_DATASETS_SUBCATEGORY),
-        "results/tables/id_ood.md",
-        "results/tables/id_ood.tex",
-        "results/metrics/id_ood_seeds.csv",
+        *(
+            (
+                report(
+                    f"results/tables/id_ood.{ext}",
+                    caption="../report/id_ood.rst",
+                    category=REPORT_CATEGORIES["both tracks"],
+                    subcategory=ALL_DATASETS_SUBCATEGORY,
+                    labels=report_labels(ext.upper(), "ID vs OOD", "expert and student gains (table)", dataset="all"),
+                )
+                if ext in ("csv", "html")
+                else f"results/tables/id_ood.{ext}"
+            )
+            for ext in TABLE_FILES
+        ),
+        seeds="results/metrics/id_ood_seeds.csv",
     log:
         "results/logs/tables/id_ood.log",
     conda:
@@ -337,7 +447,16 @@ rule id_ood_figure:
     input:
         "results/metrics/id_ood_seeds.csv",
     output:
-        report("figures/id_ood.pdf", caption="../report/id_ood.rst", category="both tracks", subcategory=ALL_DATASETS_SUBCATEGORY),
+        *(
+            report(
+                f"figures/id_ood.{ext}",
+                caption="../report/id_ood.rst",
+                category=REPORT_CATEGORIES["both tracks"],
+                subcategory=ALL_DATASETS_SUBCATEGORY,
+                labels=report_labels(ext.upper(), "ID vs OOD", "expert and student gains (figure)", dataset="all"),
+            )
+            for ext in FIGURE_FILES
+        ),
     log:
         "results/logs/figures/id_ood.log",
     conda:

@@ -15,7 +15,7 @@ with job(snakemake.log[0]) as log:
     intervals = pd.read_csv(snakemake.input.intervals, dtype={"seed": str})
     tables = report.classification_tables(tidy, p.models, intervals=intervals)
     for (numbers, display), path, caption in zip(
-        tables.values(), (snakemake.output[0], snakemake.output[3]), (p.caption, p.caption + " Per boosting round T."), strict=True
+        tables.values(), (snakemake.output.pairs[0], snakemake.output.rounds[0]), (p.caption, p.caption + " Per boosting round T."), strict=True
     ):
         write_table(numbers, str(path).removesuffix(".csv"), caption, display=display)
     log.info("%d pairs, %d rows by round, %d seeds", len(tables["pairs"][0]), len(tables["rounds"][0]), tidy["seed"].nunique())

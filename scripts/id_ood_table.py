@@ -32,6 +32,6 @@ with job(snakemake.log[0]) as log:
     )
     numeric, shown = report.id_ood_table(rows)
     write_table(numeric, snakemake.output[0].removesuffix(".csv"), p.caption, display=shown)
-    with atomic_open(snakemake.output[3]) as handle:  # the per-seed rows: the figure's data
+    with atomic_open(snakemake.output.seeds) as handle:  # the per-seed rows: the figure's data
         rows.to_csv(handle, index=False, float_format="%.6g")
     log.info("%d rows over %d datasets", len(numeric), len(p.datasets))

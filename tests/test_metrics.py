@@ -53,7 +53,7 @@ def test_format_mean_sem():
     assert format_mean_sem(0.05, 0.01, signed=True) == "+0.050 ± 0.010"
 
 
-def test_write_table_writes_three_formats(tmp_path):
+def test_write_table_writes_four_formats(tmp_path):
     numbers = pd.DataFrame({"pair": ["a_b"], "acc": [0.5], "acc_sem": [0.01]})
     shown = pd.DataFrame({"pair": ["a_b"], "acc": [format_mean_sem(0.5, 0.01)]})
     write_table(numbers, str(tmp_path / "t"), "Caption 50%", display=shown)
@@ -65,6 +65,12 @@ def test_write_table_writes_three_formats(tmp_path):
     # booktabs rules, text left- and numbers right-aligned (pandas' Styler.to_latex)
     assert [r"\toprule", r"\midrule", r"\bottomrule"] == [line for line in latex.splitlines() if line.endswith("rule")]
     assert r"\begin{tabular}{lr}" in latex and "|---|---:|" in markdown
+    # the page the Snakemake report shows: caption (escaped) above the table as shown, numbers right
+    page = (tmp_path / "t.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in page and "<caption>Caption 50%</caption>" in page
+    assert ">0.500 ± 0.010</td>" in page and "td.col1 {\n  text-align: right;" in page
+    write_table(numbers, str(tmp_path / "again"), "Caption 50%", display=shown)
+    assert (tmp_path / "again.html").read_text() == page  # no random ids: the same table, the same file
     assert not list(tmp_path.glob("*.part"))
 
 

@@ -1,4 +1,5 @@
-"""Figures are reproducible: the same data gives byte-identical PDFs (no creation date inside)."""
+"""Figures are reproducible: the same data gives byte-identical PDFs (no creation date inside) and
+PNG previews."""
 
 import time
 
@@ -23,6 +24,9 @@ def test_same_figure_twice_gives_the_same_bytes(tmp_path):
         first, second = ((tmp_path / f"{run}_{name}.pdf").read_bytes() for run in ("first", "second"))
         assert first.startswith(b"%PDF") and b"/CreationDate" not in first
         assert first == second, name
+        # the PNG beside it (the report shows it): as reproducible
+        first, second = ((tmp_path / f"{run}_{name}.png").read_bytes() for run in ("first", "second"))
+        assert first.startswith(b"\x89PNG") and first == second, name
 
 
 # ------------------------------------------------- figures a reader trusts (paper scale: 6 pairs)

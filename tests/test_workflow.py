@@ -3,6 +3,8 @@
 import json
 import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -436,10 +438,42 @@ def _report_data(html: str, name: str):
     return json.JSONDecoder().raw_decode(html, start)[0]
 
 
+# The report's categories carry their place (rules/common.smk REPORT_CATEGORIES); each table is in
+# twice (HTML shown, CSV), each figure too (PNG shown, PDF).
+REPORT_CATEGORIES = {"claims": "1. claims", "classification": "2. classification", "generation": "3. generation", "both tracks": "4. both tracks"}
+SHOWN = {".csv": ".html", ".pdf": ".png"}
+# Entries named by paper artifact (the labels' "artifact"), the sandbox's "like" its paper twin
+REPORT_NAMES = {
+    "results/tables/claims.html": "claims",
+    "results/tables/table3.html": "Table 3",
+    "results/tables/table3.csv": "Table 3",
+    "results/tables/table1_rounds.html": "Table 1",
+    "figures/quartz_pgr.png": "Figure 4",
+    "figures/arc_easyhard_bars.pdf": "Figure 17",
+    "figures/sciq_difficulty.png": "Figure 7",
+    "results/tables/easy_vs_hard.html": "Figure 5",
+    "figures/ablation_window_tiny-weak.png": "Figures 11-12",
+    "results/tables/id_ood.html": "ID vs OOD",
+    "results/tables/sandbox_mc_random.html": "like Table 3",
+    "figures/sandbox_binary_pgr.png": "like Figure 2",
+}
+
+
+def _report_entries():
+    """{path: (category, subcategory, caption text)} of every file the report lists."""
+    entries = {}
+    for path, (category, subcategory, number) in REPORT_ARTIFACTS.items():
+        twin = path.removesuffix(Path(path).suffix) + SHOWN[Path(path).suffix]
+        for listed in (path, twin) if path != "results/tables/claims_units.csv" else (path,):  # the units: a CSV only
+            entries[listed] = (REPORT_CATEGORIES[category], subcategory, number)
+    return entries
+
+
 def test_report_lists_every_figure_and_table(default_run, tmp_path):
-    """snakemake --report after the default run: every figure and every table (by its CSV; the .md
-    and .tex beside it hold the same numbers) is in the report, under its track and dataset, with a
-    caption that gives its paper number; building the report changes no output."""
+    """snakemake --report after the default run: every figure (PNG shown, PDF) and every table
+    (HTML shown, CSV; the .md and .tex beside it hold the same numbers) is in the report, under its
+    track and dataset, named by labels (paper artifact first, in paper order), with a caption that
+    gives its paper number; building the report changes no output."""
     import zipfile
 
     built = sorted(str(p.relative_to(default_run)) for pattern in ("figures/*.pdf", "results/tables/*.csv") for p in default_run.glob(pattern))
@@ -456,13 +490,54 @@ def test_report_lists_every_figure_and_table(default_run, tmp_path):
         for subcategory, paths in subcategories.items()
         for path in paths
     }
-    assert listed == {path: (category, subcategory) for path, (category, subcategory, _) in REPORT_ARTIFACTS.items()}
-    assert sorted(results) == sorted(REPORT_ARTIFACTS)
-    for path, (_, _, number) in REPORT_ARTIFACTS.items():
+    entries = _report_entries()
+    assert listed == {path: (category, subcategory) for path, (category, subcategory, _) in entries.items()}
+    assert sorted(results) == sorted(entries)
+    for path, (_, _, number) in entries.items():
         assert number in results[path]["caption"], (path, results[path]["caption"])
         assert f"report/{results[path]['data_uri']}" in stored  # the file itself is in the archive
+        labels = results[path]["labels"]
+        assert list(labels) == ["#", "artifact", "shows", "dataset", "split", "format"], path
+        assert labels["format"] == Path(path).suffix.removeprefix(".").upper(), path
+    assert {path: results[path]["labels"]["artifact"] for path in REPORT_NAMES} == REPORT_NAMES
+    # the report lists a subcategory's entries by their labels: no two alike (it would show one)
+    for subcategories in categories.values():
+        for paths in subcategories.values():
+            assert len({tuple(results[path]["labels"].values()) for path in paths}) == len(paths), paths
+    order = sorted(entries, key=lambda path: tuple(results[path]["labels"].values()))
+    assert order.index("results/tables/claims.html") < order.index("results/tables/table1.html") < order.index("results/tables/table3.html")
+    assert order.index("results/tables/table8.html") < order.index("figures/sciq_pgr.png") < order.index("figures/arc_easyhard_bars.png")
+    assert order.index("figures/arc_easyhard_bars.png") < order.index("results/tables/sandbox_mc_random.html")  # the paper's first
     assert "weak-to-strong generalization" in _report_data(html, "workflow_desc")  # report/workflow.rst, the front page
     assert planned_jobs(snakemake("-n", cwd=default_run).stdout) == {}  # the shared default run stays complete
+
+
+def _visible_text(dom: str) -> str:
+    """The text of a page as rendered: no scripts (the report's data sit in them as JSON), no tags."""
+    dom = re.sub(r"<(script|style)\b.*?</\1>", " ", dom, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", dom))
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="needs Debian's chromium (.ci/run installs it)")
+def test_report_renders_in_a_headless_browser(default_run, tmp_path):
+    """The report opened in a real browser (headless Chromium): after its JavaScript ran, the front
+    page lists the claims table first, then the paper's tables and figures in paper order (Table 3
+    among them), and the menu lists the claims first; the screenshot is kept beside the test's files."""
+    report = tmp_path / "report.html"
+    snakemake("--report", str(report), cwd=default_run)
+    browser = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--virtual-time-budget=10000"]
+    # tall: the report centres its front page vertically, so a short window cuts off its top
+    screenshot = tmp_path / "report.png"
+    subprocess.run([*browser, "--window-size=1400,5000", f"--screenshot={screenshot}", report.as_uri()], check=True, capture_output=True, timeout=120)
+    assert screenshot.read_bytes().startswith(b"\x89PNG")
+    dom = subprocess.run([*browser, "--dump-dom", report.as_uri()], check=True, capture_output=True, text=True, timeout=120).stdout
+    text = _visible_text(dom)
+    front = text[text.index("Every table and figure, claims first") :]
+    entries = ("claims : the paper's claims, judged", "Table 1 :", "Table 3 : weak-to-strong per pair (quartz, random)", "Figure 2 :")
+    places = [front.index(entry) for entry in entries]
+    assert places == sorted(places), front[:2000]
+    menu = [text.index(category) for category in REPORT_CATEGORIES.values()]
+    assert menu == sorted(menu) and menu[0] < text.index("Every table and figure")  # the menu: claims first
 
 
 def test_sciq_options_rerun_exactly_their_jobs(default_run, tmp_path):
@@ -485,8 +560,7 @@ def test_sciq_options_rerun_exactly_their_jobs(default_run, tmp_path):
         f"results/metrics/{d}/{s}.csv" for d in ("sandbox_binary", "sciq") for s in ("random", "easyhard")
     } | {"results/metrics/sandbox_binary/easyhard-id.csv"}
     assert {output for job in shared["pgr_figure"] for output in job if "sandbox_binary" in output or "sciq" in output} == {
-        "figures/sandbox_binary_pgr.pdf",
-        "figures/sciq_pgr.pdf",
+        f"figures/{dataset}_pgr.{ext}" for dataset in ("sandbox_binary", "sciq") for ext in ("pdf", "png")
     }
     weighting = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {weighting: loss}\n"), cwd=default_run).stdout)
     assert weighting["classification_round"] == 10 and "classification_oracle" not in weighting  # rounds 2 and 3 of every split and dataset

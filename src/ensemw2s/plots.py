@@ -1,4 +1,5 @@
-"""Figures: every plot function takes tidy data and a path, and writes one PDF atomically."""
+"""Figures: every plot function takes tidy data and a path, and writes one PDF (and its PNG
+preview, :func:`save_figure`) atomically."""
 
 from __future__ import annotations
 
@@ -13,14 +14,20 @@ from .labels import label, pair_label  # noqa: E402
 
 # No creation date in the PDF: the same data (and the same matplotlib) gives byte-identical files.
 PDF_METADATA = {"CreationDate": None, "ModDate": None, "Creator": "ensemw2s"}
+PNG_METADATA = {"Software": "ensemw2s"}  # matplotlib's version stays out of the file, as in the PDF
+PNG_DPI = 100
 
 
 def save_figure(figure, path: str) -> None:
-    with atomic_path(path) as tmp:
-        if str(path).endswith(".png"):  # a raster preview (reviews, the report)
-            figure.savefig(tmp, format="png", bbox_inches="tight", dpi=80)
-        else:
+    """Write ``path``: a PDF (the paper's figure) and, beside it, the same figure as PNG: the
+    Snakemake report shows the PNG (it previews a PDF only where the browser has a PDF viewer);
+    a ``.png`` path alone writes the PNG only (reviews, tests)."""
+    stem, is_pdf = str(path).removesuffix(".pdf"), str(path).endswith(".pdf")
+    if is_pdf:
+        with atomic_path(path) as tmp:
             figure.savefig(tmp, format="pdf", bbox_inches="tight", metadata=PDF_METADATA)
+    with atomic_path(f"{stem}.png" if is_pdf else path) as tmp:
+        figure.savefig(tmp, format="png", bbox_inches="tight", dpi=PNG_DPI, metadata=PNG_METADATA)
     plt.close(figure)
 
 

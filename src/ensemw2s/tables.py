@@ -1,8 +1,10 @@
-"""Tables written three ways at once: CSV (numbers, for scripts), Markdown (README, review) and
-LaTeX (the paper, through pandas' ``Styler.to_latex`` with booktabs rules)."""
+"""Tables written four ways at once: CSV (numbers, for scripts), Markdown (README, review), LaTeX
+(the paper, through pandas' ``Styler.to_latex`` with booktabs rules) and HTML (the Snakemake
+report shows it rendered, through ``Styler.to_html``)."""
 
 from __future__ import annotations
 
+import html
 import math
 import re
 
@@ -104,8 +106,30 @@ def to_latex(df: pd.DataFrame, caption: str = "") -> str:
     return _latex_unicode(latex)
 
 
+# The report shows a table's HTML in an iframe of its own: the page carries its own style.
+_HTML_STYLES = [
+    {"selector": "", "props": "border-collapse: collapse; font-family: sans-serif; font-size: 13px;"},
+    {"selector": "caption", "props": "caption-side: top; text-align: left; padding: 6px 0; max-width: 60em;"},
+    {"selector": "th, td", "props": "padding: 3px 8px; border-bottom: 1px solid #ccc; text-align: left;"},
+    {"selector": "th", "props": "border-bottom: 2px solid #333;"},
+]
+
+
+def to_html(df: pd.DataFrame, caption: str = "") -> str:
+    """A standalone page (``Styler.to_html``): the table as shown (cells as in ``.md``), its
+    caption above it, number columns right-aligned, cells and headers escaped."""
+    shown = df.copy()
+    shown.columns = [str(c) for c in shown.columns]
+    styler = shown.style.hide(axis="index").format(_cell, escape="html").format_index(escape="html", axis=1)
+    # a fixed uuid: the same table gives the same file (Styler's ids are random otherwise)
+    styler = styler.set_uuid("table").set_table_styles(_HTML_STYLES)
+    right = {c: [{"selector": "td, th", "props": "text-align: right;"}] for c in shown.columns if _numeric_column(shown[c])}
+    styler = styler.set_table_styles(right, overwrite=False)
+    return styler.to_html(caption=html.escape(caption) if caption else None, doctype_html=True, encoding="utf-8")
+
+
 def write_table(df: pd.DataFrame, stem: str, caption: str = "", *, display: pd.DataFrame | None = None) -> None:
-    """Write ``{stem}.csv`` from ``df`` and ``{stem}.md`` / ``{stem}.tex`` from ``display``
+    """Write ``{stem}.csv`` from ``df`` and ``{stem}.md`` / ``.tex`` / ``.html`` from ``display``
     (default ``df``; pass a frame of "mean ± SEM" strings to keep the CSV numeric), atomically."""
     with atomic_open(f"{stem}.csv") as handle:
         df.to_csv(handle, index=False, float_format="%.6g")
@@ -113,16 +137,15 @@ def write_table(df: pd.DataFrame, stem: str, caption: str = "", *, display: pd.D
 
 
 def write_shown(shown: pd.DataFrame, stem: str, caption: str = "") -> None:
-    """Write ``{stem}.md`` and ``{stem}.tex`` of ``shown`` (no CSV), atomically."""
-    with atomic_open(f"{stem}.md") as handle:
-        handle.write(to_markdown(shown, caption))
-    with atomic_open(f"{stem}.tex") as handle:
-        handle.write(to_latex(shown, caption))
+    """Write ``{stem}.md``, ``{stem}.tex`` and ``{stem}.html`` of ``shown`` (no CSV), atomically."""
+    for ext, render in (("md", to_markdown), ("tex", to_latex), ("html", to_html)):
+        with atomic_open(f"{stem}.{ext}") as handle:
+            handle.write(render(shown, caption))
 
 
 def write_measure_tables(numbers: pd.DataFrame, shown: dict[str, pd.DataFrame], stem: str, caption: str) -> list[str]:
     """One table per accuracy measure: ``{stem}.csv`` holds every measure's numbers; each
-    measure's display goes to ``{stem}{suffix}.md`` / ``.tex`` (:data:`MEASURE_SUFFIXES`: option
+    measure's display goes to ``{stem}{suffix}.md`` / ``.tex`` / ``.html`` (:data:`MEASURE_SUFFIXES`: option
     accuracy in the main file), its caption ``caption`` with the measure's name ("{measure}").
     Returns the stems written."""
     with atomic_open(f"{stem}.csv") as handle:
