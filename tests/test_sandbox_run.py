@@ -477,7 +477,7 @@ def test_id_ood_table_reads_each_distribution_from_its_part(sandbox_run):
         row = mc[mc["measure"] == measure].iloc[0]
         ensemble = read_json(labels / f"T{int(row['t'])}.metrics.json")
         gain = ensemble["easy_test"][key] - single["easy_test"][key]  # a token-error gain is the error's reduction
-        assert row["expert_gain"] == pytest.approx(gain, abs=1e-9)
+        assert row["expert_gain"] == pytest.approx(gain, rel=1e-5, abs=1e-9)  # the CSV keeps 6 significant digits
         oracle_value = oracle["easy_test"][key] if sign > 0 else 1 - oracle["easy_test"][key]
         assert row["oracle"] == pytest.approx(oracle_value)
     for dataset, entry in config["datasets"].items():  # OOD by dataset: the configured others' test parts
