@@ -153,3 +153,13 @@ def test_figures_at_paper_scale(seeds, tmp_path, monkeypatch):
     finally:
         for figure in figures:
             plt.close(figure)
+
+
+def test_a_zero_gain_is_labelled_not_left_as_an_empty_slot():
+    figure, axis = plt.subplots()
+    try:
+        axis.bar([0, 1, 2], [0.0, 0.02, -0.01])
+        plots._mark_zero_bars(axis)
+        assert [t.get_text() for t in axis.texts] == ["0", "", ""]
+    finally:
+        plt.close(figure)

@@ -220,10 +220,18 @@ def bar_panels(
     save_figure(figure, path)
 
 
+def _mark_zero_bars(axis) -> None:
+    """A gain of exactly 0 draws no bar: label it "0" so that it does not read as a missing value."""
+    for container in axis.containers:
+        if hasattr(container, "datavalues"):
+            axis.bar_label(container, labels=["0" if value == 0 else "" for value in container.datavalues], fontsize=7, padding=2)
+
+
 def gain_panels(frame, *, path: str, title: str, measures: dict[str, str], group: str, hue: str, panel: str, hue_order) -> None:
     """Small multiples of differences (gains): one row of panels per ``panel`` value (a track),
     one column per measure; in each, the ``hue`` values present side by side per ``group`` (only
-    the groups and hues that exist there), a marked zero line, SEM error bars only with >= 2 seeds."""
+    the groups and hues that exist there), a marked zero line, a gain of exactly 0 labelled "0",
+    SEM error bars only with >= 2 seeds."""
     sns.set_theme(style="whitegrid")
     panels = list(dict.fromkeys(frame[panel]))
     palette = dict(zip(hue_order, sns.color_palette("colorblind", len(hue_order))))
@@ -252,6 +260,7 @@ def gain_panels(frame, *, path: str, title: str, measures: dict[str, str], group
                 ax=axis,
             )
             axis.axhline(0.0, color="black", linewidth=1.0)
+            _mark_zero_bars(axis)
             low, high = axis.get_ylim()
             span = max(abs(low), abs(high), 0.01)
             axis.set_ylim(min(low, -0.1 * span), max(high, 0.1 * span))  # 0 always inside, marked
