@@ -1,10 +1,9 @@
 """The baselines table: per T, the single weak model, the compute-matched model, the seeds and
 bagging ensembles and EnsemW2S-AdaBoost, with their students and bootstrap intervals of the gains."""
 
-import pandas as pd
 from snakemake.iocontainers import Snakemake
 
-from ensemw2s import baselines
+from ensemw2s import baselines, gains
 from ensemw2s.files import read_json
 from ensemw2s.runtime import job, job_settings
 from ensemw2s.tables import write_table
@@ -16,11 +15,9 @@ def with_items(metrics_paths, choices_paths):
     """Each job's (metrics, per-test-item correctness); the two lists name the same jobs in order."""
     pairs = []
     for metrics, choices in zip(metrics_paths, choices_paths, strict=True):
-        if metrics.removesuffix("metrics.json") != choices.removesuffix(
-            "choices.csv"
-        ):  # T2.metrics.json / T2.choices.csv, T2/metrics.json / T2/choices.csv
+        if gains.item_file(metrics, "generation") != choices:  # T2.metrics.json / T2.choices.csv, T2/metrics.json / T2/choices.csv
             raise ValueError(f"{metrics} and {choices} are not the same job's")
-        pairs.append((read_json(metrics), baselines.test_correct(pd.read_csv(choices, dtype={"id": str}))))
+        pairs.append((read_json(metrics), gains.read_correct(choices).to_dict()))
     return pairs
 
 

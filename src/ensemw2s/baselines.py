@@ -99,12 +99,6 @@ METHOD_LABELS = {
 MEASURE = "option_accuracy"
 
 
-def test_correct(choices, part: str = "test") -> dict[str, bool]:
-    """Per test item (by id): whether the chosen option (a choices file's rows) is the gold one."""
-    rows = choices[choices["part"] == part]
-    return dict(zip(rows["id"].astype(str), (rows["option"] == rows["gold"]).tolist()))
-
-
 def _paired(a: dict[str, bool], b: dict[str, bool], what: str) -> tuple[np.ndarray, np.ndarray]:
     if set(a) != set(b):
         raise ValueError(f"{what}: the two results cover different test items")
