@@ -15,13 +15,7 @@ p, inp = job_settings(snakemake), snakemake.input
 with job(snakemake.log[0]) as log:
     claims = load_claims(inp.claims)
     tidy = pd.concat([pd.read_csv(path) for path in inp.metrics], ignore_index=True)  # rows name their dataset and split
-    intervals = pd.concat(
-        [
-            pd.read_csv(path, dtype={"seed": str}).assign(dataset=path.split("/")[-2], split=path.split("/")[-1].removesuffix(".intervals.csv"))
-            for path in inp.intervals
-        ],
-        ignore_index=True,
-    )  # results/metrics/{dataset}/{split}.intervals.csv
+    intervals = pd.concat([pd.read_csv(path, dtype={"seed": str}) for path in inp.intervals], ignore_index=True)  # rows name theirs too
     run = claims_table.Run(tracks=p.tracks, sandbox=p.sandbox, paper_models=p.paper_models, tables=p.tables, rounds_tables=p.rounds_tables)
     table, units = claims_table.judged_claims(claims, tidy, run, intervals=intervals)
     shown = table[list(claims_table.COLUMNS)]

@@ -21,6 +21,8 @@ with job(snakemake.log[0]) as log:
 
     runs = gains.runs_from_results(*([with_items(path) for path in getattr(inp, role)] for role in ("students", "labels", "oracles")))
     table = gains.gain_intervals(runs, n_resamples=p.bootstrap_resamples)
+    table.insert(0, "dataset", snakemake.wildcards.dataset)  # rows name their dataset and split, as the tidy metrics do
+    table.insert(1, "split", snakemake.wildcards.split)
     with atomic_path(snakemake.output[0]) as tmp:
         table.to_csv(tmp, index=False)
     log.info("%d (pair, T) rows from %d runs, %d resamples", len(table), len(runs), p.bootstrap_resamples)
