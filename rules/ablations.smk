@@ -114,19 +114,15 @@ rule ablation_combine_table:
     input:
         unpack(combine_results),
     output:
-        *(
-            (
-                report(
-                    f"results/tables/ablation_combine_{{dataset}}.{ext}",
-                    caption="../report/ablation_combine.rst",
-                    category=REPORT_CATEGORIES["generation"],
-                    subcategory="ablations",
-                    labels=report_labels(ext.upper(), "Figure 10", f"{ABLATION_SHOWS['combine']} (table)", dataset="{dataset}"),
-                )
-                if ext in ("csv", "html")
-                else f"results/tables/ablation_combine_{{dataset}}.{ext}"
-            )
-            for ext in TABLE_FILES
+        *reported_files(
+            "results/tables/ablation_combine_{dataset}",
+            TABLE_SUFFIXES,
+            caption="../report/ablation_combine.rst",
+            category=REPORT_CATEGORIES["generation"],
+            subcategory="ablations",
+            artifact="Figure 10",
+            shows=f"{ABLATION_SHOWS['combine']} (table)",
+            dataset="{dataset}",
         ),
     log:
         "results/logs/tables/ablation_combine_{dataset}.log",
@@ -154,21 +150,15 @@ rule ablation_curve_table:
             else curve_files([wc.name], GEN.weak, WEIGHTING_VARIANTS)
         ),
     output:
-        *(
-            (
-                report(
-                    f"results/tables/ablation_{{kind}}_{{name}}.{ext}",
-                    caption="../report/ablation_curves.rst",
-                    category=REPORT_CATEGORIES["generation"],
-                    subcategory="ablations",
-                    labels=report_labels(
-                        ext.upper(), lambda wc: ABLATION_ARTIFACTS[wc.kind], lambda wc: ablation_shows(wc, "table"), dataset=ablation_dataset
-                    ),
-                )
-                if ext in ("csv", "html")
-                else f"results/tables/ablation_{{kind}}_{{name}}.{ext}"
-            )
-            for ext in TABLE_FILES
+        *reported_files(
+            "results/tables/ablation_{kind}_{name}",
+            TABLE_SUFFIXES,
+            caption="../report/ablation_curves.rst",
+            category=REPORT_CATEGORIES["generation"],
+            subcategory="ablations",
+            artifact=lambda wc: ABLATION_ARTIFACTS[wc.kind],
+            shows=lambda wc: ablation_shows(wc, "table"),
+            dataset=ablation_dataset,
         ),
     log:
         "results/logs/tables/ablation_{kind}_{name}.log",
@@ -194,17 +184,15 @@ rule ablation_figure:
     input:
         "results/tables/ablation_{kind}_{name}.csv",
     output:
-        *(
-            report(
-                f"figures/ablation_{{kind}}_{{name}}.{ext}",
-                caption="../report/ablation_figure.rst",
-                category=REPORT_CATEGORIES["generation"],
-                subcategory="ablations",
-                labels=report_labels(
-                    ext.upper(), lambda wc: ABLATION_ARTIFACTS[wc.kind], lambda wc: ablation_shows(wc, "figure"), dataset=ablation_dataset
-                ),
-            )
-            for ext in FIGURE_FILES
+        *reported_files(
+            "figures/ablation_{kind}_{name}",
+            FIGURE_SUFFIXES,
+            caption="../report/ablation_figure.rst",
+            category=REPORT_CATEGORIES["generation"],
+            subcategory="ablations",
+            artifact=lambda wc: ABLATION_ARTIFACTS[wc.kind],
+            shows=lambda wc: ablation_shows(wc, "figure"),
+            dataset=ablation_dataset,
         ),
     log:
         "results/logs/figures/ablation_{kind}_{name}.log",

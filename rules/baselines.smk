@@ -83,19 +83,15 @@ rule baselines_table:
     input:
         unpack(baseline_results),
     output:
-        *(
-            (
-                report(
-                    f"results/tables/baselines_{{dataset}}.{ext}",
-                    caption="../report/baselines.rst",
-                    category=REPORT_CATEGORIES["generation"],
-                    subcategory="baselines",
-                    labels=report_labels(ext.upper(), "baselines", "boosting vs plain ensembles (table)", dataset="{dataset}"),
-                )
-                if ext in ("csv", "html")
-                else f"results/tables/baselines_{{dataset}}.{ext}"
-            )
-            for ext in TABLE_FILES
+        *reported_files(
+            "results/tables/baselines_{dataset}",
+            TABLE_SUFFIXES,
+            caption="../report/baselines.rst",
+            category=REPORT_CATEGORIES["generation"],
+            subcategory="baselines",
+            artifact="baselines",
+            shows="boosting vs plain ensembles (table)",
+            dataset="{dataset}",
         ),
     log:
         "results/logs/tables/baselines_{dataset}.log",
@@ -120,15 +116,15 @@ rule baselines_figure:
     input:
         "results/tables/baselines_{dataset}.csv",
     output:
-        *(
-            report(
-                f"figures/baselines_{{dataset}}.{ext}",
-                caption="../report/baselines.rst",
-                category=REPORT_CATEGORIES["generation"],
-                subcategory="baselines",
-                labels=report_labels(ext.upper(), "baselines", "boosting vs plain ensembles (figure)", dataset="{dataset}"),
-            )
-            for ext in FIGURE_FILES
+        *reported_files(
+            "figures/baselines_{dataset}",
+            FIGURE_SUFFIXES,
+            caption="../report/baselines.rst",
+            category=REPORT_CATEGORIES["generation"],
+            subcategory="baselines",
+            artifact="baselines",
+            shows="boosting vs plain ensembles (figure)",
+            dataset="{dataset}",
         ),
     log:
         "results/logs/figures/baselines_{dataset}.log",

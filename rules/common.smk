@@ -265,6 +265,24 @@ REPORT_CATEGORIES = {
 # the report shows the HTML and the PNG rendered, and lists the CSV and the PDF beside them.
 TABLE_FILES = ("csv", "md", "tex", "html")
 FIGURE_FILES = ("pdf", "png")
+TABLE_SUFFIXES = [f".{ext}" for ext in TABLE_FILES]
+FIGURE_SUFFIXES = [f".{ext}" for ext in FIGURE_FILES]
+
+
+# The files the report shows or lists (the rest, .md and .tex, sit beside them in results/tables/).
+REPORTED_SUFFIXES = (".csv", ".html", ".pdf", ".png")
+
+
+def reported_files(stem, suffixes, *, caption, category, subcategory, artifact, shows, dataset="", split=""):
+    """The output files ``stem + suffix`` of a table or figure, each the report shows or lists
+    (REPORTED_SUFFIXES) marked for it with its caption, category and labels (report_labels, its
+    format from the suffix)."""
+
+    def marked(path, fmt):
+        labels = report_labels(fmt, artifact, shows, dataset=dataset, split=split)
+        return report(path, caption=caption, category=category, subcategory=subcategory, labels=labels)
+
+    return [marked(stem + suffix, suffix.removeprefix(".").upper()) if suffix in REPORTED_SUFFIXES else stem + suffix for suffix in suffixes]
 
 
 def report_track(wc):

@@ -70,20 +70,15 @@ rule difficulty_histogram:
     input:
         "results/difficulty/{dataset}.csv",
     output:
-        *(
-            report(
-                f"figures/{{dataset}}_difficulty.{ext}",
-                caption="../report/difficulty_histogram.rst",
-                category=report_track,
-                subcategory="{dataset}",
-                labels=report_labels(
-                    ext.upper(),
-                    lambda wc: paper_figure("difficulty histogram", wc.dataset, track_of(wc.dataset)),
-                    "difficulty ratings",
-                    dataset="{dataset}",
-                ),
-            )
-            for ext in FIGURE_FILES
+        *reported_files(
+            "figures/{dataset}_difficulty",
+            FIGURE_SUFFIXES,
+            caption="../report/difficulty_histogram.rst",
+            category=report_track,
+            subcategory="{dataset}",
+            artifact=lambda wc: paper_figure("difficulty histogram", wc.dataset, track_of(wc.dataset)),
+            shows="difficulty ratings",
+            dataset="{dataset}",
         ),
     log:
         "results/logs/figures/{dataset}_difficulty.log",
@@ -154,17 +149,15 @@ rule pgr_figure:
         random="results/metrics/{dataset}/random.csv",
         easyhard="results/metrics/{dataset}/easyhard.csv",
     output:
-        *(
-            report(
-                f"figures/{{dataset}}_pgr.{ext}",
-                caption="../report/pgr_figure.rst",
-                category=report_track,
-                subcategory="{dataset}",
-                labels=report_labels(
-                    ext.upper(), lambda wc: paper_figure("PGR figure", wc.dataset, track_of(wc.dataset)), "transfer and PGR", dataset="{dataset}"
-                ),
-            )
-            for ext in FIGURE_FILES
+        *reported_files(
+            "figures/{dataset}_pgr",
+            FIGURE_SUFFIXES,
+            caption="../report/pgr_figure.rst",
+            category=report_track,
+            subcategory="{dataset}",
+            artifact=lambda wc: paper_figure("PGR figure", wc.dataset, track_of(wc.dataset)),
+            shows="transfer and PGR",
+            dataset="{dataset}",
         ),
     log:
         "results/logs/figures/{dataset}_pgr.log",
@@ -195,26 +188,17 @@ rule classification_table:
         intervals=lambda wc: "results/metrics/{}/{}.intervals.csv".format(*CLS_TABLES[wc.table][:2]),
     output:
         **{
-            kind: [
-                (
-                    report(
-                        f"results/tables/{{table}}{tail}.{ext}",
-                        caption=f"../report/classification_table{tail}.rst",
-                        category=REPORT_CATEGORIES["classification"],
-                        subcategory=classification_table_dataset,
-                        labels=report_labels(
-                            ext.upper(),
-                            lambda wc: table_artifact(CLS_TABLES[wc.table][2], f"Table {1 + SPLIT_KINDS.index(CLS_TABLES[wc.table][1])}"),
-                            shows,
-                            dataset=classification_table_dataset,
-                            split=lambda wc: CLS_TABLES[wc.table][1],
-                        ),
-                    )
-                    if ext in ("csv", "html")
-                    else f"results/tables/{{table}}{tail}.{ext}"
-                )
-                for ext in TABLE_FILES
-            ]
+            kind: reported_files(
+                f"results/tables/{{table}}{tail}",
+                TABLE_SUFFIXES,
+                caption=f"../report/classification_table{tail}.rst",
+                category=REPORT_CATEGORIES["classification"],
+                subcategory=classification_table_dataset,
+                artifact=lambda wc: table_artifact(CLS_TABLES[wc.table][2], f"Table {1 + SPLIT_KINDS.index(CLS_TABLES[wc.table][1])}"),
+                shows=shows,
+                dataset=classification_table_dataset,
+                split=lambda wc: CLS_TABLES[wc.table][1],
+            )
             for kind, tail, shows in (("pairs", "", "weak-to-strong per pair"), ("rounds", "_rounds", "weak-to-strong per pair, round by round"))
         },
     log:
@@ -262,26 +246,17 @@ for _dataset in GEN.datasets:
             easyhard_intervals=f"results/metrics/{_dataset}/easyhard.intervals.csv",
         output:
             **{
-                kind: [
-                    (
-                        report(
-                            stem + tail,
-                            caption=f"../report/generation_table_{kind}.rst",
-                            category=REPORT_CATEGORIES["generation"],
-                            subcategory=_dataset,
-                            labels=report_labels(
-                                tail.removeprefix(".").upper(),
-                                table_artifact(title, generation_tables("quartz")[kind][1]),
-                                "one run: ensemble vs baseline" if kind == "one_run" else "weak-to-strong per pair",
-                                dataset=_dataset,
-                                split="" if kind == "one_run" else kind,
-                            ),
-                        )
-                        if tail in (".csv", ".html")  # option accuracy; the other measures' files beside it
-                        else stem + tail
-                    )
-                    for tail in [".csv", *GEN_MEASURE_FILES]
-                ]
+                kind: reported_files(  # option accuracy shown; the other measures' files beside it
+                    stem,
+                    [".csv", *GEN_MEASURE_FILES],
+                    caption=f"../report/generation_table_{kind}.rst",
+                    category=REPORT_CATEGORIES["generation"],
+                    subcategory=_dataset,
+                    artifact=table_artifact(title, generation_tables("quartz")[kind][1]),
+                    shows="one run: ensemble vs baseline" if kind == "one_run" else "weak-to-strong per pair",
+                    dataset=_dataset,
+                    split="" if kind == "one_run" else kind,
+                )
                 for kind, (stem, title) in _tables.items()
             },
         log:
@@ -304,21 +279,16 @@ rule generation_bars:
     input:
         "results/metrics/{dataset}/{split}.csv",
     output:
-        *(
-            report(
-                f"figures/{{dataset}}_{{split}}_bars.{ext}",
-                caption="../report/generation_bars.rst",
-                category=REPORT_CATEGORIES["generation"],
-                subcategory="{dataset}",
-                labels=report_labels(
-                    ext.upper(),
-                    lambda wc: paper_figure("bars", wc.dataset, "generation", wc.split),
-                    "weak, baseline, ensemble, oracle",
-                    dataset="{dataset}",
-                    split="{split}",
-                ),
-            )
-            for ext in FIGURE_FILES
+        *reported_files(
+            "figures/{dataset}_{split}_bars",
+            FIGURE_SUFFIXES,
+            caption="../report/generation_bars.rst",
+            category=REPORT_CATEGORIES["generation"],
+            subcategory="{dataset}",
+            artifact=lambda wc: paper_figure("bars", wc.dataset, "generation", wc.split),
+            shows="weak, baseline, ensemble, oracle",
+            dataset="{dataset}",
+            split="{split}",
         ),
     log:
         "results/logs/figures/{dataset}_{split}_bars.log",
@@ -339,15 +309,15 @@ rule weak_ensemble_gain:
     input:
         expand("results/metrics/{dataset}/{split}.csv", dataset=GEN.datasets, split=SPLIT_KINDS),
     output:
-        *(
-            report(
-                f"figures/weak_ensemble_gain.{ext}",
-                caption="../report/weak_ensemble_gain.rst",
-                category=REPORT_CATEGORIES["generation"],
-                subcategory=ALL_DATASETS_SUBCATEGORY,
-                labels=report_labels(ext.upper(), "Figure 3", "single weak model vs weak ensemble", dataset="all"),
-            )
-            for ext in FIGURE_FILES
+        *reported_files(
+            "figures/weak_ensemble_gain",
+            FIGURE_SUFFIXES,
+            caption="../report/weak_ensemble_gain.rst",
+            category=REPORT_CATEGORIES["generation"],
+            subcategory=ALL_DATASETS_SUBCATEGORY,
+            artifact="Figure 3",
+            shows="single weak model vs weak ensemble",
+            dataset="all",
         ),
     log:
         "results/logs/figures/weak_ensemble_gain.log",
@@ -368,19 +338,15 @@ rule easy_vs_hard:
     input:
         unpack(easy_vs_hard_inputs),
     output:
-        *(
-            (
-                report(
-                    f"results/tables/easy_vs_hard{tail}",
-                    caption="../report/easy_vs_hard.rst",
-                    category=REPORT_CATEGORIES["generation"],
-                    subcategory=ALL_DATASETS_SUBCATEGORY,
-                    labels=report_labels(tail.removeprefix(".").upper(), "Figure 5", "trained on easy vs hard, tested on hard", dataset="all"),
-                )
-                if tail in (".csv", ".html")  # option accuracy; the other measures' files beside it
-                else f"results/tables/easy_vs_hard{tail}"
-            )
-            for tail in [".csv", *GEN_MEASURE_FILES]
+        *reported_files(  # option accuracy shown; the other measures' files beside it
+            "results/tables/easy_vs_hard",
+            [".csv", *GEN_MEASURE_FILES],
+            caption="../report/easy_vs_hard.rst",
+            category=REPORT_CATEGORIES["generation"],
+            subcategory=ALL_DATASETS_SUBCATEGORY,
+            artifact="Figure 5",
+            shows="trained on easy vs hard, tested on hard",
+            dataset="all",
         ),
     log:
         "results/logs/tables/easy_vs_hard.log",
@@ -402,19 +368,15 @@ rule id_ood_table:
     input:
         unpack(id_ood_inputs),
     output:
-        *(
-            (
-                report(
-                    f"results/tables/id_ood.{ext}",
-                    caption="../report/id_ood.rst",
-                    category=REPORT_CATEGORIES["both tracks"],
-                    subcategory=ALL_DATASETS_SUBCATEGORY,
-                    labels=report_labels(ext.upper(), "ID vs OOD", "expert and student gains (table)", dataset="all"),
-                )
-                if ext in ("csv", "html")
-                else f"results/tables/id_ood.{ext}"
-            )
-            for ext in TABLE_FILES
+        *reported_files(
+            "results/tables/id_ood",
+            TABLE_SUFFIXES,
+            caption="../report/id_ood.rst",
+            category=REPORT_CATEGORIES["both tracks"],
+            subcategory=ALL_DATASETS_SUBCATEGORY,
+            artifact="ID vs OOD",
+            shows="expert and student gains (table)",
+            dataset="all",
         ),
         seeds="results/metrics/id_ood_seeds.csv",
     log:
@@ -447,15 +409,15 @@ rule id_ood_figure:
     input:
         "results/metrics/id_ood_seeds.csv",
     output:
-        *(
-            report(
-                f"figures/id_ood.{ext}",
-                caption="../report/id_ood.rst",
-                category=REPORT_CATEGORIES["both tracks"],
-                subcategory=ALL_DATASETS_SUBCATEGORY,
-                labels=report_labels(ext.upper(), "ID vs OOD", "expert and student gains (figure)", dataset="all"),
-            )
-            for ext in FIGURE_FILES
+        *reported_files(
+            "figures/id_ood",
+            FIGURE_SUFFIXES,
+            caption="../report/id_ood.rst",
+            category=REPORT_CATEGORIES["both tracks"],
+            subcategory=ALL_DATASETS_SUBCATEGORY,
+            artifact="ID vs OOD",
+            shows="expert and student gains (figure)",
+            dataset="all",
         ),
     log:
         "results/logs/figures/id_ood.log",
