@@ -21,6 +21,7 @@ validate(config, "config/schema.yaml")  # sets the schema's defaults
 include: "rules/common.smk"
 include: "rules/classification_common.smk"
 include: "rules/generation_common.smk"
+include: "rules/baselines_common.smk"
 include: "rules/prefetch.smk"
 include: "rules/data.smk"
 include: "rules/models.smk"

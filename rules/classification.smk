@@ -60,6 +60,7 @@ rule classification_labels:
     params:
         settings=job_settings(
             vote=CLASSIFICATION["combine"],  # the job setting keeps its name: renaming the config key reruns nothing
+            expert_weights="alpha",  # plain-ensemble baselines: uniform (rules/baselines.smk)
         ),
     script:
         "../scripts/classification_labels.py"
@@ -94,6 +95,7 @@ rule classification_student:
             epochs=epochs_of(strong_model),
             loss=CLASSIFICATION["student_loss"],
             vote=CLASSIFICATION["combine"],  # the job setting keeps its name: renaming the config key reruns nothing
+            expert_weights="alpha",  # the supervisor's vote, as its labels' (rules/baselines.smk: uniform)
             aux_coef=CLASSIFICATION["logconf_aux_coef"],
             warmup_frac=CLASSIFICATION["logconf_warmup_frac"],
             logconf_threshold=CLASSIFICATION["logconf_threshold"],

@@ -628,4 +628,4 @@ def all_targets():
     if ID_OOD_DATASETS:
         targets.extend([f"results/tables/id_ood.{ext}" for ext in TABLE_FILES] + [f"figures/id_ood.{ext}" for ext in FIGURE_FILES])
         targets = CLAIMS_TABLE + targets  # first: the paper's claims, judged
-    return targets + classification_targets() + generation_targets() + ablation_targets() + job_results()
+    return targets + classification_targets() + generation_targets() + ablation_targets() + baseline_targets() + job_results()

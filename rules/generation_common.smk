@@ -109,9 +109,13 @@ OTHER_COMBINES = [c for c in ABLATIONS["combine"] if c != GENERATION.get("combin
 
 def _check_ablations():
     for dataset in ABLATIONS["datasets"]:
-        if dataset not in GEN.datasets:
+        if dataset in CLS.datasets and not ABLATIONS["baselines"]:
             logger.warning(
-                f"config key ablations.datasets: {dataset!r} is not one of generation.datasets ({', '.join(GEN.datasets)}): its ablations are off"
+                f"config key ablations.datasets: {dataset!r} is a classification dataset, where only ablations.baselines run, and that is empty"
+            )
+        elif dataset not in GEN.datasets + CLS.datasets:
+            logger.warning(
+                f"config key ablations.datasets: {dataset!r} is not one of generation.datasets or classification.datasets: its ablations are off"
             )
     for model in ABLATIONS["window_models"]:
         if model not in GEN.weak:
@@ -220,82 +224,4 @@ def ablation_targets():
         for model in WINDOW_MODELS:
             targets.extend(f"figures/ablation_window_{model}.{ext}" for ext in FIGURE_FILES)
             targets.extend(f"results/tables/ablation_window_{model}.{ext}" for ext in TABLE_FILES)
-    return targets + baseline_targets()
-
-
-# ------------------------------------- plain-ensemble baselines (rules/baselines.smk)
-# Beside EnsemW2S-AdaBoost (the main run, method "boosting"), on the ablations' datasets and splits:
-# bagging and seeds ensembles of T experts voting uniformly, and one weak model trained T x its
-# epochs (ensemw2s.baselines).  Expert 1 of each, and so T = 1, is the main run's round-1 expert.
-BASELINES = list(ABLATIONS["baselines"]) if ABLATION_DATASETS else []
-BASELINE_EXPERT_DIR = "results/baselines/experts/{dataset}/{split}/seed{seed}/{weak}/{kind}/expert{t}"
-BASELINE_CONSTRAINTS = dict(
-    dataset=alternatives(ABLATION_DATASETS),
-    split=alternatives(ABLATIONS["splits"]),
-    weak=alternatives(GEN.weak),
-    strong=alternatives(GEN.strong),
-    kind=alternatives(BASELINES),
-    t=r"[2-9]|[1-9]\d+",  # T = 1 is the main run's
-)
-
-
-def baseline_expert_dir(wc, kind, t):
-    """Expert ``t`` of baseline ``kind`` (compute: the model trained t x its epochs)."""
-    if int(t) == 1:
-        return round_dir(wc, 1)
-    return BASELINE_EXPERT_DIR.format(dataset=wc.dataset, split=wc.split, seed=wc.seed, weak=wc.weak, kind=kind, t=t)
-
-
-def baseline_experts(what):
-    """``what`` (model or stats.json) of the experts of baseline ``wc.kind`` at T = ``wc.t``."""
-
-    def experts(wc):
-        rounds = [int(wc.t)] if wc.kind == "compute" else range(1, int(wc.t) + 1)
-        return [f"{baseline_expert_dir(wc, wc.kind, t)}/{what}" for t in rounds]
-
-    return experts
-
-
-def baseline_label_file(run, method, t, ext):
-    """The labels (``ext`` jsonl), metrics.json or choices.csv of ``method`` at T = ``t`` for ``run``
-    (dataset/split/seed{s}/weak): the main run's for boosting and for T = 1."""
-    if method == "boosting" or int(t) == 1:
-        return f"results/labels/{run}/T{t}.{ext}"
-    return f"results/baselines/labels/{run}/{method}/T{t}.{ext}"
-
-
-def baseline_student_file(run, method, t, name):
-    """A student's metrics.json or choices.csv (``name``) for ``run`` (dataset/split/seed{s}/weak_to_strong)."""
-    if method == "boosting" or int(t) == 1:
-        return f"results/students/{run}/T{t}/{name}"
-    return f"results/baselines/students/{run}/{method}/T{t}/{name}"
-
-
-def baseline_labels(ext):
-    return lambda wc: baseline_label_file(f"{wc.dataset}/{wc.split}/seed{wc.seed}/{wc.weak}", wc.kind, wc.t, ext)
-
-
-def baseline_results(wc):
-    """Everything the baselines table of ``wc.dataset`` reads, for every (split, seed, pair, method, T)."""
-    files = {"labels": [], "label_choices": [], "students": [], "student_choices": [], "oracles": []}
-    for split in ABLATIONS["splits"]:
-        for seed in config["seeds"]:
-            run = f"{wc.dataset}/{split}/seed{seed}"
-            for t in range(1, GEN.rounds + 1):
-                for method in ["boosting", *BASELINES]:
-                    for weak in GEN.weak:
-                        files["labels"].append(baseline_label_file(f"{run}/{weak}", method, t, "metrics.json"))
-                        files["label_choices"].append(baseline_label_file(f"{run}/{weak}", method, t, "choices.csv"))
-                    for weak, strong in GEN.pairs:
-                        files["students"].append(baseline_student_file(f"{run}/{weak}_to_{strong}", method, t, "metrics.json"))
-                        files["student_choices"].append(baseline_student_file(f"{run}/{weak}_to_{strong}", method, t, "choices.csv"))
-            files["oracles"].extend(f"results/oracle/{run}/{strong}/metrics.json" for strong in GEN.strong)
-    return {key: list(dict.fromkeys(paths)) for key, paths in files.items()}
-
-
-def baseline_targets():
-    targets = []
-    for dataset in ABLATION_DATASETS if BASELINES else []:
-        targets.extend(f"results/tables/baselines_{dataset}.{ext}" for ext in TABLE_FILES)
-        targets.extend(f"figures/baselines_{dataset}.{ext}" for ext in FIGURE_FILES)
     return targets

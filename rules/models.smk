@@ -32,7 +32,7 @@ rule tiny_model:
         model="|".join(TINY_MODELS) if TINY_MODELS else "(?!)",
     conda:
         ENV
-    threads: 2
+    threads: 1  # a tiny model gains little from a second thread; two jobs at once use both cores better
     params:
         settings=job_settings(
             family=model_setting(model_wildcard, "family"),

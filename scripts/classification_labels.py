@@ -1,5 +1,6 @@
-"""Pseudo-labels of strong-train, the α-weighted vote of boosting rounds 1..t, and that ensemble's
-accuracy on every part (the weak-ensemble columns of the tables)."""
+"""Pseudo-labels of strong-train, the α-weighted vote of boosting rounds 1..t (a plain ensemble's:
+the uniform vote of its experts), and that ensemble's accuracy on every part (the weak-ensemble
+columns of the tables)."""
 
 from snakemake.iocontainers import Snakemake
 
@@ -13,7 +14,7 @@ p = job_settings(snakemake)
 with job(snakemake.log[0]) as log:
     stats = [read_json(path) for path in snakemake.input.stats]
     predictions = [classification.read_predictions(path) for path in snakemake.input.predictions]
-    alphas = boosting.round_alphas(stats)
+    alphas = boosting.expert_alphas(stats, p.expert_weights)
     labels = classification.ensemble_part(predictions, alphas, "strong_train", kind=p.vote)
     metrics = classification.ensemble_metrics(predictions, alphas, p.vote)
     write_jsonl(snakemake.output.labels, [{"id": i, "p_label1": float(p)} for i, p in zip(labels["id"], labels["p_label1"])])
@@ -21,7 +22,7 @@ with job(snakemake.log[0]) as log:
         classification.ensemble_predictions(predictions, alphas, kind=p.vote).to_csv(tmp, index=False, float_format="%.6f")
     write_json(snakemake.output.metrics, {"run": dict(snakemake.wildcards.items()), "rounds": len(stats), **metrics})
     log.info(
-        "%d pseudo-labels from %d rounds (alphas %s, %d voting), agreement with gold %.4f; test accuracy %s",
+        "%d pseudo-labels from %d experts (vote weights %s, %d voting), agreement with gold %.4f; test accuracy %s",
         len(labels),
         len(stats),
         [round(a, 4) for a in alphas],

@@ -25,7 +25,7 @@ with job(snakemake.log[0], snakemake.threads) as log:
         what = f"{inp.labels} (pseudo-labels of {inp.strong_train})"
         targets = splits.in_record_order([r["id"] for r in labels], [float(r["p_label1"]) for r in labels], strong_train, what=what)
         kind = "student"
-        alphas = boosting.round_alphas([read_json(path) for path in inp.round_stats])
+        alphas = boosting.expert_alphas([read_json(path) for path in inp.round_stats], p.expert_weights)
         experts = [classification.read_predictions(path) for path in inp.round_predictions]
         supervisor = classification.supervisor_probabilities(experts, alphas, parts, kind=p.vote)
     else:

@@ -22,7 +22,7 @@ inp = snakemake.input
 with job(snakemake.log[0], snakemake.threads) as log:
     rounds = [read_json(path) for path in inp.stats]
     # the boosted ensemble votes with its rounds' alphas; a plain ensemble (ensemw2s.baselines) uniformly
-    alphas = boosting.round_alphas(rounds) if p.expert_weights == "alpha" else [1.0] * len(rounds)
+    alphas = boosting.expert_alphas(rounds, p.expert_weights)
     weights_by_round = boosting.vote_weights(alphas)
     if boosting.adds_no_vote(alphas) and "previous_labels" in inp.keys():
         from ensemw2s import splits

@@ -103,3 +103,67 @@ def test_the_table_reads_t1_as_every_methods_single_weak_model_and_intervals_the
     # the same inputs give the same intervals (seeded)
     again, _ = baselines.baseline_table(baselines.baseline_rows(labels, students, oracles, methods), n_resamples=500)
     pd.testing.assert_frame_equal(numeric, again)
+
+
+# ------------------------------------------------------------------------- classification track
+def _cls_parts(n=12):
+    records = [{"id": str(i), "question": f"What is {i}?", "binary_answer": f"answer {i % 3}", "binary_label": i % 2} for i in range(n)]
+    return {"weak_train": records, "test": records[:4]}
+
+
+@pytest.fixture
+def saved_classifier_source(tmp_path, tiny_model, tokenizer):
+    from ensemw2s.models import save_model
+
+    save_model(tiny_model, tokenizer, tmp_path / "tiny")
+    return str(tmp_path / "tiny")
+
+
+def test_classifier_members_train_on_a_bootstrap_all_examples_or_t_times_the_epochs(saved_classifier_source, monkeypatch):
+    """Bagging's expert trains on its bootstrap resample (each example as often as drawn), seeds' on
+    every example, and the compute-matched classifier on as many examples x epochs as the T experts
+    (round 1 included: the single weak model, every example once per epoch)."""
+    from ensemw2s import classification
+
+    spec = ModelSpec(saved_classifier_source, max_length=64, eval_batch_size=8)
+    settings = TrainSettings(epochs=2, lr=1e-3, batch_size=4, seed=0)
+    parts = _cls_parts()
+    trained = []
+    real = classification.train_expert
+
+    def recording(spec, records, weights, *, settings, **kwargs):
+        trained.append(([r["id"] for r in records], settings.epochs, kwargs["weighting"]))
+        return real(spec, records, weights, settings=settings, **kwargs)
+
+    monkeypatch.setattr(classification, "train_expert", recording)
+    stats, probabilities = classification.plain_member("bagging", 2, spec, parts, settings=settings, seed=0)
+    counts = baselines.bootstrap_counts(12, seed=0, t=2)
+    assert sorted(trained[-1][0], key=int) == [str(i) for i in range(12) for _ in range(counts[i])]
+    assert stats["distinct_examples"] == int((counts > 0).sum()) < 12 and stats["alpha"] == 1.0
+    assert set(probabilities) == {"weak_train", "test"} and len(probabilities["test"]) == 4
+
+    classification.plain_member("seeds", 2, spec, parts, settings=settings, seed=0)
+    assert trained[-1] == ([str(i) for i in range(12)], 2, "uniform")
+
+    compute, _ = classification.plain_member("compute", 3, spec, parts, settings=settings, seed=0)
+    assert trained[-1][1] == 3 * settings.epochs and compute["epochs"] == 6
+    one_expert_steps = classification.train_expert(spec, parts["weak_train"], np.ones(12), settings=settings, t=1, weighting="uniform")[2]["steps"]
+    assert compute["training"]["steps"] == 3 * one_expert_steps  # T experts of one epoch budget each
+    with pytest.raises(ValueError, match="round 1"):
+        classification.plain_member("bagging", 1, spec, parts, settings=settings, seed=0)
+
+
+def test_uniform_expert_weights_vote_otherwise_than_the_alphas_when_they_differ():
+    """The label and student jobs' ``expert_weights``: a plain ensemble votes uniformly, even with
+    boosting's round-1 expert (α_1 in its stats) among its experts."""
+    from ensemw2s import boosting, classification
+
+    experts = [{"alpha": 2.4, "accepted": True}, {"alpha": 1.0, "accepted": True}, {"alpha": 1.0, "accepted": True}]
+    assert boosting.expert_alphas(experts, "alpha") == [2.4, 1.0, 1.0]
+    assert boosting.expert_alphas(experts, "uniform") == [1.0, 1.0, 1.0]
+    probabilities = [[0.9, 0.1], [0.2, 0.8], [0.2, 0.8]]  # per expert: p(label 1) of two items
+    alpha_vote = classification.vote(probabilities, boosting.expert_alphas(experts, "alpha"))
+    uniform_vote = classification.vote(probabilities, boosting.expert_alphas(experts, "uniform"))
+    assert (alpha_vote > 0.5).tolist() == [True, False] and (uniform_vote > 0.5).tolist() == [False, True]
+    with pytest.raises(ValueError, match="expert weights"):
+        boosting.expert_alphas(experts, "alphas")

@@ -19,7 +19,7 @@ DATASETS = ("sandbox_mc", "quartz", "arc")  # the generation track of the defaul
 CLS_DATASETS = ("sandbox_binary", "sciq")  # the classification track
 SPLITS = ("random", "easyhard")
 # The datasets whose ID / OOD evaluation runs its own easy-hard variant (n_easy_test > 0): the sandbox
-WITH_ID_SPLIT = ("sandbox_mc", "sandbox_binary")
+WITH_ID_SPLIT = ("sandbox_mc",)
 
 
 def splits_of(dataset: str) -> tuple[str, ...]:
@@ -27,10 +27,12 @@ def splits_of(dataset: str) -> tuple[str, ...]:
     return SPLITS + ((ID_SPLIT,) if dataset in WITH_ID_SPLIT else ())
 
 
-ROUNDS = (1, 2, 3)
-# Appendix G.2's ablations in the default config: sandbox_mc, random split, windows 1-3, both sample errors
+N_FOLDS = 3  # difficulty.n_folds of the default config
+GEN_ROUNDS = (1, 2)  # generation.rounds
+CLS_ROUNDS = (1, 2, 3)  # classification.rounds
+# Appendix G.2's ablations in the default config: sandbox_mc, random split, windows 1-2, both sample errors
 ABLATION_RUN = "sandbox_mc/random/seed0"
-ABLATION_VARIANTS = ("token-L2", "token-L3", "sample-any", "sample-mean")  # trained by the ablations (token-L1: the main rounds)
+ABLATION_VARIANTS = ("token-L2", "sample-any", "sample-mean")  # trained by the ablations (token-L1: the main rounds)
 
 
 def assert_plan(jobs: dict[str, set[frozenset]], expected: dict[str, set[str]]):
@@ -74,27 +76,30 @@ POOLED = {"id_ood_table": {"results/tables/id_ood.csv"}, "id_ood_figure": {"figu
 BASELINE_KINDS = ("bagging", "seeds", "compute")  # ablations.baselines of the default config, on ABLATION_RUN
 
 
-def baselines(rounds=(2, 3), members=False, labels=True) -> dict[str, set[str]]:
-    """The plain-ensemble baselines' jobs of ``rounds`` (T = 1 is the main run's) and their table and figure."""
+# Each track's baselines (ablations.datasets, random split): dataset, weak model, pair and rule prefix
+BASELINE_RUNS = {
+    "generation": ("sandbox_mc", "tiny-weak", "tiny-weak_to_tiny-strong", "plain_ensemble"),
+    "classification": ("sandbox_binary", "tiny-cls-weak", "tiny-cls-weak_to_tiny-cls-strong", "plain_classifier"),
+}
+
+
+def baselines(rounds=(2,), members=False, labels=True, track="generation") -> dict[str, set[str]]:
+    """The plain-ensemble baselines' jobs of ``rounds`` (T = 1 is the main run's) of a track and their table and figure."""
+    dataset, weak, pair, rule = BASELINE_RUNS[track]
+    run = f"{dataset}/random/seed0"
     expected = {
-        "plain_ensemble_student": {
-            f"results/baselines/students/{ABLATION_RUN}/tiny-weak_to_tiny-strong/{k}/T{t}/metrics.json" for k in BASELINE_KINDS for t in rounds
-        },
-        "baselines_table": {"results/tables/baselines_sandbox_mc.csv"},
-        "baselines_figure": {"figures/baselines_sandbox_mc.pdf"},
+        f"{rule}_student": {f"results/baselines/students/{run}/{pair}/{k}/T{t}/metrics.json" for k in BASELINE_KINDS for t in rounds},
+        "baselines_table": {f"results/tables/baselines_{dataset}.csv"},
+        "baselines_figure": {f"figures/baselines_{dataset}.pdf"},
     }
     if labels:
-        expected["plain_ensemble_labels"] = {
-            f"results/baselines/labels/{ABLATION_RUN}/tiny-weak/{k}/T{t}.jsonl" for k in BASELINE_KINDS for t in rounds
-        }
+        expected[f"{rule}_labels"] = {f"results/baselines/labels/{run}/{weak}/{k}/T{t}.jsonl" for k in BASELINE_KINDS for t in rounds}
     if members:
-        expected["plain_ensemble_member"] = {
-            f"results/baselines/experts/{ABLATION_RUN}/tiny-weak/{k}/expert{t}/stats.json" for k in BASELINE_KINDS for t in rounds
-        }
+        expected[f"{rule}_member"] = {f"results/baselines/experts/{run}/{weak}/{k}/expert{t}/stats.json" for k in BASELINE_KINDS for t in rounds}
     return expected
 
 
-def combine_ablation(rounds=(2, 3), labels=True) -> dict[str, set[str]]:
+def combine_ablation(rounds=(2,), labels=True) -> dict[str, set[str]]:
     """The logit-combination jobs (Figure 10) of ``rounds`` (T = 1 is the main run's) and their table and figure."""
     expected = {
         "ablation_combine_student": {
@@ -111,8 +116,8 @@ def combine_ablation(rounds=(2, 3), labels=True) -> dict[str, set[str]]:
 def arc_ood_evaluations() -> dict[str, set[str]]:
     """arc's jobs that evaluate on quartz's test part (datasets.arc.ood_datasets)."""
     return {
-        "ensemble_pseudo_answers": {f"results/labels/arc/{s}/seed0/tiny-weak/T{t}.jsonl" for s in SPLITS for t in ROUNDS},
-        "generation_student": {f"results/students/arc/{s}/seed0/tiny-weak_to_tiny-strong/T{t}/metrics.json" for s in SPLITS for t in ROUNDS},
+        "ensemble_pseudo_answers": {f"results/labels/arc/{s}/seed0/tiny-weak/T{t}.jsonl" for s in SPLITS for t in GEN_ROUNDS},
+        "generation_student": {f"results/students/arc/{s}/seed0/tiny-weak_to_tiny-strong/T{t}/metrics.json" for s in SPLITS for t in GEN_ROUNDS},
         "generation_gold_model": {f"results/oracle/arc/{s}/seed0/tiny-strong/metrics.json" for s in SPLITS}
         | {f"results/{kind}/arc/easyhard/seed0/{model}/metrics.json" for kind in ("oracle", "easy") for model in ("tiny-weak", "tiny-strong")},
     }
@@ -130,7 +135,7 @@ def test_student_learning_rate_reruns_only_that_models_students(default_run, tmp
     jobs = planned(default_run, *edit(default_run, tmp_path, "models:\n  tiny-strong: {lr: 2.0e-3}\n"))
     expected = {
         "generation_student": {
-            f"results/students/{d}/{s}/seed0/tiny-weak_to_tiny-strong/T{t}/metrics.json" for d in DATASETS for s in splits_of(d) for t in ROUNDS
+            f"results/students/{d}/{s}/seed0/tiny-weak_to_tiny-strong/T{t}/metrics.json" for d in DATASETS for s in splits_of(d) for t in GEN_ROUNDS
         },
         "generation_gold_model": {f"results/oracle/{d}/{s}/seed0/tiny-strong/metrics.json" for d in DATASETS for s in splits_of(d)}
         | {f"results/easy/{d}/{s}/seed0/tiny-strong/metrics.json" for d in DATASETS for s in splits_of(d) if s != "random"},
@@ -148,17 +153,17 @@ def test_classification_student_learning_rate_reruns_only_that_tracks_students(d
     jobs = planned(default_run, *edit(default_run, tmp_path, "models:\n  tiny-cls-strong: {lr: 2.0e-3}\n"))
     rated = [f"sandbox_binary/{s}/seed0/tiny-cls-weak" for s in splits_of("sandbox_binary") if s != "random"]
     expected = {
-        "difficulty_fold": {f"results/difficulty/sandbox_binary/fold{k}.csv" for k in range(3)},
+        "difficulty_fold": {f"results/difficulty/sandbox_binary/fold{k}.csv" for k in range(N_FOLDS)},
         "difficulty": {"results/difficulty/sandbox_binary.csv"},
         "difficulty_histogram": {"figures/sandbox_binary_difficulty.pdf"},
         "split": {f"results/splits/sandbox_binary/{s}/seed0/test.jsonl" for s in splits_of("sandbox_binary") if s != "random"},
-        "classification_round": {f"results/weak/{r}/round{t}/stats.json" for r in rated for t in ROUNDS},
-        "classification_labels": {f"results/labels/{r}/T{t}.jsonl" for r in rated for t in ROUNDS},
+        "classification_round": {f"results/weak/{r}/round{t}/stats.json" for r in rated for t in CLS_ROUNDS},
+        "classification_labels": {f"results/labels/{r}/T{t}.jsonl" for r in rated for t in CLS_ROUNDS},
         "classification_student": {
             f"results/students/{d}/{s}/seed0/tiny-cls-weak_to_tiny-cls-strong/T{t}/metrics.json"
             for d in CLS_DATASETS
             for s in splits_of(d)
-            for t in ROUNDS
+            for t in CLS_ROUNDS
         },
         "classification_oracle": {f"results/oracle/{d}/{s}/seed0/tiny-cls-strong/metrics.json" for d in CLS_DATASETS for s in splits_of(d)},
         "metrics": {f"results/metrics/{d}/{s}.csv" for d in CLS_DATASETS for s in splits_of(d)},
@@ -171,6 +176,7 @@ def test_classification_student_learning_rate_reruns_only_that_tracks_students(d
         },
         "pgr_figure": {f"figures/{d}_pgr.pdf" for d in CLS_DATASETS},
         **POOLED,
+        **baselines(rounds=(2, 3), labels=False, track="classification"),
     }
     assert_plan(jobs, expected)
 
@@ -181,16 +187,16 @@ def test_plot_setting_reruns_only_that_plot(default_run, tmp_path):
 
 
 def test_one_more_round_runs_only_the_new_round_and_its_consumers(default_run, tmp_path):
-    jobs = planned(default_run, *edit(default_run, tmp_path, "generation:\n  models: [tiny-weak, tiny-strong]\n  rounds: 4\n"))
+    jobs = planned(default_run, *edit(default_run, tmp_path, "generation:\n  models: [tiny-weak, tiny-strong]\n  rounds: 3\n"))
     runs = [(d, s) for d in DATASETS for s in splits_of(d)]
     expected = {
-        "token_boosting_round": {f"results/weak/{d}/{s}/seed0/tiny-weak/round4/stats.json" for d, s in runs},
-        "ensemble_pseudo_answers": {f"results/labels/{d}/{s}/seed0/tiny-weak/T4.jsonl" for d, s in runs},
-        "generation_student": {f"results/students/{d}/{s}/seed0/tiny-weak_to_tiny-strong/T4/metrics.json" for d, s in runs},
+        "token_boosting_round": {f"results/weak/{d}/{s}/seed0/tiny-weak/round3/stats.json" for d, s in runs},
+        "ensemble_pseudo_answers": {f"results/labels/{d}/{s}/seed0/tiny-weak/T3.jsonl" for d, s in runs},
+        "generation_student": {f"results/students/{d}/{s}/seed0/tiny-weak_to_tiny-strong/T3/metrics.json" for d, s in runs},
         **reports(easy_vs_hard=False),  # the easy-vs-hard table uses no boosting round
-        **combine_ablation(rounds=(4,)),
-        **baselines(rounds=(4,), members=True),
-        "ablation_boosting_round": {f"results/ablations/boosting/{ABLATION_RUN}/tiny-weak/{v}/round4/stats.json" for v in ABLATION_VARIANTS},
+        **combine_ablation(rounds=(3,)),
+        **baselines(rounds=(3,), members=True),
+        "ablation_boosting_round": {f"results/ablations/boosting/{ABLATION_RUN}/tiny-weak/{v}/round3/stats.json" for v in ABLATION_VARIANTS},
         "ensemble_curve": {f"results/ablations/curves/{ABLATION_RUN}/tiny-weak/{v}.json" for v in ("token-L1", *ABLATION_VARIANTS)},
         "ablation_curve_table": {"results/tables/ablation_window_tiny-weak.csv", "results/tables/ablation_weighting_sandbox_mc.csv"},
     }
@@ -205,10 +211,10 @@ def test_split_size_reruns_that_datasets_splits_and_downstream_only(default_run,
     arc = arc_ood_evaluations()  # arc's models are also evaluated on quartz's (rewritten) test part
     expected = {
         "split": {f"results/splits/quartz/{s}/seed0/test.jsonl" for s in SPLITS},
-        "token_boosting_round": {f"results/weak/{d}/{s}/seed0/tiny-weak/round{t}/stats.json" for d, s in runs for t in ROUNDS},
-        "ensemble_pseudo_answers": {f"results/labels/{d}/{s}/seed0/tiny-weak/T{t}.jsonl" for d, s in runs for t in ROUNDS}
+        "token_boosting_round": {f"results/weak/{d}/{s}/seed0/tiny-weak/round{t}/stats.json" for d, s in runs for t in GEN_ROUNDS},
+        "ensemble_pseudo_answers": {f"results/labels/{d}/{s}/seed0/tiny-weak/T{t}.jsonl" for d, s in runs for t in GEN_ROUNDS}
         | arc["ensemble_pseudo_answers"],
-        "generation_student": {f"results/students/{d}/{s}/seed0/tiny-weak_to_tiny-strong/T{t}/metrics.json" for d, s in runs for t in ROUNDS}
+        "generation_student": {f"results/students/{d}/{s}/seed0/tiny-weak_to_tiny-strong/T{t}/metrics.json" for d, s in runs for t in GEN_ROUNDS}
         | arc["generation_student"],
         "generation_gold_model": {f"results/oracle/quartz/{s}/seed0/tiny-strong/metrics.json" for s in SPLITS}
         | {f"results/{kind}/quartz/easyhard/seed0/{model}/metrics.json" for kind in ("oracle", "easy") for model in ("tiny-weak", "tiny-strong")}
@@ -224,8 +230,8 @@ def test_decoding_settings_rerun_the_pseudo_labels_and_their_students(default_ru
     jobs = planned(default_run, *edit(default_run, tmp_path, f"generation:\n  models: [tiny-weak, tiny-strong]\n  {setting}\n"))
     runs = [(d, s) for d in DATASETS for s in splits_of(d)]
     expected = {
-        "ensemble_pseudo_answers": {f"results/labels/{d}/{s}/seed0/tiny-weak/T{t}.jsonl" for d, s in runs for t in ROUNDS},
-        "generation_student": {f"results/students/{d}/{s}/seed0/tiny-weak_to_tiny-strong/T{t}/metrics.json" for d, s in runs for t in ROUNDS},
+        "ensemble_pseudo_answers": {f"results/labels/{d}/{s}/seed0/tiny-weak/T{t}.jsonl" for d, s in runs for t in GEN_ROUNDS},
+        "generation_student": {f"results/students/{d}/{s}/seed0/tiny-weak_to_tiny-strong/T{t}/metrics.json" for d, s in runs for t in GEN_ROUNDS},
         **reports(easy_vs_hard=False),
         **combine_ablation(),
         **baselines(),
@@ -234,7 +240,7 @@ def test_decoding_settings_rerun_the_pseudo_labels_and_their_students(default_ru
 
 
 def _folds(dataset):
-    return {frozenset({f"results/difficulty/{dataset}/fold{k}.csv"}) for k in range(3)}
+    return {frozenset({f"results/difficulty/{dataset}/fold{k}.csv"}) for k in range(N_FOLDS)}
 
 
 def test_difficulty_error_reruns_only_that_datasets_ratings(default_run, tmp_path):
@@ -452,7 +458,7 @@ def test_an_edit_equal_to_another_value_of_the_job_replans_it(default_run, tmp_p
     3-fold rating had {fold: 2, epochs: 2, n_folds: 3} = {2, 3} before and after) and sciq's n_val
     10 -> 40 (the easy-hard split's n_test is 40)."""
     jobs = planned(default_run, *edit(default_run, tmp_path, "models:\n  tiny-weak: {epochs: 3}\n"))
-    folds = {f"results/difficulty/{d}/fold{k}.csv" for d in DATASETS for k in range(3)}
+    folds = {f"results/difficulty/{d}/fold{k}.csv" for d in DATASETS for k in range(N_FOLDS)}
     assert folds <= set().union(*jobs["difficulty_fold"]), sorted(folds - set().union(*jobs["difficulty_fold"]))
     jobs = planned(default_run, *edit(default_run, tmp_path, "datasets:\n  sciq: {n_val: 40}\n"))
     assert {frozenset(split_files_of("sciq", split)) for split in SPLITS} <= jobs["split"]
@@ -469,7 +475,7 @@ def test_a_truncated_label_file_fails_the_jobs_that_read_it_naming_it_and_the_ne
     work = tmp_path / "run"
     shutil.copytree(default_run, work, symlinks=True)
     labels = work / "results/labels/sandbox_mc/random/seed0/tiny-weak"
-    reusing = [t for t in ROUNDS[1:] if "same_ensemble_as_t" in json.loads((labels / f"T{t}.metrics.json").read_text())]
+    reusing = [t for t in GEN_ROUNDS[1:] if "same_ensemble_as_t" in json.loads((labels / f"T{t}.metrics.json").read_text())]
     source = f"T{reusing[0] - 1 if reusing else 2}.jsonl"
     lines = (labels / source).read_text().splitlines(keepends=True)
     (labels / source).write_text("".join(lines[: len(lines) // 2]))

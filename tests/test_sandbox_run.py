@@ -464,9 +464,10 @@ def test_id_ood_table_reads_each_distribution_from_its_part(sandbox_run):
     assert read_jsonl(sandbox_run / "results/splits/sandbox_mc/random/seed0/easy_test.jsonl") == []
     table = pd.read_csv(sandbox_run / "results/tables/id_ood.csv")
     assert {"sandbox_mc", "sandbox_binary"} <= set(table["dataset"])
-    for dataset in ("sandbox_mc", "sandbox_binary"):
+    for dataset in ("sandbox_mc", "sandbox_binary"):  # with and without an ID / OOD variant (n_easy_test)
         rows = table[table["dataset"] == dataset]
-        assert sorted(set(zip(rows["split"], rows["distribution"]))) == [(ID_SPLIT, "ID"), (ID_SPLIT, "OOD (difficulty)"), ("random", "ID")]
+        easyhard, with_id = (ID_SPLIT, [(ID_SPLIT, "ID")]) if config["datasets"][dataset]["n_easy_test"] else ("easyhard", [])
+        assert sorted(set(zip(rows["split"], rows["distribution"]))) == sorted([*with_id, (easyhard, "OOD (difficulty)"), ("random", "ID")])
         assert set(rows["t_chosen_on"]) == {"test", "val"}
     mc = table[(table["dataset"] == "sandbox_mc") & (table["split"] == ID_SPLIT) & (table["distribution"] == "ID") & (table["t_chosen_on"] == "test")]
     labels = sandbox_run / f"results/labels/sandbox_mc/{ID_SPLIT}/seed0/{weak}"
@@ -485,3 +486,45 @@ def test_id_ood_table_reads_each_distribution_from_its_part(sandbox_run):
         for other in entry.get("ood_datasets", []):
             rows = table[(table["dataset"] == dataset) & (table["distribution"] == f"OOD (dataset {other})")]
             assert set(rows["split"]) == {"random", easyhard}, (dataset, other)
+
+
+# ------------------------------------------------------------------ plain-ensemble baselines
+@pytest.mark.parametrize(("dataset", "track"), [("sandbox_mc", "generation"), ("sandbox_binary", "classification")])
+def test_baselines_table_sets_every_method_beside_boosting_from_the_single_weak_model(sandbox_run, dataset, track):
+    """Per T >= 2: EnsemW2S-AdaBoost, bagging, seeds and compute-matched, each with its student; T = 1
+    once, the main run's single weak model and its student (the tidy metrics' T = 1)."""
+    config = _config(sandbox_run)
+    table = pd.read_csv(sandbox_run / f"results/tables/baselines_{dataset}.csv")
+    rounds, methods = config[track]["rounds"], ["boosting", *config["ablations"]["baselines"]]
+    for split in config["ablations"]["splits"]:
+        rows = table[table["split"] == split]
+        assert len(rows[rows["t"] == 1]) == 1
+        for t in range(2, rounds + 1):
+            assert sorted(rows[rows["t"] == t]["method"]) == sorted(methods), (split, t)
+        tidy = pd.read_csv(sandbox_run / f"results/metrics/{dataset}/{split}.csv")
+        measure = "option" if track == "generation" else "acc"
+        single = tidy[tidy["t"] == 1].iloc[0]
+        t1 = rows[rows["t"] == 1].iloc[0]
+        assert t1["ensemble"] == pytest.approx(single[f"weak_{measure}"]) and t1["student"] == pytest.approx(single[f"transfer_{measure}"])
+        boosted = rows[(rows["t"] == rounds) & (rows["method"] == "boosting")].iloc[0]
+        assert boosted["ensemble"] == pytest.approx(tidy[tidy["t"] == rounds].iloc[0][f"weak_{measure}"])
+
+
+def test_plain_classifier_ensembles_vote_uniformly_where_boosting_votes_by_alpha(sandbox_run):
+    """The bagging ensemble's experts (round 1's among them, with its α in its stats) vote with weight
+    1 each; on the same experts the α-vote differs wherever the α's differ."""
+    from ensemw2s import classification
+
+    config = _config(sandbox_run)
+    split, weak, rounds = config["ablations"]["splits"][0], config["classification"]["models"][0], config["classification"]["rounds"]
+    run = f"sandbox_binary/{split}/seed0/{weak}"
+    experts = [f"results/weak/{run}/round1"] + [f"results/baselines/experts/{run}/bagging/expert{t}" for t in range(2, rounds + 1)]
+    stats = [read_json(sandbox_run / e / "stats.json") for e in experts]
+    predictions = [classification.read_predictions(sandbox_run / e / "predictions.csv") for e in experts]
+    labels = read_jsonl(sandbox_run / f"results/baselines/labels/{run}/bagging/T{rounds}.jsonl")
+    uniform = classification.ensemble_part(predictions, [1.0] * rounds, "strong_train")
+    np.testing.assert_allclose([r["p_label1"] for r in labels], uniform["p_label1"], atol=1e-6)
+    alphas = [s["alpha"] for s in stats]
+    assert len(set(np.round(alphas, 6))) > 1, alphas  # round 1's α is not the members' 1
+    by_alpha = classification.ensemble_part(predictions, alphas, "strong_train")
+    assert not np.allclose(by_alpha["p_label1"], uniform["p_label1"], atol=1e-4)

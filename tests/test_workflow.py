@@ -27,30 +27,34 @@ def test_dry_run_default_config(tmp_path):
     jobs = planned_jobs(result.stdout)
     # the 3 paper datasets and the 2 sandbox ones
     assert jobs["difficulty_fold"] == 5 * 3  # 5 datasets x 3 folds
-    # 5 datasets x (random, easyhard) x 1 seed, and the ID / OOD variant of the 2 sandbox datasets (n_easy_test > 0)
-    assert jobs["split"] == 5 * 2 + 2
+    # 5 datasets x (random, easyhard) x 1 seed, and the ID / OOD variant of sandbox_mc (n_easy_test > 0)
+    assert jobs["split"] == 5 * 2 + 1
     assert jobs["worked_examples"] == 1  # sandbox_mc's worked examples join the pretraining corpus
     assert jobs["tiny_model"] == 4  # the generation pair, and the classification pair pretrained on its judged corpus
     blocks = re.split(r"\n(?=\[[^\]\n]+\]\n)", result.stdout)  # one block per planned job, each opened by its timestamp line
     rounds = [b for b in blocks if "rule classification_round:" in b and "sandbox_binary" in b]
-    assert len(rounds) == 9 and all("results/models/tiny-cls-weak" in b and "results/models/tiny-weak" not in b for b in rounds)
-    # classification track (sandbox_binary, sciq): (2 datasets x 2 splits + sandbox_binary's ID / OOD variant) x 1 seed x T = 3, one pair
+    assert len(rounds) == 6 and all("results/models/tiny-cls-weak" in b and "results/models/tiny-weak" not in b for b in rounds)
+    # classification track (sandbox_binary, sciq): 2 datasets x 2 splits x 1 seed x T = 3, one pair
     assert (jobs["classification_round"], jobs["classification_labels"], jobs["classification_student"], jobs["classification_oracle"]) == (
-        15,
-        15,
-        15,
-        5,
+        12,
+        12,
+        12,
+        4,
     )
-    # generation track (sandbox_mc, quartz, arc): (3 datasets x 2 splits + sandbox_mc's ID / OOD variant) x T = 3
-    assert jobs["token_boosting_round"] == jobs["ensemble_pseudo_answers"] == jobs["generation_student"] == 21
+    # generation track (sandbox_mc, quartz, arc): (3 datasets x 2 splits + sandbox_mc's ID / OOD variant) x T = 2
+    assert jobs["token_boosting_round"] == jobs["ensemble_pseudo_answers"] == jobs["generation_student"] == 14
+    # plain-ensemble baselines, both tracks (ablations.datasets), random split: 3 kinds x T = 2 .. rounds
+    assert jobs["plain_ensemble_member"] == jobs["plain_ensemble_labels"] == jobs["plain_ensemble_student"] == 3 * 1
+    assert jobs["plain_classifier_member"] == jobs["plain_classifier_labels"] == jobs["plain_classifier_student"] == 3 * 2
+    assert jobs["baselines_table"] == jobs["baselines_figure"] == 2
 
 
 def test_dry_run_sandbox_config(tmp_path):
     result = snakemake("-n", "--directory", str(copy_workflow(tmp_path)), "--configfile", "config/sandbox.yaml", cwd=tmp_path)
     jobs = planned_jobs(result.stdout)
-    # sandbox_mc, sandbox_binary: random, easyhard and the ID / OOD split easyhard-id (n_easy_test > 0)
-    assert jobs["difficulty_fold"] == 2 * 3 and jobs["split"] == 2 * 3
-    assert jobs["token_boosting_round"] == jobs["classification_round"] == 3 * 3
+    # sandbox_mc, sandbox_binary: random, easyhard, and sandbox_mc's ID / OOD split easyhard-id (n_easy_test > 0)
+    assert jobs["difficulty_fold"] == 2 * 3 and jobs["split"] == 2 * 2 + 1
+    assert jobs["token_boosting_round"] == 3 * 2 and jobs["classification_round"] == 2 * 3
 
 
 def test_dry_run_paper_config(tmp_path):
@@ -428,6 +432,8 @@ REPORT_ARTIFACTS = {
     # beyond the paper: plain ensembles beside boosting
     "figures/baselines_sandbox_mc.pdf": ("generation", "baselines", "beyond the paper"),
     "results/tables/baselines_sandbox_mc.csv": ("generation", "baselines", "beyond the paper"),
+    "figures/baselines_sandbox_binary.pdf": ("classification", "baselines", "beyond the paper"),
+    "results/tables/baselines_sandbox_binary.csv": ("classification", "baselines", "beyond the paper"),
 }
 
 
@@ -551,22 +557,22 @@ def test_sciq_options_rerun_exactly_their_jobs(default_run, tmp_path):
     assert {rule: vote.get(rule, 0) for rule in sciq_rules} == {
         "classification_round": 0,
         "classification_oracle": 0,
-        "classification_labels": 15,  # 2 datasets x 2 splits x 3 rounds, and sandbox_binary's ID / OOD variant easyhard-id
-        "classification_student": 15,
+        "classification_labels": 12,  # 2 datasets x 2 splits x 3 rounds
+        "classification_student": 12,
         "classification_table": 4,
     }
     shared = planned(vote_run)  # the rules both tracks share: their classification jobs
     assert {output for job in shared["metrics"] for output in job if "/sandbox_binary/" in output or "/sciq/" in output} == {
         f"results/metrics/{d}/{s}.csv" for d in ("sandbox_binary", "sciq") for s in ("random", "easyhard")
-    } | {"results/metrics/sandbox_binary/easyhard-id.csv"}
+    }
     assert {output for job in shared["pgr_figure"] for output in job if "sandbox_binary" in output or "sciq" in output} == {
         f"figures/{dataset}_pgr.{ext}" for dataset in ("sandbox_binary", "sciq") for ext in ("pdf", "png")
     }
     weighting = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {weighting: loss}\n"), cwd=default_run).stdout)
-    assert weighting["classification_round"] == 10 and "classification_oracle" not in weighting  # rounds 2 and 3 of every split and dataset
+    assert weighting["classification_round"] == 8 and "classification_oracle" not in weighting  # rounds 2 and 3 of every split and dataset
     loss = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {student_loss: logconf}\n"), cwd=default_run).stdout)
     assert (
-        loss["classification_student"] == 15
+        loss["classification_student"] == 12
         and "classification_round" not in loss
         and "classification_oracle" not in loss
         and "classification_labels" not in loss
@@ -574,12 +580,12 @@ def test_sciq_options_rerun_exactly_their_jobs(default_run, tmp_path):
     threshold = planned_jobs(
         snakemake("-n", "--configfile", _override(tmp_path, "classification: {logconf_threshold: micro_batch}\n"), cwd=default_run).stdout
     )
-    assert threshold["classification_student"] == 15 and "classification_oracle" not in threshold and "classification_round" not in threshold
+    assert threshold["classification_student"] == 12 and "classification_oracle" not in threshold and "classification_round" not in threshold
     on_reject = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, "classification: {on_reject: continue}\n"), cwd=default_run).stdout)
-    assert on_reject["classification_round"] == 10 and "classification_oracle" not in on_reject  # rounds 2 and 3 of every split and dataset
+    assert on_reject["classification_round"] == 8 and "classification_oracle" not in on_reject  # rounds 2 and 3 of every split and dataset
     for option in ("dropout: keep", "head_init: default", "lr_schedule: linear", "max_grad_norm: 1.0"):  # Burns et al.'s training
         jobs = planned_jobs(snakemake("-n", "--configfile", _override(tmp_path, f"classification: {{{option}}}\n"), cwd=default_run).stdout)
-        assert (jobs["classification_round"], jobs["classification_student"], jobs["classification_oracle"]) == (15, 15, 5), option
+        assert (jobs["classification_round"], jobs["classification_student"], jobs["classification_oracle"]) == (12, 12, 4), option
 
 
 def test_sciq_round_is_deterministic(default_run):

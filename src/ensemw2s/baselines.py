@@ -96,7 +96,15 @@ METHOD_LABELS = {
     "bagging": "bagging ensemble",
     "boosting": "EnsemW2S-AdaBoost",
 }
-MEASURE = "option_accuracy"
+
+
+def track_measure(track: str) -> str:
+    """The test accuracy the table shows: the track's round-selecting measure (option accuracy;
+    classification accuracy), as the main tables'."""
+    from .report import TRACK_MEASURES
+
+    measures = TRACK_MEASURES[track]
+    return measures.keys[measures.select_on]
 
 
 def _paired(a: dict[str, bool], b: dict[str, bool], what: str) -> tuple[np.ndarray, np.ndarray]:
@@ -106,8 +114,15 @@ def _paired(a: dict[str, bool], b: dict[str, bool], what: str) -> tuple[np.ndarr
     return np.array([a[i] for i in ids], dtype=float), np.array([b[i] for i in ids], dtype=float)
 
 
-def baseline_rows(labels: Sequence[tuple[dict, dict]], students: Sequence[tuple[dict, dict]], oracles: Sequence[dict], methods: Sequence[str]):
-    """One row per (split, seed, weak, strong, method, T): the weak ensemble's (compute: the one
+def baseline_rows(
+    labels: Sequence[tuple[dict, dict]],
+    students: Sequence[tuple[dict, dict]],
+    oracles: Sequence[dict],
+    methods: Sequence[str],
+    *,
+    measure: str = "option_accuracy",
+):
+    """One row per (split, seed, weak, strong, method, T) of test ``measure``: the weak ensemble's (compute: the one
     model's) and its student's test accuracy, the single weak model's, the oracle's, and PGR; plus
     the per-item test correctness (columns ``_ensemble_items``, ``_student_items``) the intervals
     resample.  ``labels`` / ``students``: (metrics, per-item correctness) of each job; a main-run
@@ -128,8 +143,8 @@ def baseline_rows(labels: Sequence[tuple[dict, dict]], students: Sequence[tuple[
         ensemble, ensemble_items = label_by[split, seed, weak, method, t]
         single, single_items = label_by[split, seed, weak, method, 1]
         student_single = student_by[split, seed, weak, strong, method, 1]
-        oracle = float(oracle_by[split, seed, strong]["test"][MEASURE])
-        weak_acc, student_acc = float(single["test"][MEASURE]), float(metrics["test"][MEASURE])
+        oracle = float(oracle_by[split, seed, strong]["test"][measure])
+        weak_acc, student_acc = float(single["test"][measure]), float(metrics["test"][measure])
         rows.append(
             {
                 "split": split,
@@ -138,10 +153,10 @@ def baseline_rows(labels: Sequence[tuple[dict, dict]], students: Sequence[tuple[
                 "strong": strong,
                 "method": method,
                 "t": t,
-                "ensemble": float(ensemble["test"][MEASURE]),
+                "ensemble": float(ensemble["test"][measure]),
                 "student": student_acc,
                 "weak_single": weak_acc,
-                "student_single": float(student_single[0]["test"][MEASURE]),
+                "student_single": float(student_single[0]["test"][measure]),
                 "oracle": oracle,
                 "pgr": pgr(student_acc, weak_acc, oracle),
                 "_ensemble_items": _paired(ensemble_items, single_items, f"{method} T={t} vs the single weak model ({split}, seed {seed})"),

@@ -305,6 +305,20 @@ def round_alphas(rounds: Sequence[dict]) -> list[float]:
     return [float(r["alpha"]) if r["accepted"] else 0.0 for r in rounds]
 
 
+EXPERT_WEIGHTS = ("alpha", "uniform")
+
+
+def expert_alphas(experts: Sequence[dict], expert_weights: str) -> list[float]:
+    """The vote weights of an ensemble's experts (their stats): the boosted ensemble's α
+    (:func:`round_alphas`, ``alpha``) or one each (``uniform``: a plain ensemble of
+    :mod:`ensemw2s.baselines`, whose expert 1 is boosting's round 1 with its own α)."""
+    if expert_weights == "alpha":
+        return round_alphas(experts)
+    if expert_weights == "uniform":
+        return [1.0] * len(experts)
+    raise ValueError(f"unknown expert weights {expert_weights!r}; expected one of {EXPERT_WEIGHTS}")
+
+
 @dataclass
 class BoostingSettings:
     """How Algorithm 1 is run (config block ``generation``)."""

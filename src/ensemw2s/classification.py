@@ -132,6 +132,7 @@ def train_expert(
     weighting: str = "loss",
     dropout: float | None = None,
     head_init: str = "default",
+    desc: str = "",
 ):
     """A fresh classifier from the pretrained weak model, trained on ``records`` (with binary
     labels) under example weights ``weights`` (D_t): a weighted loss (``loss``), a weighted
@@ -160,7 +161,7 @@ def train_expert(
         settings=settings,
         max_length=spec.max_length,
         example_weights=example_weights,
-        desc=f"round {t}",
+        desc=desc or f"round {t}",
         extra_fingerprint=(dropout, head_init),
     )
     return model, tokenizer, summary
@@ -393,6 +394,43 @@ def boosting_round(
     }
     extra = {"attempts": attempts, "kept_attempt": attempts[-1]["attempt"]} if retry else {}
     return model, tokenizer, round_stats(t, weights, wrong, previous=previous, weighting=weighting, training=summary, **extra), probabilities
+
+
+def plain_member(
+    kind: str,
+    t: int,
+    spec,
+    parts: dict[str, Sequence[dict]],
+    *,
+    settings,
+    seed: int,
+    dropout: float | None = None,
+    head_init: str = "default",
+):
+    """Expert t >= 2 of plain ensemble ``kind`` (:mod:`ensemw2s.baselines`), trained as a boosting
+    round's expert is (:func:`train_expert`, from the pretrained weak model) and evaluated on every
+    part: ``bagging`` on a bootstrap resample of the weak-training part
+    (:func:`ensemw2s.baselines.bootstrap_counts`: each example as often as it is drawn), ``seeds``
+    on all of it with the training seed ``settings.seed``; ``compute``: one model trained on all of
+    it for t x ``settings.epochs``.  Returns (stats, {part: p(label = 1)})."""
+    from . import baselines
+
+    if t < 2:
+        raise ValueError(f"expert 1 of every plain ensemble is boosting's round 1; got t = {t}")
+    weak_train = parts["weak_train"]
+    if kind == "compute":
+        settings = dataclasses.replace(settings, epochs=settings.epochs * int(t))
+        counts = np.ones(len(weak_train))
+    else:
+        counts = baselines.member_example_weights(kind, t, len(weak_train), seed)
+    records = [record for record, count in zip(weak_train, counts) for _ in range(int(count))]
+    desc = f"compute x{t}" if kind == "compute" else f"{kind} expert {t}"
+    model, tokenizer, summary = train_expert(
+        spec, records, np.ones(len(records)), settings=settings, t=t, weighting="uniform", dropout=dropout, head_init=head_init, desc=desc
+    )
+    probabilities = {part: predict(model, tokenizer, part_records, spec=spec, desc=part) for part, part_records in parts.items()}
+    stats = baselines.member_stats(kind, t, counts, summary)
+    return (stats | {"epochs": settings.epochs} if kind == "compute" else stats), probabilities
 
 
 def ensemble_part(predictions: Sequence[pd.DataFrame], alphas: Sequence[float], part: str, *, kind: str = "soft") -> pd.DataFrame:
