@@ -507,7 +507,7 @@ def test_baselines_table_sets_every_method_beside_boosting_from_the_single_weak_
         t1 = rows[rows["t"] == 1].iloc[0]
         assert t1["ensemble"] == pytest.approx(single[f"weak_{measure}"]) and t1["student"] == pytest.approx(single[f"transfer_{measure}"])
         boosted = rows[(rows["t"] == rounds) & (rows["method"] == "boosting")].iloc[0]
-        assert boosted["ensemble"] == pytest.approx(tidy[tidy["t"] == rounds].iloc[0][f"weak_{measure}"])
+        assert boosted["ensemble"] == pytest.approx(tidy[tidy["t"] == rounds].iloc[0][f"ensemble_{measure}"])
 
 
 def test_plain_classifier_ensembles_vote_uniformly_where_boosting_votes_by_alpha(sandbox_run):

@@ -389,7 +389,7 @@ def baselines_figure(table, path: str, *, title: str, labels: dict[str, str]) ->
             axis.set_xticks(np.arange(len(rounds)), [f"T = {t}" for t in rounds])
             axis.set_ylim(0, 1)
             axis.set_ylabel("test accuracy")
-            axis.set_title(f"{name}: {weak} → {strong} ({labels.get(split, split)})", fontsize=9)
+            axis.set_title(f"{name}\n{weak} → {strong} ({labels.get(split, split)})", fontsize=9)  # two lines: long model names
     axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     figure.suptitle(title, fontsize=10)
     figure.tight_layout()
