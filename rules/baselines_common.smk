@@ -7,8 +7,6 @@ BASELINES = list(ABLATIONS["baselines"])
 BASELINE_DATASETS = {name: [d for d in ABLATIONS["datasets"] if d in track.datasets] if BASELINES else [] for name, track in TRACKS.items()}
 BASELINE_TABLE_DATASETS = [d for datasets in BASELINE_DATASETS.values() for d in datasets]
 BASELINE_EXPERT_DIR = "results/baselines/experts/{dataset}/{split}/seed{seed}/{weak}/{kind}/expert{t}"
-# The per-item results each track's label and student jobs write beside their metrics (ensemw2s.gains.item_file).
-ITEM_FILES = {"generation": "choices.csv", "classification": "predictions.csv"}
 
 
 def baseline_constraints(track_name):

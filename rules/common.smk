@@ -167,12 +167,17 @@ def run_results(wc):
     }
 
 
+# The per-item results each track's label, student and oracle jobs write beside their metrics
+# (ensemw2s.gains.item_file).
+ITEM_FILES = {"generation": "choices.csv", "classification": "predictions.csv"}
+
+
 def item_results(wc):
     """run_results' students, labels and oracles, and the per-item results each writes beside its
     metrics (generation choices.csv, classification predictions.csv; ensemw2s.gains.item_file):
     what the gains' bootstrap intervals resample."""
     results = {role: run_results(wc)[role] for role in ("students", "labels", "oracles")}
-    suffix = "choices.csv" if track_of(wc.dataset) == "generation" else "predictions.csv"
+    suffix = ITEM_FILES[track_of(wc.dataset)]
     items = {f"{role}_items": [path.removesuffix("metrics.json") + suffix for path in paths] for role, paths in results.items()}
     return results | items
 

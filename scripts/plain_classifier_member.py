@@ -4,7 +4,7 @@ written as a boosting round's are (stats.json, predictions.csv)."""
 
 from snakemake.iocontainers import Snakemake
 
-from ensemw2s import boosting, classification, splits
+from ensemw2s import baselines, classification, splits
 from ensemw2s.files import atomic_path, read_jsonl, write_json
 from ensemw2s.runtime import job, job_settings
 from ensemw2s.train import settings_from_params, spec_from_params
@@ -20,7 +20,7 @@ with job(snakemake.log[0], snakemake.threads) as log:
         p.t,
         spec_from_params(p),
         parts,
-        settings=settings_from_params(p, seed=boosting.round_seed(p.seed, 1 if p.kind == "compute" else p.t), epochs=p.epochs),
+        settings=settings_from_params(p, seed=baselines.member_training_seed(p.kind, p.t, p.seed), epochs=p.epochs),
         seed=p.seed,
         dropout=classification.dropout_probability(p.dropout),
         head_init=p.head_init,

@@ -3,7 +3,7 @@ t x its epochs: the baselines of ensemw2s.baselines, written as a boosting round
 
 from snakemake.iocontainers import Snakemake
 
-from ensemw2s import baselines, boosting, models
+from ensemw2s import baselines, models
 from ensemw2s.files import read_jsonl, write_json
 from ensemw2s.runtime import job, job_settings
 from ensemw2s.train import settings_from_params, spec_from_params
@@ -18,7 +18,7 @@ with job(snakemake.log[0], snakemake.threads) as log:
         p.t,
         spec_from_params(p),
         read_jsonl(inp.easy),
-        settings=settings_from_params(p, seed=boosting.round_seed(p.seed, 1 if p.kind == "compute" else p.t), epochs=p.epochs),
+        settings=settings_from_params(p, seed=baselines.member_training_seed(p.kind, p.t, p.seed), epochs=p.epochs),
         seed=p.seed,
     )
     models.save_model(model, tokenizer, out.model, dtype=models.save_dtype(p.save_dtype, p.mixed_precision))

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .boosting import round_seed
+
 KINDS = ("bagging", "seeds", "compute")
 ENSEMBLE_KINDS = ("bagging", "seeds")  # T experts with uniform votes; compute is one model
 _BOOTSTRAP_STREAM = 0x6261_6767  # keeps bagging's draws apart from boosting's token draws (same seed, same t)
@@ -50,9 +52,32 @@ def token_weights(example_weights: Sequence[float], answer_lengths: Sequence[int
     return [[float(w)] * int(n) for w, n in zip(example_weights, answer_lengths)]
 
 
-def member_stats(kind: str, t: int, example_weights: np.ndarray, training: dict) -> dict:
+def member_training_seed(kind: str, t: int, seed: int) -> int:
+    """The training seed of expert t of baseline ``kind`` (both tracks): boosting round t's
+    (``bagging``, ``seeds``); round 1's for the compute-matched model, the single weak model
+    trained longer."""
+    return round_seed(seed, 1 if kind == "compute" else t)
+
+
+def member_plan(kind: str, t: int, n_examples: int, seed: int, settings):
+    """What expert t of baseline ``kind`` trains on (both tracks): (its training settings, one
+    weight per weak-training example).  ``compute``: every example once, for t x the epochs;
+    ``bagging`` / ``seeds``: :func:`member_example_weights`, for the epochs given."""
+    import dataclasses
+
+    if kind == "compute":
+        return dataclasses.replace(settings, epochs=settings.epochs * int(t)), np.ones(n_examples)
+    return settings, member_example_weights(kind, t, n_examples, seed)
+
+
+def member_desc(kind: str, t: int) -> str:
+    """A member's progress label."""
+    return f"compute x{t}" if kind == "compute" else f"{kind} expert {t}"
+
+
+def member_stats(kind: str, t: int, example_weights: np.ndarray, training: dict, *, epochs: int) -> dict:
     """A plain-ensemble expert's record, in the fields the label job reads (``alpha``, ``accepted``:
-    every expert votes, with uniform weights there)."""
+    every expert votes, with uniform weights there); the compute-matched model's also its epochs."""
     weights = np.asarray(example_weights, dtype=np.float64)
     return {
         "t": int(t),
@@ -63,28 +88,26 @@ def member_stats(kind: str, t: int, example_weights: np.ndarray, training: dict)
         "distinct_examples": int((weights > 0).sum()),
         "n_examples": int(weights.size),
         "training": training,
+        **({"epochs": int(epochs)} if kind == "compute" else {}),
     }
 
 
 def train_member(kind: str, t: int, spec, easy: Sequence[dict], *, settings, seed: int):
     """Expert t of plain ensemble ``kind`` (``bagging`` / ``seeds``), fine-tuned from the pretrained
-    weak model on the weak-training examples; ``compute``: the weak model trained t x its epochs.
-    Returns (model, tokenizer, stats)."""
-    import dataclasses
-
+    weak model on the weak-training examples (:func:`member_plan`: each answer token weighted by its
+    example's weight); ``compute``: the weak model trained t x its epochs.  Returns (model,
+    tokenizer, stats)."""
     from . import generation, models
 
-    if kind == "compute":
-        settings = dataclasses.replace(settings, epochs=settings.epochs * int(t))
-        model, tokenizer, summary = generation.train_sft_model(spec, easy, generation.gold_answers(easy), settings=settings, desc=f"compute x{t}")
-        return model, tokenizer, member_stats(kind, t, np.ones(len(easy)), summary) | {"epochs": settings.epochs}
-    weights = member_example_weights(kind, t, len(easy), seed)
-    tokenizer = models.load_tokenizer(spec.source, spec.trust_remote_code)
-    lengths = generation.unit_lengths(tokenizer, easy, spec.max_length, eos_unit=True)
+    settings, weights = member_plan(kind, t, len(easy), seed, settings)
+    answer_weights = None  # compute: the plain loss, as the single weak model's
+    if kind != "compute":
+        tokenizer = models.load_tokenizer(spec.source, spec.trust_remote_code)
+        answer_weights = token_weights(weights, generation.unit_lengths(tokenizer, easy, spec.max_length, eos_unit=True))
     model, tokenizer, summary = generation.train_sft_model(
-        spec, easy, generation.gold_answers(easy), settings=settings, token_weights=token_weights(weights, lengths), desc=f"{kind} expert {t}"
+        spec, easy, generation.gold_answers(easy), settings=settings, token_weights=answer_weights, desc=member_desc(kind, t)
     )
-    return model, tokenizer, member_stats(kind, t, weights, summary)
+    return model, tokenizer, member_stats(kind, t, weights, summary, epochs=settings.epochs)
 
 
 # ------------------------------------------------------------------------------------ the table

@@ -418,19 +418,21 @@ def plain_member(
     if t < 2:
         raise ValueError(f"expert 1 of every plain ensemble is boosting's round 1; got t = {t}")
     weak_train = parts["weak_train"]
-    if kind == "compute":
-        settings = dataclasses.replace(settings, epochs=settings.epochs * int(t))
-        counts = np.ones(len(weak_train))
-    else:
-        counts = baselines.member_example_weights(kind, t, len(weak_train), seed)
+    settings, counts = baselines.member_plan(kind, t, len(weak_train), seed, settings)
     records = [record for record, count in zip(weak_train, counts) for _ in range(int(count))]
-    desc = f"compute x{t}" if kind == "compute" else f"{kind} expert {t}"
     model, tokenizer, summary = train_expert(
-        spec, records, np.ones(len(records)), settings=settings, t=t, weighting="uniform", dropout=dropout, head_init=head_init, desc=desc
+        spec,
+        records,
+        np.ones(len(records)),
+        settings=settings,
+        t=t,
+        weighting="uniform",
+        dropout=dropout,
+        head_init=head_init,
+        desc=baselines.member_desc(kind, t),
     )
     probabilities = {part: predict(model, tokenizer, part_records, spec=spec, desc=part) for part, part_records in parts.items()}
-    stats = baselines.member_stats(kind, t, counts, summary)
-    return (stats | {"epochs": settings.epochs} if kind == "compute" else stats), probabilities
+    return baselines.member_stats(kind, t, counts, summary, epochs=settings.epochs), probabilities
 
 
 def ensemble_part(predictions: Sequence[pd.DataFrame], alphas: Sequence[float], part: str, *, kind: str = "soft") -> pd.DataFrame:
